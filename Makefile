@@ -1,0 +1,78 @@
+# wes_persist: PGXS build.  `make test` runs every test layer; `make demo` starts a
+# throwaway cluster with a sample chain; `make bench` runs the benchmarks.
+
+EXTENSION    = wes_persist
+EXTVERSION   = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+MODULE_big   = wes_persist
+
+CODEC_SRCS   = $(sort $(wildcard src/codec/*.c))
+PG_SRCS      = $(sort $(wildcard src/*.c))
+OBJS         = $(PG_SRCS:.c=.o) $(CODEC_SRCS:.c=.o)
+
+SHLIB_LINK   = -lsodium
+PG_CPPFLAGS  = -Isrc -Isrc/codec
+PG_CFLAGS    = -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+
+# The install script is assembled from sql/NN_*.sql, in order
+SQL_PARTS    = $(sort $(wildcard sql/[0-9][0-9]_*.sql))
+DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA         = $(wildcard sql/$(EXTENSION)--*--*.sql)
+
+# pg_regress: test/sql/*.sql against expected/*.out
+REGRESS      = $(sort $(patsubst test/sql/%.sql,%,$(wildcard test/sql/*.sql)))
+REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
+
+TOOLS        = tools/wes-gen tools/wes-load
+EXTRA_CLEAN  = $(TOOLS) test/unit/codec_test test/unit/codec_test_asan results regression.diffs regression.out
+
+PG_CONFIG   ?= pg_config
+PGXS        := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(wildcard $(PGXS)),)
+include $(PGXS)
+all: $(TOOLS)
+else
+all:
+	@echo "PostgreSQL server headers are missing: run 'make test' or 'bash scripts/setup.sh' first" >&2; exit 1
+endif
+
+$(DATA_built): $(SQL_PARTS) $(EXTENSION).control
+	cat $(SQL_PARTS) > $@
+
+# ---- standalone C: codec unit tests, tools (no PostgreSQL headers in the codec) ----
+
+HOST_CC     ?= cc
+HOST_CFLAGS  = -O2 -g -Wall -Wextra -Wno-unused-parameter -std=gnu11 -Isrc/codec
+PQ_INCLUDE   = $(shell $(PG_CONFIG) --includedir 2>/dev/null)
+PQ_LIBDIR    = $(shell $(PG_CONFIG) --libdir 2>/dev/null)
+TOOL_COMMON  = $(wildcard tools/common/*.c)
+
+test/unit/codec_test: test/unit/codec_test.c $(CODEC_SRCS) src/codec/wes_codec.h
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ test/unit/codec_test.c $(CODEC_SRCS) -lsodium -ljansson
+
+test/unit/codec_test_asan: test/unit/codec_test.c $(CODEC_SRCS) src/codec/wes_codec.h
+	$(HOST_CC) $(HOST_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -o $@ test/unit/codec_test.c $(CODEC_SRCS) -lsodium -ljansson
+
+tools/wes-gen: tools/wes_gen.c $(TOOL_COMMON) $(CODEC_SRCS) src/codec/wes_codec.h
+	$(HOST_CC) $(HOST_CFLAGS) -Itools/common -o $@ tools/wes_gen.c $(TOOL_COMMON) $(CODEC_SRCS) -lsodium
+
+tools/wes-load: tools/wes_load.c $(TOOL_COMMON) $(CODEC_SRCS) src/codec/wes_codec.h
+	$(HOST_CC) $(HOST_CFLAGS) -Itools/common -I$(PQ_INCLUDE) -o $@ tools/wes_load.c $(TOOL_COMMON) $(CODEC_SRCS) \
+		-L$(PQ_LIBDIR) -lpq -lsodium
+
+unit: test/unit/codec_test test/unit/codec_test_asan
+
+# ---- the commands of the README ----
+
+.PHONY: test demo bench setup unit
+setup:
+	@bash scripts/setup.sh
+
+test:
+	@bash test/run-all.sh
+
+demo:
+	@bash scripts/demo.sh
+
+bench:
+	@bash bench/run.sh

@@ -1,0 +1,152 @@
+-- ---------------------------------------------------------------------------
+-- Schema wes: the tables.  History is insert-only (blocks, transactions,
+-- outputs, inputs, receipts); the current UTXO set is its own small table
+-- (insert on create, delete on spend); the journal holds, per block, the
+-- outpoints the block added to and removed from the UTXO set.
+-- u64 header/receipt fields are kept as bigint bit patterns; wes.u64() reads them.
+-- ---------------------------------------------------------------------------
+
+-- One row: the tip and the state commitment after it
+CREATE TABLE wes.chain_state (
+	id           boolean PRIMARY KEY DEFAULT true CHECK (id),
+	height       bigint,                       -- NULL on an empty chain
+	hash         wes_hash,                     -- tip block hash
+	state_root   wes_hash NOT NULL,            -- H(accumulator)
+	accumulator  bytea NOT NULL CHECK (length(accumulator) = 2048),
+	base_height  bigint NOT NULL DEFAULT 0,    -- first height this database accepts (snapshot import)
+	utxo_count   bigint NOT NULL DEFAULT 0
+);
+COMMENT ON TABLE wes.chain_state IS 'the chain tip and the LtHash accumulator of the UTXO set after it (one row)';
+INSERT INTO wes.chain_state (state_root, accumulator)
+VALUES ('200823e5158b3774c11b5c61850ada762f8264144a9bebec3ebac5a2adde67b8', decode(repeat('00', 2048), 'hex'));
+
+CREATE TABLE wes.blocks (
+	height       bigint PRIMARY KEY,
+	hash         wes_hash NOT NULL UNIQUE,
+	prev_hash    wes_hash NOT NULL,
+	tx_root      wes_hash NOT NULL,
+	receipt_root wes_hash NOT NULL,
+	state_root   wes_hash NOT NULL,
+	timestamp_ms bigint NOT NULL,               -- u64 bit pattern
+	nonce        bigint NOT NULL,               -- u64 bit pattern
+	tx_count     integer NOT NULL,
+	size         integer NOT NULL,
+	header       bytea NOT NULL                 -- the 156 raw header bytes
+);
+COMMENT ON TABLE wes.blocks IS 'one row per block, with its raw header';
+
+CREATE TABLE wes.transactions (
+	txid         wes_hash PRIMARY KEY,
+	block_height bigint NOT NULL,
+	tx_index     integer NOT NULL,
+	input_count  integer NOT NULL,
+	output_count integer NOT NULL,
+	raw          bytea NOT NULL                 -- exact encoding: roots and indexes can be rebuilt from it
+);
+CREATE UNIQUE INDEX transactions_block_idx ON wes.transactions (block_height, tx_index);
+COMMENT ON TABLE wes.transactions IS 'one row per transaction, with its raw bytes';
+
+-- Every output ever created (insert-only)
+CREATE TABLE wes.outputs (
+	outpoint     wes_outpoint PRIMARY KEY,
+	height       bigint NOT NULL,               -- created at
+	kind         smallint NOT NULL,             -- 0 asset, 1 resource, 2 state
+	owner        wes_address NOT NULL,
+	amount       bigint NOT NULL,
+	ref          wes_hash NOT NULL,
+	lock         bytea NOT NULL,
+	data         bytea NOT NULL
+);
+CREATE INDEX outputs_owner_idx ON wes.outputs (owner, height);
+CREATE INDEX outputs_resource_idx ON wes.outputs (ref) WHERE kind = 1;
+CREATE INDEX outputs_height_brin ON wes.outputs USING brin (height);
+COMMENT ON TABLE wes.outputs IS 'every output ever created (insert-only); spends are in wes.inputs';
+
+-- Every input ever written (insert-only).  A spend input is the spend mark of its
+-- outpoint: the partial unique index forbids spending an output twice.
+CREATE TABLE wes.inputs (
+	txid         wes_hash NOT NULL,
+	input_index  integer NOT NULL,
+	outpoint     wes_outpoint NOT NULL,
+	reference    boolean NOT NULL,
+	height       bigint NOT NULL,               -- height of the spending block
+	unlock       bytea NOT NULL,
+	PRIMARY KEY (txid, input_index)
+);
+CREATE UNIQUE INDEX inputs_spend_key ON wes.inputs (outpoint) WHERE NOT reference;
+CREATE INDEX inputs_reference_idx ON wes.inputs (outpoint) WHERE reference;
+CREATE INDEX inputs_height_brin ON wes.inputs USING brin (height);
+COMMENT ON TABLE wes.inputs IS 'every input (insert-only); a spend input marks its outpoint spent';
+
+-- The current UTXO set; encoding is the output's exact bytes (its LtHash element)
+CREATE TABLE wes.utxos (
+	outpoint     wes_outpoint PRIMARY KEY,
+	owner        wes_address NOT NULL,
+	kind         smallint NOT NULL,
+	ref          wes_hash NOT NULL,
+	amount       bigint NOT NULL,
+	height       bigint NOT NULL,
+	encoding     bytea NOT NULL
+);
+CREATE INDEX utxos_owner_idx ON wes.utxos (owner, ref);
+COMMENT ON TABLE wes.utxos IS 'the current UTXO set (rows deleted when spent)';
+
+CREATE TABLE wes.receipts (
+	txid         wes_hash PRIMARY KEY,
+	status       smallint NOT NULL,
+	fee          bigint NOT NULL,               -- u64 bit pattern
+	raw          bytea NOT NULL
+);
+COMMENT ON TABLE wes.receipts IS 'one receipt per transaction, with its raw bytes';
+
+-- Resource content, addressed by SHA-256; EXTERNAL storage so substring() reads only the chunks it needs
+CREATE TABLE wes.resource_content (
+	content_hash wes_hash PRIMARY KEY,
+	content      bytea NOT NULL,
+	media_type   text,
+	size         bigint NOT NULL,
+	stored_at    timestamptz NOT NULL DEFAULT now()
+);
+ALTER TABLE wes.resource_content ALTER COLUMN content SET STORAGE EXTERNAL;
+COMMENT ON TABLE wes.resource_content IS 'resource content by SHA-256 (WASM, ONNX, files)';
+
+-- Incremental snapshots: per block, the outpoints it added to and removed from the UTXO set
+CREATE TABLE wes.journal (
+	height       bigint PRIMARY KEY,
+	created      wes_outpoint[] NOT NULL,       -- added (created and not spent inside the block)
+	spent        wes_outpoint[] NOT NULL        -- removed (existed before the block)
+);
+COMMENT ON TABLE wes.journal IS 'per-block UTXO changes: drives rollback and incremental snapshots';
+
+-- Full snapshots: the state at a height (the UTXO set itself is derivable from history)
+CREATE TABLE wes.snapshots (
+	height       bigint PRIMARY KEY,
+	block_hash   wes_hash NOT NULL,
+	state_root   wes_hash NOT NULL,
+	utxo_count   bigint NOT NULL,
+	accumulator  bytea NOT NULL,
+	automatic    boolean NOT NULL DEFAULT false,
+	created_at   timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE wes.snapshots IS 'full snapshots: height, block hash, state root, UTXO count and accumulator';
+
+-- pg_dump must carry the data of every table
+SELECT pg_catalog.pg_extension_config_dump('wes.chain_state', '');
+SELECT pg_catalog.pg_extension_config_dump('wes.blocks', '');
+SELECT pg_catalog.pg_extension_config_dump('wes.transactions', '');
+SELECT pg_catalog.pg_extension_config_dump('wes.outputs', '');
+SELECT pg_catalog.pg_extension_config_dump('wes.inputs', '');
+SELECT pg_catalog.pg_extension_config_dump('wes.utxos', '');
+SELECT pg_catalog.pg_extension_config_dump('wes.receipts', '');
+SELECT pg_catalog.pg_extension_config_dump('wes.resource_content', '');
+SELECT pg_catalog.pg_extension_config_dump('wes.journal', '');
+SELECT pg_catalog.pg_extension_config_dump('wes.snapshots', '');
+
+-- u64 fields are stored as bigint bit patterns
+CREATE FUNCTION wes.u64(v bigint) RETURNS numeric
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN CASE WHEN v < 0 THEN v::numeric + 18446744073709551616 ELSE v::numeric END;
+COMMENT ON FUNCTION wes.u64(bigint) IS 'the unsigned value of a u64 stored as a bigint bit pattern';
+
+REVOKE ALL ON ALL TABLES IN SCHEMA wes FROM PUBLIC;
+REVOKE ALL ON SCHEMA wes FROM PUBLIC;

@@ -1,0 +1,98 @@
+/*
+ * wes_persist.c
+ *	  Module entry: GUCs, libsodium start-up, and the small helpers every
+ *	  PostgreSQL-facing file shares (palloc allocator for the codec, hex).
+ */
+#include "postgres.h"
+
+#include <sodium.h>
+
+#include "fmgr.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "wes_persist.h"
+#include "wes_types.h"
+
+PG_MODULE_MAGIC;
+
+int			wes_journal_depth = 0;
+int			wes_snapshot_interval = 1000;
+int			wes_snapshot_retention = 10;
+
+/* Codec allocations come from the current memory context; huge blocks are allowed */
+static void *
+palloc_alloc(void *ctx, size_t size)
+{
+	return palloc_extended(size, MCXT_ALLOC_HUGE);
+}
+
+static void *
+palloc_realloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
+{
+	if (ptr == NULL)
+		return palloc_extended(new_size, MCXT_ALLOC_HUGE);
+	return repalloc_huge(ptr, new_size);
+}
+
+const wes_allocator wes_palloc_allocator = {palloc_alloc, palloc_realloc, NULL};
+
+/* Lower-case hex of n bytes, palloc'd */
+char *
+wes_hex_encode(const uint8 *bytes, size_t n)
+{
+	char	   *out = palloc(n * 2 + 1);
+
+	sodium_bin2hex(out, n * 2 + 1, bytes, n);
+	return out;
+}
+
+WesHash *
+wes_hash_from_bytes(const uint8 *bytes)
+{
+	WesHash    *h = palloc(sizeof(WesHash));
+
+	memcpy(h->data, bytes, WES_HASH_LEN);
+	return h;
+}
+
+WesAddress *
+wes_address_from_bytes(const uint8 *bytes)
+{
+	WesAddress *a = palloc(sizeof(WesAddress));
+
+	memcpy(a->data, bytes, WES_ADDR_LEN);
+	return a;
+}
+
+WesOutpoint *
+wes_outpoint_make(const uint8 *txid, uint32 index)
+{
+	WesOutpoint *op = palloc(sizeof(WesOutpoint));
+
+	wes_outpoint_set(op, txid, index);
+	return op;
+}
+
+void
+_PG_init(void)
+{
+	if (wes_codec_init() < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not initialise libsodium")));
+
+	DefineCustomIntVariable("wes_persist.journal_depth",
+							"Blocks of journal kept for rollback (0 keeps everything).",
+							NULL, &wes_journal_depth, 0, 0, INT_MAX,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("wes_persist.snapshot_interval",
+							"Take a full snapshot every this many blocks (0 turns automatic snapshots off).",
+							NULL, &wes_snapshot_interval, 1000, 0, INT_MAX,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("wes_persist.snapshot_retention",
+							"Automatic snapshots kept; older ones are deleted (0 keeps all).",
+							NULL, &wes_snapshot_retention, 10, 0, INT_MAX,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("wes_persist");
+}

@@ -1,0 +1,30 @@
+/*
+ * wes_persist.h
+ *	  Declarations shared by the PostgreSQL-facing files: GUCs and the entry
+ *	  points one file offers another.
+ */
+#ifndef WES_PERSIST_H
+#define WES_PERSIST_H
+
+/* GUCs (wes_persist.c) */
+extern int	wes_journal_depth;
+extern int	wes_snapshot_interval;
+extern int	wes_snapshot_retention;
+
+/*
+ * writer.c: validate one block in wire format and write everything it implies,
+ * inside the caller's transaction; returns the block hash (palloc'd).  Every
+ * rejection is an ereport(ERROR) with the SQLSTATE of sql-api.md.
+ */
+struct WesHash;
+extern struct WesHash *wes_write_block_bytes(const uint8 *buf, size_t len);
+
+/*
+ * block_json.c: the JSON form of a block, both ways (canonical bytes are palloc'd
+ * bytea).  Errors are 22023 naming the JSON path.
+ */
+struct varlena;
+struct Jsonb;
+extern struct varlena *wes_block_jsonb_to_bytes(struct Jsonb *jb);
+
+#endif							/* WES_PERSIST_H */
