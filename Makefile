@@ -64,7 +64,7 @@ unit: test/unit/codec_test test/unit/codec_test_asan
 
 # ---- the commands of the README ----
 
-.PHONY: test demo bench setup unit
+.PHONY: test demo demo-stop bench setup unit
 setup:
 	@bash scripts/setup.sh
 
@@ -76,3 +76,6 @@ demo:
 
 bench:
 	@bash bench/run.sh
+
+demo-stop:
+	@bash scripts/demo.sh stop
