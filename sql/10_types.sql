@@ -132,6 +132,40 @@ COMMENT ON OPERATOR FAMILY %1$s_ops USING btree IS 'B-tree operators of %1$s';
 COMMENT ON OPERATOR CLASS %1$s_ops USING btree IS 'B-tree operator class of %1$s (byte order; deduplication allowed)';
 COMMENT ON OPERATOR FAMILY %1$s_ops USING hash IS 'hash operators of %1$s';
 COMMENT ON OPERATOR CLASS %1$s_ops USING hash IS 'hash operator class of %1$s';
+
+CREATE FUNCTION %1$s_gist_consistent(internal, %1$s, smallint, oid, internal) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION %1$s_gist_union(internal, internal) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION %1$s_gist_compress(internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION %1$s_gist_fetch(internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION %1$s_gist_penalty(internal, internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION %1$s_gist_picksplit(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION %1$s_gist_same(bytea, bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION %1$s_gist_consistent(internal, %1$s, smallint, oid, internal) IS 'GiST support of %1$s: can a subtree hold a match';
+COMMENT ON FUNCTION %1$s_gist_union(internal, internal) IS 'GiST support of %1$s: the {lower, upper} key covering some keys';
+COMMENT ON FUNCTION %1$s_gist_compress(internal) IS 'GiST support of %1$s: a value as a key';
+COMMENT ON FUNCTION %1$s_gist_fetch(internal) IS 'GiST support of %1$s: the value of a leaf key (index-only scans)';
+COMMENT ON FUNCTION %1$s_gist_penalty(internal, internal, internal) IS 'GiST support of %1$s: how much a key grows to take another';
+COMMENT ON FUNCTION %1$s_gist_picksplit(internal, internal) IS 'GiST support of %1$s: split a page at the median';
+COMMENT ON FUNCTION %1$s_gist_same(bytea, bytea, internal) IS 'GiST support of %1$s: are two keys equal';
+CREATE OPERATOR CLASS %1$s_ops DEFAULT FOR TYPE %1$s USING gist AS
+	OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, OPERATOR 6 <>,
+	FUNCTION 1 %1$s_gist_consistent(internal, %1$s, smallint, oid, internal),
+	FUNCTION 2 %1$s_gist_union(internal, internal),
+	FUNCTION 3 %1$s_gist_compress(internal),
+	FUNCTION 5 %1$s_gist_penalty(internal, internal, internal),
+	FUNCTION 6 %1$s_gist_picksplit(internal, internal),
+	FUNCTION 7 %1$s_gist_same(bytea, bytea, internal),
+	FUNCTION 9 %1$s_gist_fetch(internal),
+	STORAGE bytea;
+COMMENT ON OPERATOR FAMILY %1$s_ops USING gist IS 'GiST operators of %1$s';
+COMMENT ON OPERATOR CLASS %1$s_ops USING gist IS 'GiST operator class of %1$s: equality and order, in multicolumn indexes beside ranges and in exclusion constraints';
 $tmpl$, t.name, t.len, t.what, t.form);
 	END LOOP;
 
@@ -153,6 +187,7 @@ COMMENT ON FUNCTION %1$s_starts_with(%1$s, text) IS
 	'does the %1$s start with these hex digits (up to %2$s, any case, optional 0x or \x)? served by B-tree and GiST indexes';
 COMMENT ON OPERATOR ^@ (%1$s, text) IS
 	'starts with these hex digits (up to %2$s, any case, optional 0x or \x); served by B-tree and GiST indexes';
+ALTER OPERATOR FAMILY %1$s_ops USING gist ADD OPERATOR 28 ^@ (%1$s, text);
 COMMENT ON FUNCTION %1$s_prefix_lower(text) IS
 	'the smallest %1$s that starts with these hex digits: h ^@ p is h BETWEEN %1$s_prefix_lower(p) AND %1$s_prefix_upper(p)';
 COMMENT ON FUNCTION %1$s_prefix_upper(text) IS
