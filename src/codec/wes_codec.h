@@ -10,7 +10,12 @@
  * The decoder is zero-copy: every pointer in a decoded structure points into
  * the caller's buffer, which must outlive the structure.  Arrays of inputs,
  * outputs, transactions and receipts come from the caller's allocator and are
- * sized only after the remaining bytes prove the count plausible.
+ * sized only after the remaining bytes prove the count plausible: a first
+ * pass checks every rule and counts, then one allocation of exactly the size
+ * needed holds all the arrays of a block (or of a standalone transaction or
+ * receipt).  That allocation is the `mem` member: free(mem) with
+ * wes_malloc_allocator, nothing with palloc (the memory context owns it).
+ * A rejected block allocates nothing.
  */
 #ifndef WES_CODEC_H
 #define WES_CODEC_H
@@ -119,6 +124,7 @@ typedef struct wes_tx
 	wes_output *outputs;
 	wes_bytes	payload;
 	uint8_t		txid[WES_HASH_LEN]; /* set by wes_block_hash_all */
+	void	   *mem;			/* arrays' allocation (wes_tx_decode only; NULL inside a block) */
 } wes_tx;
 
 typedef struct wes_log
@@ -137,6 +143,7 @@ typedef struct wes_receipt
 	uint32_t	n_logs;
 	wes_log    *logs;
 	uint8_t		hash[WES_HASH_LEN]; /* set by wes_block_hash_all */
+	void	   *mem;			/* arrays' allocation (wes_receipt_decode only; NULL inside a block) */
 } wes_receipt;
 
 typedef struct wes_block
@@ -148,6 +155,7 @@ typedef struct wes_block
 	wes_tx	   *txs;
 	wes_receipt *receipts;
 	uint8_t		hash[WES_HASH_LEN]; /* set by wes_block_hash_all */
+	void	   *mem;			/* the one allocation holding every array (NULL if none) */
 } wes_block;
 
 /* Memory for decoded arrays and encode buffers: palloc in the backend, malloc elsewhere */
@@ -167,7 +175,14 @@ typedef enum wes_status
 	WES_ERR_NOMEM
 } wes_status;
 
-/* Where and why decoding failed: field is a path such as "transactions[2].outputs[0].amount" */
+/*
+ * Where and why decoding failed: field is a path such as "header.version",
+ * "n_tx", "transactions[2].outputs[0].amount", "receipts[1].logs[0].data",
+ * "transactions[0].outputs[1].data.media_type", "transactions[3]" (its length
+ * prefix or bytes left inside it) or "trailing bytes"; offset is where the bad
+ * field starts (for a length or count: where its u32 starts).  Standalone
+ * decoders use paths and offsets relative to their own buffer.
+ */
 typedef struct wes_error
 {
 	wes_status	status;
@@ -271,7 +286,10 @@ extern void wes_encode_block(wes_buf *b, const wes_header *h, uint32_t n_tx,
 
 /* ---- small helpers (util.c) ---- */
 
+/* Strict UTF-8 (no overlong forms, surrogates or NUL: PostgreSQL text cannot hold NUL) */
 extern bool wes_utf8_valid(const uint8_t *p, size_t len);
+/* Offset of the first invalid byte, len when valid */
+extern size_t wes_utf8_invalid_at(const uint8_t *p, size_t len);
 extern uint32_t wes_get_u32(const uint8_t *p);
 extern uint64_t wes_get_u64(const uint8_t *p);
 extern void wes_put_u32(uint8_t *p, uint32_t v);
