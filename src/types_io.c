@@ -62,7 +62,9 @@ report_bad_length(const char *typname, const char *what, size_t got, size_t len)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid %s length for type %s: %zu bytes", what, typname, got),
+			 errmsg_plural("invalid %s length for type %s: %zu byte",
+						   "invalid %s length for type %s: %zu bytes",
+						   got, what, typname, got),
 			 errdetail("A %s value is exactly %zu bytes.", typname, len)));
 }
 
