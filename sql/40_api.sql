@@ -1,0 +1,324 @@
+-- ---------------------------------------------------------------------------
+-- The QueryService: views and functions over the tables of schema wes.
+--
+-- Readers never touch wes.*: the views of wes_api run with their owner's
+-- rights (they are not security_invoker), and every read function is plain SQL
+-- over those views, so a role needs only wes_reader.  SQL bodies are parsed at
+-- creation (BEGIN ATOMIC / RETURN), which pins the objects they use whatever
+-- the caller's search_path, and set-returning ones are inlined by the planner,
+-- so a lookup through a function is planned as the same index scans as the
+-- query written by hand.  Nothing here writes: everything runs on a hot standby.
+-- ---------------------------------------------------------------------------
+
+GRANT USAGE ON SCHEMA wes_api TO wes_reader;
+
+-- ---- views ----------------------------------------------------------------
+
+CREATE FUNCTION wes.kind_name(kind smallint) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN CASE kind WHEN 0 THEN 'asset' WHEN 1 THEN 'resource' WHEN 2 THEN 'state' END;
+COMMENT ON FUNCTION wes.kind_name(smallint) IS 'the name of an output kind as the wire format''s JSON form spells it';
+
+CREATE VIEW wes_api.tip AS
+SELECT s.height, s.hash, s.state_root, s.utxo_count, s.base_height
+FROM wes.chain_state s
+WHERE s.height IS NOT NULL;
+COMMENT ON VIEW wes_api.tip IS 'the chain tip: height, block hash, state root (LtHash of the UTXO set) and UTXO count; no row on an empty chain';
+COMMENT ON COLUMN wes_api.tip.state_root IS 'commitment to the UTXO set after the tip block (equals the tip header''s state_root)';
+COMMENT ON COLUMN wes_api.tip.base_height IS 'first height this database holds (above 0 when it started from a snapshot)';
+
+CREATE VIEW wes_api.blocks AS
+SELECT b.height, b.hash, b.prev_hash, b.tx_root, b.receipt_root, b.state_root,
+	   -- timestamp_ms is an unchecked u64: out of timestamptz range reads as NULL, never as an error
+	   CASE WHEN b.timestamp_ms BETWEEN 0 AND 9224318015999999
+			THEN timestamptz 'epoch' + b.timestamp_ms * interval '1 millisecond' END AS "timestamp",
+	   wes.u64(b.timestamp_ms) AS timestamp_ms,
+	   wes.u64(b.nonce) AS nonce,
+	   b.tx_count, b.size
+FROM wes.blocks b;
+COMMENT ON VIEW wes_api.blocks IS 'one row per block; look up by height or hash (both indexed)';
+COMMENT ON COLUMN wes_api.blocks.height IS 'block height (genesis is 0)';
+COMMENT ON COLUMN wes_api.blocks.hash IS 'block hash: BLAKE2b-256 of the 156-byte header';
+COMMENT ON COLUMN wes_api.blocks.prev_hash IS 'hash of the block at height - 1 (all zero for genesis)';
+COMMENT ON COLUMN wes_api.blocks.tx_root IS 'RFC 6962 Merkle root over the transaction ids (see wes_api.tx_proof)';
+COMMENT ON COLUMN wes_api.blocks.receipt_root IS 'RFC 6962 Merkle root over the receipt hashes';
+COMMENT ON COLUMN wes_api.blocks.state_root IS 'LtHash commitment of the UTXO set after this block';
+COMMENT ON COLUMN wes_api.blocks."timestamp" IS 'block time from the header (NULL when the header''s value is outside timestamptz range)';
+COMMENT ON COLUMN wes_api.blocks.timestamp_ms IS 'the header''s timestamp: milliseconds since the Unix epoch (u64)';
+COMMENT ON COLUMN wes_api.blocks.nonce IS 'the header''s nonce (u64)';
+COMMENT ON COLUMN wes_api.blocks.tx_count IS 'number of transactions';
+COMMENT ON COLUMN wes_api.blocks.size IS 'size of the encoded block in bytes';
+
+CREATE VIEW wes_api.transactions AS
+SELECT t.txid, t.block_height, b.hash AS block_hash, t.tx_index,
+	   t.input_count, t.output_count, octet_length(t.raw) AS size
+FROM wes.transactions t
+JOIN wes.blocks b ON b.height = t.block_height;
+COMMENT ON VIEW wes_api.transactions IS 'one row per transaction; look up by txid, or by block_height (and tx_index) in block order';
+COMMENT ON COLUMN wes_api.transactions.txid IS 'transaction id: BLAKE2b-256 of the transaction encoding';
+COMMENT ON COLUMN wes_api.transactions.block_height IS 'height of the block that holds it';
+COMMENT ON COLUMN wes_api.transactions.block_hash IS 'hash of the block that holds it';
+COMMENT ON COLUMN wes_api.transactions.tx_index IS 'position in the block, from 0';
+COMMENT ON COLUMN wes_api.transactions.size IS 'size of the transaction encoding in bytes';
+
+CREATE VIEW wes_api.inputs AS
+SELECT i.txid, i.input_index, i.outpoint, i.reference, i.height AS block_height, i.unlock
+FROM wes.inputs i;
+COMMENT ON VIEW wes_api.inputs IS 'every input: a spend consumes its outpoint, a reference only reads it; look up by txid or outpoint';
+COMMENT ON COLUMN wes_api.inputs.txid IS 'the transaction this input belongs to';
+COMMENT ON COLUMN wes_api.inputs.input_index IS 'position among the transaction''s inputs, from 0';
+COMMENT ON COLUMN wes_api.inputs.outpoint IS 'the output it names (<txid>:<index>)';
+COMMENT ON COLUMN wes_api.inputs.reference IS 'true: read without consuming; false: a spend';
+COMMENT ON COLUMN wes_api.inputs.block_height IS 'height of the block that holds the input''s transaction';
+COMMENT ON COLUMN wes_api.inputs.unlock IS 'unlocking data (signature, witness), opaque';
+
+-- An output's spend is its spend input: outputs are never updated
+CREATE VIEW wes_api.outputs AS
+SELECT o.outpoint,
+	   wes_outpoint_txid(o.outpoint) AS txid,
+	   wes_outpoint_index(o.outpoint) AS output_index,
+	   wes.kind_name(o.kind) AS kind,
+	   o.owner, o.amount, o.ref, o.lock, o.data,
+	   o.height AS created_height,
+	   s.txid AS spent_by,
+	   s.height AS spent_height
+FROM wes.outputs o
+LEFT JOIN wes.inputs s ON s.outpoint = o.outpoint AND NOT s.reference;
+COMMENT ON VIEW wes_api.outputs IS 'every output ever created, with its spend when spent; look up by outpoint, txid or owner';
+COMMENT ON COLUMN wes_api.outputs.outpoint IS 'the output''s id: <txid>:<output_index>';
+COMMENT ON COLUMN wes_api.outputs.kind IS 'asset, resource or state';
+COMMENT ON COLUMN wes_api.outputs.owner IS 'owner address (20 bytes)';
+COMMENT ON COLUMN wes_api.outputs.amount IS 'amount of the asset ref (0 .. 2^63-1)';
+COMMENT ON COLUMN wes_api.outputs.ref IS 'asset: asset id (all zero = native coin); resource: SHA-256 of the content; state: state id';
+COMMENT ON COLUMN wes_api.outputs.lock IS 'locking conditions, opaque';
+COMMENT ON COLUMN wes_api.outputs.data IS 'asset: empty; state: the state record; resource: encoded metadata (see wes_api.resources)';
+COMMENT ON COLUMN wes_api.outputs.created_height IS 'height of the block that created it';
+COMMENT ON COLUMN wes_api.outputs.spent_by IS 'txid of the transaction that spent it; NULL while unspent';
+COMMENT ON COLUMN wes_api.outputs.spent_height IS 'height of the block that spent it; NULL while unspent';
+
+-- The current set comes from wes.utxos (small, indexed by owner); the left join is
+-- dropped by the planner when lock and data are not asked for
+CREATE VIEW wes_api.utxos AS
+SELECT u.outpoint, wes_outpoint_txid(u.outpoint) AS txid, wes_outpoint_index(u.outpoint) AS output_index,
+	   wes.kind_name(u.kind) AS kind, u.owner, u.amount, u.ref, o.lock, o.data, u.height AS created_height,
+	   NULL::wes_hash AS spent_by, NULL::bigint AS spent_height
+FROM wes.utxos u
+LEFT JOIN wes.outputs o ON o.outpoint = u.outpoint;
+COMMENT ON VIEW wes_api.utxos IS 'the unspent rows of wes_api.outputs (the current UTXO set); look up by outpoint or owner';
+COMMENT ON COLUMN wes_api.utxos.outpoint IS 'the output''s id: <txid>:<output_index>';
+COMMENT ON COLUMN wes_api.utxos.owner IS 'owner address (20 bytes)';
+COMMENT ON COLUMN wes_api.utxos.ref IS 'asset: asset id (all zero = native coin); resource: SHA-256 of the content; state: state id';
+COMMENT ON COLUMN wes_api.utxos.created_height IS 'height of the block that created it';
+
+CREATE VIEW wes_api.address_balances AS
+SELECT u.owner, u.ref AS asset, sum(u.amount) AS balance, count(*) AS utxo_count
+FROM wes.utxos u
+WHERE u.kind = 0
+GROUP BY u.owner, u.ref;
+COMMENT ON VIEW wes_api.address_balances IS 'current balance of every address in every asset (unspent asset outputs only); filter by owner';
+COMMENT ON COLUMN wes_api.address_balances.owner IS 'owner address';
+COMMENT ON COLUMN wes_api.address_balances.asset IS 'asset id (all zero = native coin)';
+COMMENT ON COLUMN wes_api.address_balances.balance IS 'sum of the unspent amounts';
+COMMENT ON COLUMN wes_api.address_balances.utxo_count IS 'number of unspent outputs summed';
+
+GRANT SELECT ON wes_api.tip, wes_api.blocks, wes_api.transactions, wes_api.inputs,
+	wes_api.outputs, wes_api.utxos, wes_api.address_balances TO wes_reader;
+
+-- ---- point lookups (wes_api names for PostgREST; the sql-api.md names below) ----
+
+CREATE FUNCTION wes_api.chain_tip()
+RETURNS TABLE (height bigint, hash wes_hash, state_root wes_hash)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT t.height, t.hash, t.state_root FROM wes_api.tip t;
+END;
+COMMENT ON FUNCTION wes_api.chain_tip() IS 'the chain tip (height, hash, state_root); no row on an empty chain';
+
+-- at_height NULL: the output whatever its state; else only if alive at the end of that block
+CREATE FUNCTION wes_api.utxo_lookup(op wes_outpoint, at_height bigint DEFAULT NULL)
+RETURNS SETOF wes_api.outputs
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT o.* FROM wes_api.outputs o
+	WHERE o.outpoint = utxo_lookup.op
+	  AND (utxo_lookup.at_height IS NULL
+		   OR (o.created_height <= utxo_lookup.at_height
+			   AND (o.spent_height IS NULL OR o.spent_height > utxo_lookup.at_height)));
+END;
+COMMENT ON FUNCTION wes_api.utxo_lookup(wes_outpoint, bigint) IS 'one output by outpoint, spent or not (with its spender); with at_height, only if it existed and was unspent at the end of that block';
+
+CREATE FUNCTION wes_api.utxo_lookup_many(ops wes_outpoint[])
+RETURNS SETOF wes_api.outputs
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT o.* FROM wes_api.outputs o
+	WHERE o.outpoint = ANY (utxo_lookup_many.ops);
+END;
+COMMENT ON FUNCTION wes_api.utxo_lookup_many(wes_outpoint[]) IS 'the outputs (spent or not) of many outpoints in one call; outpoints that do not exist are left out';
+
+-- Current UTXOs from wes.utxos; as of a height from the history tables (owner index,
+-- then one probe of the spend index per output), never a replay of blocks
+CREATE FUNCTION wes_api.addresses_utxos(owners wes_address[], at_height bigint DEFAULT NULL)
+RETURNS SETOF wes_api.outputs
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT u.* FROM wes_api.utxos u
+	WHERE addresses_utxos.at_height IS NULL AND u.owner = ANY (addresses_utxos.owners)
+	UNION ALL
+	SELECT o.* FROM wes_api.outputs o
+	WHERE addresses_utxos.at_height IS NOT NULL AND o.owner = ANY (addresses_utxos.owners)
+	  AND o.created_height <= addresses_utxos.at_height
+	  AND (o.spent_height IS NULL OR o.spent_height > addresses_utxos.at_height);
+END;
+COMMENT ON FUNCTION wes_api.addresses_utxos(wes_address[], bigint) IS 'the unspent outputs of many addresses in one call: now, or as of the end of block at_height';
+
+CREATE FUNCTION wes_api.address_utxos(owner wes_address, at_height bigint DEFAULT NULL)
+RETURNS SETOF wes_api.outputs
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT a.* FROM wes_api.addresses_utxos(ARRAY[address_utxos.owner], address_utxos.at_height) a;
+END;
+COMMENT ON FUNCTION wes_api.address_utxos(wes_address, bigint) IS 'the unspent outputs of an address: now, or as of the end of block at_height';
+
+CREATE FUNCTION wes_api.address_balance(owner wes_address,
+										asset wes_hash DEFAULT '0000000000000000000000000000000000000000000000000000000000000000',
+										at_height bigint DEFAULT NULL)
+RETURNS numeric
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT coalesce(sum(a.amount), 0)
+	FROM wes_api.address_utxos(address_balance.owner, address_balance.at_height) a
+	WHERE a.ref = address_balance.asset AND a.kind = 'asset';
+END;
+COMMENT ON FUNCTION wes_api.address_balance(wes_address, wes_hash, bigint) IS 'sum of the unspent amounts of an asset (default: the native coin) owned by an address, now or as of the end of block at_height';
+
+-- ---- explorers ---------------------------------------------------------------
+
+CREATE FUNCTION wes_api.block(block_height bigint DEFAULT NULL, block_hash wes_hash DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT to_jsonb(b) || jsonb_build_object('transactions', coalesce(
+		(SELECT jsonb_agg(to_jsonb(t) ORDER BY t.tx_index)
+		 FROM wes_api.transactions t WHERE t.block_height = b.height), '[]'::jsonb))
+	FROM wes_api.blocks b
+	WHERE b.height = block.block_height OR b.hash = block.block_hash;
+END;
+COMMENT ON FUNCTION wes_api.block(bigint, wes_hash) IS 'a block by height or by hash, as one JSON object with its transactions in block order (NULL when there is no such block)';
+
+-- Keyset pagination, newest first: pass the last row's (block_height, tx_index) to get the
+-- next page.  Cost: one pass over the address's outputs created or spent up to the cursor
+-- (owner index plus spend-index probes), independent of the size of the chain.
+CREATE FUNCTION wes_api.address_transactions(owner wes_address,
+											 before_height bigint DEFAULT NULL,
+											 before_tx_index integer DEFAULT NULL,
+											 page_size integer DEFAULT 50)
+RETURNS TABLE (block_height bigint, tx_index integer, txid wes_hash,
+			   outputs_received bigint, outputs_spent bigint)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT t.block_height, t.tx_index, t.txid, x.received, x.spent
+	FROM (SELECT r.txid, count(*) FILTER (WHERE r.received) AS received,
+				 count(*) FILTER (WHERE NOT r.received) AS spent
+		  FROM (SELECT o.txid, true AS received FROM wes_api.outputs o
+				WHERE o.owner = address_transactions.owner
+				  AND o.created_height <= coalesce(address_transactions.before_height, 9223372036854775807)
+				UNION ALL
+				SELECT o.spent_by, false FROM wes_api.outputs o
+				WHERE o.owner = address_transactions.owner
+				  AND o.spent_height <= coalesce(address_transactions.before_height, 9223372036854775807)) r
+		  GROUP BY r.txid) x
+	JOIN wes_api.transactions t ON t.txid = x.txid
+	WHERE (t.block_height, t.tx_index) <
+		  (coalesce(address_transactions.before_height, 9223372036854775807),
+		   coalesce(address_transactions.before_tx_index,
+					CASE WHEN address_transactions.before_height IS NULL THEN 2147483647 ELSE -1 END))
+	ORDER BY t.block_height DESC, t.tx_index DESC
+	LIMIT least(greatest(address_transactions.page_size, 1), 1000);
+END;
+COMMENT ON FUNCTION wes_api.address_transactions(wes_address, bigint, integer, integer) IS 'the transactions that paid an address or spent its outputs, newest first; for the next page pass the last row''s block_height and tx_index as before_height and before_tx_index (page_size at most 1000)';
+
+CREATE VIEW wes_api.resource_content AS
+SELECT c.content_hash, c.media_type, c.size, c.stored_at, c.content
+FROM wes.resource_content c;
+COMMENT ON VIEW wes_api.resource_content IS 'stored resource content by SHA-256; select only the columns you need (content can be large), or read a range with wes_api.resource_read';
+COMMENT ON COLUMN wes_api.resource_content.content_hash IS 'SHA-256 of the content';
+COMMENT ON COLUMN wes_api.resource_content.size IS 'content size in bytes';
+COMMENT ON COLUMN wes_api.resource_content.content IS 'the content (stored uncompressed out of line, so a substring reads only the chunks it covers)';
+GRANT SELECT ON wes_api.resource_content TO wes_reader;
+
+-- substring() of an EXTERNAL (uncompressed, out-of-line) value fetches only the TOAST
+-- chunks that cover the range
+CREATE FUNCTION wes_api.resource_read(content_hash wes_hash, "offset" bigint DEFAULT 0, length bigint DEFAULT NULL)
+RETURNS bytea
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+	result bytea;
+BEGIN
+	IF "offset" < 0 OR length < 0 THEN
+		RAISE EXCEPTION 'resource range must not be negative (offset %, length %)', "offset", length
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF length IS NULL THEN
+		SELECT substring(c.content FROM "offset" + 1) INTO result
+		FROM wes_api.resource_content c WHERE c.content_hash = resource_read.content_hash;
+	ELSE
+		SELECT substring(c.content FROM "offset" + 1 FOR length) INTO result
+		FROM wes_api.resource_content c WHERE c.content_hash = resource_read.content_hash;
+	END IF;
+	RETURN result;
+END
+$$;
+COMMENT ON FUNCTION wes_api.resource_read(wes_hash, bigint, bigint) IS 'length bytes of a resource''s content from offset (0-based; NULL length: to the end), reading only the storage chunks needed; NULL when the content is not stored';
+
+-- ---- the functions of sql-api.md, in the extension's schema ----
+
+CREATE FUNCTION wes_chain_tip()
+RETURNS TABLE (height bigint, hash wes_hash, state_root wes_hash)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT t.height, t.hash, t.state_root FROM wes_api.chain_tip() t;
+END;
+COMMENT ON FUNCTION wes_chain_tip() IS 'the chain tip (height, hash, state_root); no row on an empty chain';
+
+CREATE FUNCTION wes_utxo_lookup(op wes_outpoint)
+RETURNS SETOF wes_api.outputs
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT l.* FROM wes_api.utxo_lookup(wes_utxo_lookup.op, NULL) l;
+END;
+COMMENT ON FUNCTION wes_utxo_lookup(wes_outpoint) IS 'zero or one row of wes_api.outputs: the output, spent or not, with its spender';
+
+CREATE FUNCTION wes_utxo_lookup(op wes_outpoint, at_height bigint)
+RETURNS SETOF wes_api.outputs
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT l.* FROM wes_api.utxo_lookup(wes_utxo_lookup.op, wes_utxo_lookup.at_height) l;
+END;
+COMMENT ON FUNCTION wes_utxo_lookup(wes_outpoint, bigint) IS 'the output only if it existed and was unspent at the end of block at_height';
+
+CREATE FUNCTION wes_utxo_lookup(ops wes_outpoint[])
+RETURNS SETOF wes_api.outputs
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT l.* FROM wes_api.utxo_lookup_many(wes_utxo_lookup.ops) l;
+END;
+COMMENT ON FUNCTION wes_utxo_lookup(wes_outpoint[]) IS 'the rows of wes_api.outputs for those of the outpoints that exist, in one call';
+
+CREATE FUNCTION wes_address_balance(owner wes_address,
+									asset wes_hash DEFAULT '0000000000000000000000000000000000000000000000000000000000000000',
+									at_height bigint DEFAULT NULL)
+RETURNS numeric
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN wes_api.address_balance(owner, asset, at_height);
+COMMENT ON FUNCTION wes_address_balance(wes_address, wes_hash, bigint) IS 'sum of the unspent amounts of an asset (default: the native coin) owned by an address, now or as of the end of block at_height';
+
+CREATE FUNCTION wes_resource_read(content_hash wes_hash, "offset" bigint DEFAULT 0, length bigint DEFAULT NULL)
+RETURNS bytea
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN wes_api.resource_read(content_hash, "offset", length);
+COMMENT ON FUNCTION wes_resource_read(wes_hash, bigint, bigint) IS 'length bytes of a resource''s content from offset (0-based), reading only the storage chunks needed; NULL when the content is not stored';
+
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA wes_api FROM PUBLIC;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA wes_api TO wes_reader;
