@@ -46,12 +46,14 @@ PQ_INCLUDE   = $(shell $(PG_CONFIG) --includedir 2>/dev/null)
 PQ_LIBDIR    = $(shell $(PG_CONFIG) --libdir 2>/dev/null)
 TOOL_COMMON  = $(wildcard tools/common/*.c)
 
-test/unit/codec_test: test/unit/codec_test.c $(CODEC_SRCS) src/codec/wes_codec.h
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ test/unit/codec_test.c $(CODEC_SRCS) -lsodium -ljansson
+UNIT_SRCS    = $(wildcard test/unit/codec_test*.c)
 
-test/unit/codec_test_asan: test/unit/codec_test.c $(CODEC_SRCS) src/codec/wes_codec.h
+test/unit/codec_test: $(UNIT_SRCS) test/unit/codec_test.h $(CODEC_SRCS) src/codec/wes_codec.h
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(UNIT_SRCS) $(CODEC_SRCS) -lsodium -ljansson
+
+test/unit/codec_test_asan: $(UNIT_SRCS) test/unit/codec_test.h $(CODEC_SRCS) src/codec/wes_codec.h
 	$(HOST_CC) $(HOST_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
-		-fno-sanitize-recover=all -o $@ test/unit/codec_test.c $(CODEC_SRCS) -lsodium -ljansson
+		-fno-sanitize-recover=all -o $@ $(UNIT_SRCS) $(CODEC_SRCS) -lsodium -ljansson
 
 tools/wes-gen: tools/wes_gen.c $(TOOL_COMMON) $(CODEC_SRCS) src/codec/wes_codec.h
 	$(HOST_CC) $(HOST_CFLAGS) -Itools/common -o $@ tools/wes_gen.c $(TOOL_COMMON) $(CODEC_SRCS) -lsodium

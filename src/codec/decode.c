@@ -72,7 +72,8 @@ fail(dec *d, size_t offset, const char *field, const char *fmt,...)
 		n = strlen(prefix);
 		if (n > 0)
 			prefix[n - 1] = '\0';	/* drop the trailing dot */
-		snprintf(err->field, sizeof(err->field), "%s", n > 0 ? prefix : "(top)");
+		/* only bytes left over are reported at the top of a standalone item */
+		snprintf(err->field, sizeof(err->field), "%s", n > 0 ? prefix : "trailing bytes");
 	}
 	err->status = WES_ERR_DECODE;
 	err->offset = offset;
@@ -184,9 +185,11 @@ get_count(dec *d, const char *field, size_t min_len, uint32_t *out)
 static bool
 expect_end(dec *d, const char *after)
 {
-	if (d->pos == d->end)
+	size_t		n = d->end - d->pos;
+
+	if (n == 0)
 		return true;
-	return fail(d, d->pos, NULL, "%zu trailing bytes after the %s", d->end - d->pos, after);
+	return fail(d, d->pos, NULL, "%zu trailing byte%s after the %s", n, n == 1 ? "" : "s", after);
 }
 
 /* Resource metadata inside [pos, end) */
@@ -428,8 +431,8 @@ decode_block(dec *d, wes_block *b, size_t len)
 	}
 	d->list = NULL;
 	if (d->pos != len)
-		return fail(d, d->pos, "trailing bytes", "%zu trailing bytes after the last receipt",
-					len - d->pos);
+		return fail(d, d->pos, "trailing bytes", "%zu trailing byte%s after the last receipt",
+					len - d->pos, len - d->pos == 1 ? "" : "s");
 	return true;
 }
 
@@ -452,7 +455,7 @@ alloc_or_fail(const wes_allocator *a, size_t size, wes_error *err)
 	if (p == NULL)
 	{
 		err->status = WES_ERR_NOMEM;
-		snprintf(err->field, sizeof(err->field), "(top)");
+		err->field[0] = '\0';
 		snprintf(err->message, sizeof(err->message), "out of memory allocating %zu bytes", size);
 	}
 	return p;
