@@ -238,6 +238,20 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION wes_api.address_transactions(wes_address, bigint, integer, integer) IS 'the transactions that paid an address or spent its outputs, newest first; for the next page pass the last row''s block_height and tx_index as before_height and before_tx_index (page_size at most 1000)';
 
+-- Each branch is a B-tree range scan over [prefix 00.., prefix ff..]; the bounds are
+-- spelled out (rather than ^@) so that a generic plan of a prepared call uses the index too
+CREATE FUNCTION wes_api.search(prefix text, max_rows integer DEFAULT 10)
+RETURNS TABLE (kind text, hash wes_hash, block_height bigint)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	(SELECT 'block', b.hash, b.height FROM wes_api.blocks b
+	 WHERE b.hash BETWEEN wes_hash_prefix_lower(search.prefix) AND wes_hash_prefix_upper(search.prefix) ORDER BY b.hash LIMIT least(greatest(search.max_rows, 1), 100))
+	UNION ALL
+	(SELECT 'transaction', t.txid, t.block_height FROM wes_api.transactions t
+	 WHERE t.txid BETWEEN wes_hash_prefix_lower(search.prefix) AND wes_hash_prefix_upper(search.prefix) ORDER BY t.txid LIMIT least(greatest(search.max_rows, 1), 100));
+END;
+COMMENT ON FUNCTION wes_api.search(text, integer) IS 'blocks and transactions whose hash starts with these hex digits (any case, optional 0x), at most max_rows (up to 100) of each kind, for an explorer''s search box';
+
 CREATE VIEW wes_api.resource_content AS
 SELECT c.content_hash, c.media_type, c.size, c.stored_at, c.content
 FROM wes.resource_content c;
@@ -322,3 +336,26 @@ COMMENT ON FUNCTION wes_resource_read(wes_hash, bigint, bigint) IS 'length bytes
 
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA wes_api FROM PUBLIC;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA wes_api TO wes_reader;
+
+-- ---- privileges beyond the API's own objects ----
+
+-- Large objects are the one place a role without any grant can create data (lo_create
+-- is executable by PUBLIC out of the box); a read-only role must not have that route
+REVOKE EXECUTE ON FUNCTION pg_catalog.lo_create(oid), pg_catalog.lo_creat(integer),
+	pg_catalog.lo_from_bytea(oid, bytea) FROM PUBLIC;
+
+-- ---- logical replication ----
+
+-- Selective replicas subscribe to wes_publication (every table of wes).  Publications are
+-- per database and outlive DROP EXTENSION, so an existing one is extended, not recreated.
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_publication WHERE pubname = 'wes_publication') THEN
+		CREATE PUBLICATION wes_publication FOR TABLES IN SCHEMA wes;
+	ELSIF NOT EXISTS (SELECT FROM pg_publication_namespace pn JOIN pg_publication p ON p.oid = pn.pnpubid
+					  WHERE p.pubname = 'wes_publication' AND pn.pnnspid = 'wes'::regnamespace) THEN
+		ALTER PUBLICATION wes_publication ADD TABLES IN SCHEMA wes;
+	END IF;
+END
+$$;
+COMMENT ON PUBLICATION wes_publication IS 'every table of schema wes, for logical (selective) replicas: a subscriber creates the extension, empties wes.chain_state and subscribes';
