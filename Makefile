@@ -23,7 +23,7 @@ REGRESS      = $(sort $(patsubst test/sql/%.sql,%,$(wildcard test/sql/*.sql)))
 REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
 
 TOOLS        = tools/wes-gen tools/wes-load
-EXTRA_CLEAN  = $(TOOLS) test/unit/codec_test test/unit/codec_test_asan results regression.diffs regression.out
+EXTRA_CLEAN  = $(TOOLS) test/unit/codec_test test/unit/codec_test_asan $(FUZZERS) results regression.diffs regression.out
 
 PG_CONFIG   ?= pg_config
 PGXS        := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
@@ -64,9 +64,19 @@ tools/wes-load: tools/wes_load.c $(TOOL_COMMON) $(CODEC_SRCS) src/codec/wes_code
 
 unit: test/unit/codec_test test/unit/codec_test_asan
 
+# libFuzzer targets (clang): test/fuzz/NAME_fuzzer.c -> test/fuzz/NAME_fuzzer
+FUZZ_CC     ?= clang
+FUZZERS      = $(patsubst %.c,%,$(wildcard test/fuzz/*_fuzzer.c))
+
+fuzz: $(FUZZERS)
+
+test/fuzz/%_fuzzer: test/fuzz/%_fuzzer.c $(CODEC_SRCS) src/codec/wes_codec.h
+	$(FUZZ_CC) -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -Isrc/codec -o $@ $< $(CODEC_SRCS) -lsodium
+
 # ---- the commands of the README ----
 
-.PHONY: test demo demo-stop bench setup unit
+.PHONY: test demo demo-stop bench setup unit fuzz
 setup:
 	@bash scripts/setup.sh
 
