@@ -252,6 +252,37 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION wes_api.search(text, integer) IS 'blocks and transactions whose hash starts with these hex digits (any case, optional 0x), at most max_rows (up to 100) of each kind, for an explorer''s search box';
 
+-- Inclusion proofs: the RFC 6962 audit path of a transaction to its block's tx_root
+CREATE FUNCTION wes.merkle_path(leaves wes_hash[], leaf_index integer) RETURNS wes_hash[]
+	AS 'MODULE_PATHNAME', 'wes_merkle_path_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION wes.merkle_path(wes_hash[], integer) IS 'the RFC 6962 audit path of leaf leaf_index (from 0) in the Merkle tree over leaves, nearest sibling first';
+
+CREATE FUNCTION wes_verify_tx_proof(txid wes_hash, tx_index bigint, tx_count bigint, path wes_hash[], tx_root wes_hash)
+RETURNS boolean
+	AS 'MODULE_PATHNAME', 'wes_verify_tx_proof' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION wes_verify_tx_proof(wes_hash, bigint, bigint, wes_hash[], wes_hash) IS 'whether path (from wes_tx_proof) proves that txid is leaf tx_index of tx_count under tx_root (RFC 6962 with BLAKE2b-256); needs no database state';
+
+CREATE FUNCTION wes_api.tx_proof(txid wes_hash)
+RETURNS TABLE (txid wes_hash, block_height bigint, block_hash wes_hash, tx_index bigint,
+			   tx_count bigint, tx_root wes_hash, path wes_hash[])
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT t.txid, t.block_height, b.hash, t.tx_index, b.tx_count, b.tx_root,
+		   wes.merkle_path(ARRAY(SELECT x.txid FROM wes_api.transactions x
+								 WHERE x.block_height = t.block_height ORDER BY x.tx_index),
+						   t.tx_index)
+	FROM wes_api.transactions t
+	JOIN wes_api.blocks b ON b.height = t.block_height
+	WHERE t.txid = tx_proof.txid;
+END;
+COMMENT ON FUNCTION wes_api.tx_proof(wes_hash) IS 'proof that a transaction is in its block: the RFC 6962 audit path from txid (leaf tx_index of tx_count) to the block''s tx_root; check it with wes_api.verify_tx_proof or any RFC 6962 verifier using BLAKE2b-256';
+
+CREATE FUNCTION wes_api.verify_tx_proof(txid wes_hash, tx_index bigint, tx_count bigint, path wes_hash[], tx_root wes_hash)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN wes_verify_tx_proof(txid, tx_index, tx_count, path, tx_root);
+COMMENT ON FUNCTION wes_api.verify_tx_proof(wes_hash, bigint, bigint, wes_hash[], wes_hash) IS 'whether path proves that txid is leaf tx_index of tx_count under tx_root; the arguments are the columns of wes_api.tx_proof';
+
 CREATE VIEW wes_api.resource_content AS
 SELECT c.content_hash, c.media_type, c.size, c.stored_at, c.content
 FROM wes.resource_content c;
@@ -333,6 +364,15 @@ RETURNS bytea
 LANGUAGE sql STABLE PARALLEL SAFE
 RETURN wes_api.resource_read(content_hash, "offset", length);
 COMMENT ON FUNCTION wes_resource_read(wes_hash, bigint, bigint) IS 'length bytes of a resource''s content from offset (0-based), reading only the storage chunks needed; NULL when the content is not stored';
+
+CREATE FUNCTION wes_tx_proof(txid wes_hash)
+RETURNS TABLE (txid wes_hash, block_height bigint, block_hash wes_hash, tx_index bigint,
+			   tx_count bigint, tx_root wes_hash, path wes_hash[])
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT p.* FROM wes_api.tx_proof(wes_tx_proof.txid) p;
+END;
+COMMENT ON FUNCTION wes_tx_proof(wes_hash) IS 'the RFC 6962 audit path of a transaction to its block''s tx_root (see wes_verify_tx_proof)';
 
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA wes_api FROM PUBLIC;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA wes_api TO wes_reader;
