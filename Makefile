@@ -22,7 +22,7 @@ DATA         = $(wildcard sql/$(EXTENSION)--*--*.sql)
 REGRESS      = $(sort $(patsubst test/sql/%.sql,%,$(wildcard test/sql/*.sql)))
 REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
 
-TOOLS        = tools/wes-gen tools/wes-load
+TOOLS        = $(patsubst tools/wes_%.c,tools/wes-%,$(wildcard tools/wes_*.c))
 EXTRA_CLEAN  = $(TOOLS) test/unit/codec_test test/unit/codec_test_asan $(FUZZERS) results regression.diffs regression.out
 
 PG_CONFIG   ?= pg_config

@@ -6,6 +6,9 @@
 #ifndef WES_PERSIST_H
 #define WES_PERSIST_H
 
+/* Module start-up (wes_persist.c) */
+extern void _PG_init(void);
+
 /* GUCs (wes_persist.c) */
 extern int	wes_journal_depth;
 extern int	wes_snapshot_interval;
