@@ -109,14 +109,14 @@ gist_consistent(FunctionCallInfo fcinfo, size_t len, const char *typname)
 	StrategyNumber strategy = (StrategyNumber) PG_GETARG_UINT16(2);
 	bool	   *recheck = (bool *) PG_GETARG_POINTER(4);
 	const uint8 *lo, *hi, *q;
-	uint8		plo[WES_MAX_TYPE_LEN], phi[WES_MAX_TYPE_LEN];
+	const WesPrefixBounds *p;
 
 	*recheck = false;
 	gkey_bounds(entry->key, len, &lo, &hi);
 	if (strategy == WES_PREFIX_STRATEGY)
 	{
-		wes_prefix_range(PG_GETARG_TEXT_PP(1), len, typname, plo, phi);
-		return wes_bytes_cmp(lo, phi, len) <= 0 && wes_bytes_cmp(hi, plo, len) >= 0;
+		p = wes_prefix_bounds_cached(fcinfo->flinfo, PG_GETARG_TEXT_PP(1), len, typname);
+		return wes_bytes_cmp(lo, p->hi, len) <= 0 && wes_bytes_cmp(hi, p->lo, len) >= 0;
 	}
 	q = (const uint8 *) PG_GETARG_POINTER(1);
 	switch (strategy)

@@ -45,4 +45,17 @@ wes_bytes_cmp(const uint8 *a, const uint8 *b, size_t len)
 extern void wes_prefix_range(const text *prefix, size_t len, const char *typname,
 							 uint8 *lo, uint8 *hi);
 
+/* A parsed prefix, kept in fn_extra while the same prefix comes again */
+typedef struct WesPrefixBounds
+{
+	int			textlen;		/* -1: nothing kept */
+	char		text[2 * WES_MAX_TYPE_LEN + 2];
+	uint8		lo[WES_MAX_TYPE_LEN];
+	uint8		hi[WES_MAX_TYPE_LEN];
+} WesPrefixBounds;
+
+/* types_io.c: wes_prefix_range, parsed once per distinct prefix per call site */
+extern const WesPrefixBounds *wes_prefix_bounds_cached(FmgrInfo *flinfo, const text *prefix,
+													   size_t len, const char *typname);
+
 #endif							/* TYPES_INTERNAL_H */

@@ -327,6 +327,36 @@ wes_prefix_range(const text *prefix, size_t len, const char *typname,
 		hi[nbytes - 1] |= 0x0f;
 }
 
+/* See types_internal.h: a scan compares every row with the same prefix */
+const WesPrefixBounds *
+wes_prefix_bounds_cached(FmgrInfo *flinfo, const text *prefix, size_t len, const char *typname)
+{
+	WesPrefixBounds *c = flinfo->fn_extra;
+	size_t		n = VARSIZE_ANY_EXHDR(prefix);
+	uint8		lo[WES_MAX_TYPE_LEN];
+	uint8		hi[WES_MAX_TYPE_LEN];
+
+	if (c == NULL)
+	{
+		c = MemoryContextAlloc(flinfo->fn_mcxt, sizeof(WesPrefixBounds));
+		c->textlen = -1;
+		flinfo->fn_extra = c;
+	}
+	if (c->textlen == (int) n && memcmp(c->text, VARDATA_ANY(prefix), n) == 0)
+		return c;
+	/* parse before touching the cache, which must not keep a half-parsed prefix */
+	wes_prefix_range(prefix, len, typname, lo, hi);
+	memcpy(c->lo, lo, len);
+	memcpy(c->hi, hi, len);
+	c->textlen = -1;
+	if (n <= sizeof(c->text))
+	{
+		memcpy(c->text, VARDATA_ANY(prefix), n);
+		c->textlen = (int) n;
+	}
+	return c;
+}
+
 /* The smallest and largest values of a hex type that start with a prefix */
 #define WES_PREFIX_BOUNDS(prefix, Type, LEN) \
 PG_FUNCTION_INFO_V1(prefix##_prefix_lower); \

@@ -22,6 +22,7 @@
 #include "optimizer/optimizer.h"
 #include "port/pg_bswap.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/sortsupport.h"
 
@@ -128,6 +129,11 @@ bytes_abbrev_abort(int memtupcount, SortSupport ssup)
 	if (memtupcount < 10000 || st->input_count < 10000 || !st->estimating)
 		return false;
 	abbr_card = estimateHyperLogLog(&st->abbr_card);
+#ifdef TRACE_SORT
+	if (trace_sort)
+		elog(LOG, "wes_persist abbreviated keys: %d tuples, %.1f distinct keys estimated",
+			 memtupcount, abbr_card);
+#endif
 	if (abbr_card > 100000.0)
 	{
 		/* clearly worth it: stop paying for the estimate */
@@ -178,13 +184,13 @@ WES_FOR_EACH_TYPE(WES_SORTSUPPORT)
 
 /* Does a len-byte value start with the hex digits of prefix? */
 static bool
-bytes_starts_with(const uint8 *v, const text *prefix, size_t len, const char *typname)
+bytes_starts_with(FunctionCallInfo fcinfo, size_t len, const char *typname)
 {
-	uint8		lo[WES_MAX_TYPE_LEN];
-	uint8		hi[WES_MAX_TYPE_LEN];
+	const uint8 *v = (const uint8 *) PG_GETARG_POINTER(0);
+	const WesPrefixBounds *b = wes_prefix_bounds_cached(fcinfo->flinfo, PG_GETARG_TEXT_PP(1),
+														len, typname);
 
-	wes_prefix_range(prefix, len, typname, lo, hi);
-	return wes_bytes_cmp(v, lo, len) >= 0 && wes_bytes_cmp(v, hi, len) <= 0;
+	return wes_bytes_cmp(v, b->lo, len) >= 0 && wes_bytes_cmp(v, b->hi, len) <= 0;
 }
 
 /* <prefix>_starts_with(value, text): the function behind ^@ */
@@ -193,8 +199,7 @@ PG_FUNCTION_INFO_V1(prefix##_starts_with); \
 Datum \
 prefix##_starts_with(PG_FUNCTION_ARGS) \
 { \
-	PG_RETURN_BOOL(bytes_starts_with(((Type *) PG_GETARG_POINTER(0))->data, \
-									 PG_GETARG_TEXT_PP(1), LEN, #prefix)); \
+	PG_RETURN_BOOL(bytes_starts_with(fcinfo, LEN, #prefix)); \
 }
 
 WES_FOR_EACH_HEX_TYPE(WES_STARTS_WITH)
