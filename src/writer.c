@@ -1,0 +1,137 @@
+/*
+ * writer.c
+ *	  The DataWriter's block path: wes_write_block(bytea), wes_write_blocks(bytea[])
+ *	  and wes_write_block_bytes(), which the JSON form calls too.
+ *
+ * wes_write_block_bytes() reads as the path of architecture.md, one call per
+ * arrow; the rules of wire-format.md are checked in their order, every one of
+ * them before the first write, so a rejected block leaves nothing behind.
+ * Everything runs inside the caller's transaction through SPI; nothing here
+ * commits.  A block's memory (its decoded arrays, hash tables, the columns
+ * handed to SPI) lives in a context of its own and in SPI's procedure context,
+ * both deleted when the block is done, so a long run of blocks does not grow.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/memutils.h"
+
+#include "wes_persist.h"
+#include "writer.h"
+
+PG_FUNCTION_INFO_V1(wes_write_block);
+PG_FUNCTION_INFO_V1(wes_write_blocks);
+
+/* Rule 1: the bytes decode exactly (22P03 naming the field and byte offset) */
+static void
+decode_block(WesBlockWork *w, const uint8 *buf, size_t len)
+{
+	wes_error	err;
+
+	if (wes_block_decode(buf, len, &wes_palloc_allocator, &w->block, &err) != WES_OK)
+		ereport(ERROR,
+				(errcode(err.status == WES_ERR_NOMEM ? ERRCODE_OUT_OF_MEMORY
+						 : ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid block: %s at byte offset %zu: %s",
+						err.field, err.offset, err.message)));
+}
+
+/*
+ * Validate one block in wire format and write everything it implies; returns
+ * its hash, palloc'd in the caller's memory context.
+ */
+WesHash *
+wes_write_block_bytes(const uint8 *buf, size_t len)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext blockcxt = AllocSetContextCreate(caller, "wes_write_block",
+												   ALLOCSET_DEFAULT_SIZES);
+	WesBlockWork *w;
+	WesHash    *hash;
+
+	MemoryContextSwitchTo(blockcxt);
+	w = palloc0(sizeof(WesBlockWork));
+
+	decode_block(w, buf, len);				/* decode */
+	wes_block_hash_all(&w->block);			/* hash */
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	MemoryContextSwitchTo(blockcxt);
+	wes_writer_lock_tip(w);					/* lock tip */
+	wes_writer_check_order(w);				/* rule 2: height, prev_hash */
+	wes_writer_check_merkle_roots(w);		/* rule 3: tx_root, receipt_root */
+	wes_writer_check_duplicate_txids(w);	/* rule 4: txids */
+	wes_writer_resolve_inputs(w);			/* rule 5: resolve */
+	wes_writer_apply_lthash(w);				/* commit root */
+	wes_writer_check_state_root(w);			/* rule 6: state_root */
+	wes_writer_store_block(w);				/* write, then tip */
+	SPI_finish();
+
+	MemoryContextSwitchTo(caller);
+	hash = wes_hash_from_bytes(w->block.hash);
+	MemoryContextDelete(blockcxt);
+	return hash;
+}
+
+/* wes_write_block(block bytea) RETURNS wes_hash */
+Datum
+wes_write_block(PG_FUNCTION_ARGS)
+{
+	bytea	   *block = PG_GETARG_BYTEA_PP(0);
+
+	PG_RETURN_WESHASH_P(wes_write_block_bytes((const uint8 *) VARDATA_ANY(block),
+											  VARSIZE_ANY_EXHDR(block)));
+}
+
+/* Which block of a wes_write_blocks array an error belongs to */
+typedef struct BlocksErrorContext
+{
+	int			position;
+	int			count;
+} BlocksErrorContext;
+
+/* Add "block N of M in the array" to errors raised while writing a run of blocks */
+static void
+blocks_error_callback(void *arg)
+{
+	BlocksErrorContext *c = arg;
+
+	errcontext("block %d of %d in the array", c->position, c->count);
+}
+
+/*
+ * wes_write_blocks(blocks bytea[]) RETURNS bigint: each block in array order,
+ * as wes_write_block would; returns how many were written.  The first block
+ * rejected aborts the call, and with it the caller's transaction.
+ */
+Datum
+wes_write_blocks(PG_FUNCTION_ARGS)
+{
+	ArrayType  *blocks = PG_GETARG_ARRAYTYPE_P(0);
+	ArrayIterator it = array_create_iterator(blocks, 0, NULL);
+	BlocksErrorContext ctx = {0, ArrayGetNItems(ARR_NDIM(blocks), ARR_DIMS(blocks))};
+	ErrorContextCallback cb = {error_context_stack, blocks_error_callback, &ctx};
+	Datum		value;
+	bool		isnull;
+
+	error_context_stack = &cb;
+	while (array_iterate(it, &value, &isnull))
+	{
+		bytea	   *block;
+
+		ctx.position++;
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("block %d of the array is null", ctx.position)));
+		block = DatumGetByteaPP(value);
+		pfree(wes_write_block_bytes((const uint8 *) VARDATA_ANY(block), VARSIZE_ANY_EXHDR(block)));
+		if ((Pointer) block != DatumGetPointer(value))
+			pfree(block);
+	}
+	error_context_stack = cb.previous;
+	array_free_iterator(it);
+	PG_RETURN_INT64(ctx.position);
+}

@@ -1,0 +1,121 @@
+/*
+ * writer.h
+ *	  What the files of the DataWriter share: the state of one block on its
+ *	  way through wes_write_block_bytes (writer.c), and the steps of its path,
+ *	  each in the file named after what it serves:
+ *
+ *	  writer_tip.c      lock the chain-state row; height and prev_hash; new tip
+ *	  writer_roots.c    tx_root, receipt_root, state_root
+ *	  writer_resolve.c  duplicate txids; every input against the UTXO set and
+ *	                    the block's own earlier outputs; the LtHash delta
+ *	  writer_store.c    one set-based statement per table
+ *	  writer_plans.c    the kept SPI plans and the OIDs of the extension's types
+ */
+#ifndef WRITER_H
+#define WRITER_H
+
+#include "postgres.h"
+
+#include "executor/spi.h"
+
+#include "wes_types.h"
+
+/* Where an output of the block stands after the block's earlier inputs */
+typedef struct WesInBlockSpend
+{
+	int32		tx;				/* spending transaction, -1 while unspent */
+	int32		input;
+} WesInBlockSpend;
+
+/* An output that existed before the block and that the block spends */
+typedef struct WesSpentOutput
+{
+	WesOutpoint op;
+	const uint8 *encoding;		/* its exact bytes (from wes.utxos) */
+	uint32		encoding_len;
+} WesSpentOutput;
+
+/* One block on its way through the writer; lives in the block's memory context */
+typedef struct WesBlockWork
+{
+	wes_block	block;			/* decoded; hashes set */
+
+	/* the tip before the block (writer_tip.c) */
+	bool		has_tip;
+	int64		tip_height;
+	uint8		tip_hash[WES_HASH_LEN];
+	int64		base_height;
+	int64		utxo_count;
+	wes_lthash	acc;			/* accumulator before, then after the block */
+
+	/* txid -> index in the block (writer_resolve.c) */
+	struct HTAB *txids;
+
+	/* every output of the block, flat: outputs of tx t start at out_base[t] */
+	uint32	   *out_base;
+	uint32		n_outputs;
+	uint32		n_inputs;
+	WesInBlockSpend *out_spent;
+
+	/* outputs that existed before the block and are spent by it, in block order */
+	WesSpentOutput *spent;
+	uint32		n_spent;
+	uint32		n_created;		/* outputs of the block nobody in it spends */
+} WesBlockWork;
+
+/* writer_tip.c */
+extern void wes_writer_lock_tip(WesBlockWork *w);
+extern void wes_writer_check_order(const WesBlockWork *w);
+extern void wes_writer_store_tip(const WesBlockWork *w);
+
+/* writer_roots.c */
+extern void wes_writer_check_merkle_roots(const WesBlockWork *w);
+extern void wes_writer_check_state_root(const WesBlockWork *w);
+
+/* writer_resolve.c */
+extern void wes_writer_check_duplicate_txids(WesBlockWork *w);
+extern void wes_writer_resolve_inputs(WesBlockWork *w);
+extern void wes_writer_apply_lthash(WesBlockWork *w);
+
+/* writer_store.c */
+extern void wes_writer_store_block(const WesBlockWork *w);
+
+/* writer_plans.c */
+typedef enum WesWriterPlan
+{
+	WES_PLAN_LOCK_TIP,
+	WES_PLAN_FIND_TXIDS,
+	WES_PLAN_PROBE_UTXOS,
+	WES_PLAN_FIND_SPENDER,
+	WES_PLAN_INSERT_BLOCK,
+	WES_PLAN_INSERT_TXS,
+	WES_PLAN_INSERT_OUTPUTS,
+	WES_PLAN_INSERT_INPUTS,
+	WES_PLAN_INSERT_RECEIPTS,
+	WES_PLAN_INSERT_UTXOS,
+	WES_PLAN_DELETE_UTXOS,
+	WES_PLAN_INSERT_JOURNAL,
+	WES_PLAN_UPDATE_TIP,
+	WES_PLAN_INSERT_RESOURCE,
+	WES_PLAN_COUNT
+} WesWriterPlan;
+
+/* The OIDs of the extension's own types the writer passes as parameters */
+typedef struct WesWriterTypes
+{
+	Oid			hash;
+	Oid			hash_array;
+	Oid			address;
+	Oid			address_array;
+	Oid			outpoint;
+	Oid			outpoint_array;
+} WesWriterTypes;
+
+extern SPIPlanPtr wes_writer_plan(WesWriterPlan which);
+extern const WesWriterTypes *wes_writer_types(void);
+extern uint64 wes_writer_exec(WesWriterPlan which, Datum *values, const char *nulls);
+
+/* "<txid hex>:<index>", palloc'd, for messages */
+extern char *wes_outpoint_text(const WesOutpoint *op);
+
+#endif							/* WRITER_H */

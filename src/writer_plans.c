@@ -1,0 +1,230 @@
+/*
+ * writer_plans.c
+ *	  The SQL statements of the DataWriter, prepared once per session and kept
+ *	  (SPI_prepare + SPI_keepplan), and the OIDs of the extension's types.
+ *
+ * The writer functions run with search_path = pg_catalog, pg_temp, so every
+ * table is written as wes.x and every operator on the extension's types is
+ * qualified with the schema the extension lives in.  Parameter types are
+ * passed as OIDs, so no statement needs to name a type.  If the extension is
+ * dropped and created again in the same session, its types get new OIDs:
+ * the kept plans are then freed and prepared again.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#include "writer.h"
+
+/*
+ * Parameter type codes: h wes_hash, H wes_hash[], A wes_address[],
+ * o wes_outpoint, O wes_outpoint[], b int8, B int8[], i int4, I int4[],
+ * S int2[], y bytea, Y bytea[], L boolean[], t text.
+ */
+typedef struct WesPlanDef
+{
+	const char *sql;			/* %1$s is the extension's schema, quoted */
+	const char *args;
+} WesPlanDef;
+
+static const WesPlanDef plan_defs[WES_PLAN_COUNT] = {
+	[WES_PLAN_LOCK_TIP] = {
+		"SELECT height, hash, accumulator, base_height, utxo_count "
+		"FROM wes.chain_state FOR UPDATE", ""},
+	[WES_PLAN_FIND_TXIDS] = {
+		"SELECT t.txid, t.block_height FROM wes.transactions t WHERE t.txid OPERATOR(%1$s.=) ANY ($1)", "H"},
+	[WES_PLAN_PROBE_UTXOS] = {
+		"SELECT u.outpoint, u.encoding FROM wes.utxos u "
+		"WHERE u.outpoint OPERATOR(%1$s.=) ANY ($1)", "O"},
+	[WES_PLAN_FIND_SPENDER] = {
+		"SELECT i.txid, i.height FROM wes.inputs i "
+		"WHERE i.outpoint OPERATOR(%1$s.=) $1 AND NOT i.reference", "o"},
+	[WES_PLAN_INSERT_BLOCK] = {
+		"INSERT INTO wes.blocks (height, hash, prev_hash, tx_root, receipt_root, state_root, "
+		"timestamp_ms, nonce, tx_count, size, header) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", "bhhhhhbbiiy"},
+	[WES_PLAN_INSERT_TXS] = {
+		"INSERT INTO wes.transactions (txid, block_height, tx_index, input_count, output_count, raw) "
+		"SELECT u.txid, $1, u.tx_index, u.n_in, u.n_out, u.raw "
+		"FROM unnest($2, $3, $4, $5, $6) AS u(txid, tx_index, n_in, n_out, raw)", "bHIIIY"},
+	[WES_PLAN_INSERT_OUTPUTS] = {
+		"INSERT INTO wes.outputs (outpoint, height, kind, owner, amount, ref, lock, data) "
+		"SELECT u.outpoint, $1, u.kind, u.owner, u.amount, u.ref, u.lock, u.data "
+		"FROM unnest($2, $3, $4, $5, $6, $7, $8) AS u(outpoint, kind, owner, amount, ref, lock, data)",
+	"bOSABHYY"},
+	[WES_PLAN_INSERT_INPUTS] = {
+		"INSERT INTO wes.inputs (txid, input_index, outpoint, reference, height, unlock) "
+		"SELECT u.txid, u.input_index, u.outpoint, u.reference, $1, u.unlock "
+		"FROM unnest($2, $3, $4, $5, $6) AS u(txid, input_index, outpoint, reference, unlock)",
+	"bHIOLY"},
+	[WES_PLAN_INSERT_RECEIPTS] = {
+		"INSERT INTO wes.receipts (txid, status, fee, raw) "
+		"SELECT u.txid, u.status, u.fee, u.raw FROM unnest($1, $2, $3, $4) AS u(txid, status, fee, raw)",
+	"HSBY"},
+	[WES_PLAN_INSERT_UTXOS] = {
+		"INSERT INTO wes.utxos (outpoint, owner, kind, ref, amount, height, encoding) "
+		"SELECT u.outpoint, u.owner, u.kind, u.ref, u.amount, $1, u.encoding "
+		"FROM unnest($2, $3, $4, $5, $6, $7) AS u(outpoint, kind, owner, amount, ref, encoding)",
+	"bOSABHY"},
+	[WES_PLAN_DELETE_UTXOS] = {
+		"DELETE FROM wes.utxos u WHERE u.outpoint OPERATOR(%1$s.=) ANY ($1)", "O"},
+	[WES_PLAN_INSERT_JOURNAL] = {
+		"INSERT INTO wes.journal (height, created, spent) VALUES ($1, $2, $3)", "bOO"},
+	[WES_PLAN_UPDATE_TIP] = {
+		"UPDATE wes.chain_state SET height = $1, hash = $2, state_root = $3, accumulator = $4, "
+		"utxo_count = $5", "bhhyb"},
+	[WES_PLAN_INSERT_RESOURCE] = {
+		"INSERT INTO wes.resource_content AS r (content_hash, content, media_type, size) "
+		"VALUES ($1, $2, $3, $4) ON CONFLICT (content_hash) DO UPDATE SET media_type = EXCLUDED.media_type "
+		"WHERE r.media_type IS NULL AND EXCLUDED.media_type IS NOT NULL", "hytb"},
+};
+
+static Oid	cached_extension = InvalidOid;
+static char *cached_schema;		/* quoted, in TopMemoryContext */
+static WesWriterTypes cached_types;
+static SPIPlanPtr plans[WES_PLAN_COUNT];
+
+/* The OID of a type of the extension's schema, by name */
+static Oid
+extension_type(Oid nsp, const char *name)
+{
+	Oid			typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+										PointerGetDatum(name), ObjectIdGetDatum(nsp));
+
+	if (!OidIsValid(typid))
+		elog(ERROR, "type %s of extension wes_persist not found", name);
+	return typid;
+}
+
+/* The schema an extension was created in (PostgreSQL 15 does not export this) */
+static Oid
+extension_schema(Oid ext)
+{
+	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			nsp = InvalidOid;
+
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(ext));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (!OidIsValid(nsp))
+		elog(ERROR, "extension wes_persist has no schema");
+	return nsp;
+}
+
+/* Look the types up again when the extension is new to this session (or was recreated) */
+const WesWriterTypes *
+wes_writer_types(void)
+{
+	Oid			ext = get_extension_oid("wes_persist", false);
+	Oid			nsp;
+
+	if (ext == cached_extension)
+		return &cached_types;
+
+	for (int i = 0; i < WES_PLAN_COUNT; i++)
+	{
+		if (plans[i] != NULL)
+			SPI_freeplan(plans[i]);
+		plans[i] = NULL;
+	}
+	nsp = extension_schema(ext);
+	if (cached_schema != NULL)
+		pfree(cached_schema);
+	cached_schema = MemoryContextStrdup(TopMemoryContext, quote_identifier(get_namespace_name(nsp)));
+	cached_types.hash = extension_type(nsp, "wes_hash");
+	cached_types.outpoint = extension_type(nsp, "wes_outpoint");
+	cached_types.hash_array = get_array_type(cached_types.hash);
+	cached_types.outpoint_array = get_array_type(cached_types.outpoint);
+	cached_types.address = extension_type(nsp, "wes_address");
+	cached_types.address_array = get_array_type(cached_types.address);
+	cached_extension = ext;
+	return &cached_types;
+}
+
+/* The OID behind one parameter type code */
+static Oid
+arg_type(char code, const WesWriterTypes *t)
+{
+	switch (code)
+	{
+		case 'h': return t->hash;
+		case 'H': return t->hash_array;
+		case 'A': return t->address_array;
+		case 'o': return t->outpoint;
+		case 'O': return t->outpoint_array;
+		case 'b': return INT8OID;
+		case 'B': return INT8ARRAYOID;
+		case 'i': return INT4OID;
+		case 'I': return INT4ARRAYOID;
+		case 'S': return INT2ARRAYOID;
+		case 'y': return BYTEAOID;
+		case 'Y': return BYTEAARRAYOID;
+		case 'L': return BOOLARRAYOID;
+		case 't': return TEXTOID;
+	}
+	elog(ERROR, "unknown parameter type code %c", code);
+}
+
+/* The kept plan of one statement, prepared on first use */
+SPIPlanPtr
+wes_writer_plan(WesWriterPlan which)
+{
+	const WesWriterTypes *t = wes_writer_types();
+	const WesPlanDef *def = &plan_defs[which];
+	Oid			argtypes[16];
+	int			nargs = strlen(def->args);
+	char	   *sql;
+	SPIPlanPtr	plan;
+
+	if (plans[which] != NULL)
+		return plans[which];
+
+	Assert(nargs <= lengthof(argtypes));
+	for (int i = 0; i < nargs; i++)
+		argtypes[i] = arg_type(def->args[i], t);
+	sql = psprintf(def->sql, cached_schema);
+	plan = SPI_prepare(sql, nargs, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	plans[which] = plan;
+	return plan;
+}
+
+/* Run one statement with these parameters (nulls as SPI wants them, or NULL); rows processed */
+uint64
+wes_writer_exec(WesWriterPlan which, Datum *values, const char *nulls)
+{
+	int			rc = SPI_execute_plan(wes_writer_plan(which), values, nulls, false, 0);
+
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/* "<txid hex>:<index>", palloc'd, for messages */
+char *
+wes_outpoint_text(const WesOutpoint *op)
+{
+	char	   *hex = wes_hex_encode(op->data, WES_HASH_LEN);
+
+	return psprintf("%s:%u", hex, wes_outpoint_get_index(op));
+}

@@ -1,0 +1,342 @@
+/*
+ * writer_resolve.c
+ *	  Rules 4 and 5 and the state change they imply: no transaction id twice;
+ *	  every input names an output unspent at that point of the block; the
+ *	  LtHash accumulator moves by the outputs the block adds to and removes
+ *	  from the UTXO set.
+ *
+ * The UTXO set is read once per block: every outpoint the inputs name that
+ * the block does not create itself goes into one `outpoint = ANY($1)` probe.
+ * The inputs are then walked in block order against that result and against
+ * the block's own outputs, so the first input that breaks a rule is the one
+ * reported.  Nothing here writes.
+ */
+#include "postgres.h"
+
+#include "utils/array.h"
+#include "utils/hsearch.h"
+
+#include "writer.h"
+
+/* A transaction of the block, by txid */
+typedef struct TxidEntry
+{
+	uint8		txid[WES_HASH_LEN];
+	int32		tx;
+} TxidEntry;
+
+/* An outpoint some input of the block names */
+typedef struct NamedEntry
+{
+	WesOutpoint op;
+	int32		last_tx;		/* last transaction naming it, with its input */
+	int32		last_input;
+	bool		found;			/* in wes.utxos before the block */
+	const uint8 *encoding;
+	uint32		encoding_len;
+	WesInBlockSpend spent;		/* spent by an earlier input of the block */
+} NamedEntry;
+
+/* One input being resolved, for messages */
+typedef struct InputRef
+{
+	const WesBlockWork *w;
+	int32		tx;
+	int32		input;
+	const wes_input *in;
+	const WesOutpoint *op;
+} InputRef;
+
+/* A dynahash table in the current (block) memory context */
+static HTAB *
+block_table(const char *name, Size keysize, Size entrysize, long nelem)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, Max(nelem, 16), &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/* Rule 4, inside the block: index every txid, report the first that repeats */
+static HTAB *
+index_txids(const WesBlockWork *w)
+{
+	const wes_block *b = &w->block;
+	HTAB	   *txids = block_table("wes block txids", WES_HASH_LEN, sizeof(TxidEntry), b->n_tx);
+
+	for (uint32 t = 0; t < b->n_tx; t++)
+	{
+		bool		found;
+		TxidEntry  *e = hash_search(txids, b->txs[t].txid, HASH_ENTER, &found);
+
+		if (found)
+			ereport(ERROR,
+					(errcode(ERRCODE_WES_DUPLICATE_TXID),
+					 errmsg("transaction %s appears twice in block %llu",
+							wes_hex_encode(b->txs[t].txid, WES_HASH_LEN),
+							(unsigned long long) b->header.height),
+					 errdetail("Transactions %d and %u of the block have the same id.", e->tx, t)));
+		e->tx = (int32) t;
+	}
+	return txids;
+}
+
+/* Rule 4: no txid twice in the block, none already in the chain (the first in block order is reported) */
+void
+wes_writer_check_duplicate_txids(WesBlockWork *w)
+{
+	const wes_block *b = &w->block;
+	Datum	   *elems;
+	Datum		arg;
+	int32		first = -1;
+	int64		first_height = 0;
+
+	w->txids = index_txids(w);
+	if (b->n_tx == 0)
+		return;
+	elems = palloc(b->n_tx * sizeof(Datum));
+	for (uint32 t = 0; t < b->n_tx; t++)
+		elems[t] = PointerGetDatum(b->txs[t].txid);
+	arg = PointerGetDatum(construct_array(elems, b->n_tx, wes_writer_types()->hash,
+										  WES_HASH_LEN, false, TYPALIGN_CHAR));
+	wes_writer_exec(WES_PLAN_FIND_TXIDS, &arg, NULL);
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull;
+		WesHash    *txid = DatumGetWesHashP(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
+		TxidEntry  *e = hash_search(w->txids, txid->data, HASH_FIND, NULL);
+
+		if (e != NULL && (first < 0 || e->tx < first))
+		{
+			first = e->tx;
+			first_height = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull));
+		}
+	}
+	if (first >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_WES_DUPLICATE_TXID),
+				 errmsg("transaction %s (transaction %d of block %llu) already exists",
+						wes_hex_encode(b->txs[first].txid, WES_HASH_LEN), first,
+						(unsigned long long) b->header.height),
+				 errdetail("It was written in the block at height " INT64_FORMAT ".", first_height)));
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* Report an input that breaks rule 5 (WE004) */
+static pg_attribute_noreturn() void
+report_input(const InputRef *r, const char *what, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_WES_BAD_INPUT),
+			 errmsg("input %d of transaction %d in block %llu %s outpoint %s, which %s",
+					r->input, r->tx, (unsigned long long) r->w->block.header.height,
+					r->in->flags == WES_INPUT_REFERENCE ? "references" : "spends",
+					wes_outpoint_text(r->op), what),
+			 detail ? errdetail_internal("%s", detail) : 0));
+}
+
+/* Report an outpoint that is not in the UTXO set: spent by an earlier block, or never created */
+static pg_attribute_noreturn() void
+report_missing(const InputRef *r)
+{
+	Datum		arg = PointerGetDatum(r->op);
+
+	if (wes_writer_exec(WES_PLAN_FIND_SPENDER, &arg, NULL) > 0)
+	{
+		bool		isnull;
+		HeapTuple	row = SPI_tuptable->vals[0];
+		WesHash    *by = DatumGetWesHashP(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
+		int64		height = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull));
+
+		report_input(r, "is already spent",
+					 psprintf("Transaction %s spent it in the block at height " INT64_FORMAT ".",
+							  wes_hex_encode(by->data, WES_HASH_LEN), height));
+	}
+	report_input(r, "does not exist", NULL);
+}
+
+/* Report an outpoint an earlier input of this block has spent */
+static pg_attribute_noreturn() void
+report_spent_in_block(const InputRef *r, const WesInBlockSpend *s)
+{
+	report_input(r, "is already spent",
+				 psprintf("Input %d of transaction %d of this block spends it.", s->input, s->tx));
+}
+
+/* Resolve an input naming an output of the block itself; spend it if it is a spend */
+static void
+resolve_in_block(WesBlockWork *w, const InputRef *r, int32 src)
+{
+	const wes_tx *creator = &w->block.txs[src];
+	WesInBlockSpend *s;
+
+	if (src > r->tx)
+		report_input(r, "is created later in the same block",
+					 psprintf("Transaction %d of this block creates it.", src));
+	if (src == r->tx)
+		report_input(r, "is created by the same transaction", NULL);
+	if (r->in->index >= creator->n_outputs)
+		report_input(r, "does not exist",
+					 psprintf("Transaction %d of this block has %u outputs.", src, creator->n_outputs));
+	s = &w->out_spent[w->out_base[src] + r->in->index];
+	if (s->tx >= 0)
+		report_spent_in_block(r, s);
+	if (r->in->flags == WES_INPUT_SPEND)
+	{
+		s->tx = r->tx;
+		s->input = r->input;
+	}
+}
+
+/* Resolve an input naming an output of an earlier block; spend it if it is a spend */
+static void
+resolve_in_chain(WesBlockWork *w, const InputRef *r, NamedEntry *e)
+{
+	if (!e->found)
+		report_missing(r);
+	if (e->spent.tx >= 0)
+		report_spent_in_block(r, &e->spent);
+	if (r->in->flags == WES_INPUT_SPEND)
+	{
+		WesSpentOutput *out = &w->spent[w->n_spent++];
+
+		e->spent.tx = r->tx;
+		e->spent.input = r->input;
+		out->op = e->op;
+		out->encoding = e->encoding;
+		out->encoding_len = e->encoding_len;
+	}
+}
+
+/* Lay out the block's outputs flat (out_base, out_spent) and count inputs and outputs */
+static void
+layout_outputs(WesBlockWork *w)
+{
+	const wes_block *b = &w->block;
+
+	w->out_base = palloc((b->n_tx + 1) * sizeof(uint32));
+	w->n_outputs = 0;
+	w->n_inputs = 0;
+	for (uint32 t = 0; t < b->n_tx; t++)
+	{
+		w->out_base[t] = w->n_outputs;
+		w->n_outputs += b->txs[t].n_outputs;
+		w->n_inputs += b->txs[t].n_inputs;
+	}
+	w->out_base[b->n_tx] = w->n_outputs;
+	w->out_spent = palloc_extended(Max(w->n_outputs, 1) * sizeof(WesInBlockSpend), MCXT_ALLOC_HUGE);
+	for (uint32 i = 0; i < w->n_outputs; i++)
+		w->out_spent[i].tx = w->out_spent[i].input = -1;
+	w->spent = palloc_extended(Max(w->n_inputs, 1) * sizeof(WesSpentOutput), MCXT_ALLOC_HUGE);
+	w->n_spent = 0;
+}
+
+/* One probe of wes.utxos for every outpoint named that the block does not create */
+static HTAB *
+probe_utxos(const WesBlockWork *w)
+{
+	const wes_block *b = &w->block;
+	HTAB	   *named = block_table("wes block inputs", WES_OUTPOINT_LEN, sizeof(NamedEntry), w->n_inputs);
+	WesOutpoint *ops = palloc_extended(Max(w->n_inputs, 1) * sizeof(WesOutpoint), MCXT_ALLOC_HUGE);
+	Datum	   *elems = palloc_extended(Max(w->n_inputs, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+	int			n = 0;
+	Datum		arg;
+
+	for (uint32 t = 0; t < b->n_tx; t++)
+		for (uint32 k = 0; k < b->txs[t].n_inputs; k++)
+		{
+			const wes_input *in = &b->txs[t].inputs[k];
+
+			if (hash_search(w->txids, in->txid, HASH_FIND, NULL) != NULL)
+				continue;
+			wes_outpoint_set(&ops[n], in->txid, in->index);
+			elems[n] = PointerGetDatum(&ops[n]);
+			n++;
+		}
+	if (n == 0)
+		return named;
+	arg = PointerGetDatum(construct_array(elems, n, wes_writer_types()->outpoint,
+										  WES_OUTPOINT_LEN, false, TYPALIGN_CHAR));
+	wes_writer_exec(WES_PLAN_PROBE_UTXOS, &arg, NULL);
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull;
+		HeapTuple	row = SPI_tuptable->vals[r];
+		WesOutpoint *op = DatumGetWesOutpointP(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
+		bytea	   *enc = DatumGetByteaPP(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull));
+		NamedEntry *e = hash_search(named, op->data, HASH_ENTER, NULL);
+
+		e->found = true;
+		e->encoding = (const uint8 *) VARDATA_ANY(enc);
+		e->encoding_len = VARSIZE_ANY_EXHDR(enc);
+		e->last_tx = e->last_input = e->spent.tx = e->spent.input = -1;
+	}
+	return named;
+}
+
+/* Rule 5: every input in block order, against the UTXO set and the block's earlier outputs */
+void
+wes_writer_resolve_inputs(WesBlockWork *w)
+{
+	const wes_block *b = &w->block;
+	HTAB	   *named;
+
+	layout_outputs(w);
+	named = probe_utxos(w);
+	for (uint32 t = 0; t < b->n_tx; t++)
+		for (uint32 k = 0; k < b->txs[t].n_inputs; k++)
+		{
+			const wes_input *in = &b->txs[t].inputs[k];
+			WesOutpoint op;
+			InputRef	r = {w, (int32) t, (int32) k, in, &op};
+			bool		found;
+			NamedEntry *e;
+			TxidEntry  *src;
+
+			wes_outpoint_set(&op, in->txid, in->index);
+			e = hash_search(named, op.data, HASH_ENTER, &found);
+			if (!found)
+			{
+				e->found = false;
+				e->last_tx = e->last_input = e->spent.tx = e->spent.input = -1;
+			}
+			if (e->last_tx == (int32) t)
+				report_input(&r, psprintf("input %d of the same transaction already names", e->last_input), NULL);
+			e->last_tx = (int32) t;
+			e->last_input = (int32) k;
+			src = hash_search(w->txids, in->txid, HASH_FIND, NULL);
+			if (src != NULL)
+				resolve_in_block(w, &r, src->tx);
+			else
+				resolve_in_chain(w, &r, e);
+		}
+}
+
+/* The LtHash moves: remove what the block spends of the old set, add what it creates and keeps */
+void
+wes_writer_apply_lthash(WesBlockWork *w)
+{
+	const wes_block *b = &w->block;
+
+	for (uint32 i = 0; i < w->n_spent; i++)
+	{
+		const WesSpentOutput *s = &w->spent[i];
+
+		wes_lthash_remove(&w->acc, s->op.data, wes_outpoint_get_index(&s->op),
+						  s->encoding, s->encoding_len);
+	}
+	w->n_created = 0;
+	for (uint32 t = 0; t < b->n_tx; t++)
+		for (uint32 i = 0; i < b->txs[t].n_outputs; i++)
+		{
+			const wes_output *o = &b->txs[t].outputs[i];
+
+			if (w->out_spent[w->out_base[t] + i].tx >= 0)
+				continue;
+			wes_lthash_add(&w->acc, b->txs[t].txid, i, o->encoding.ptr, o->encoding.len);
+			w->n_created++;
+		}
+	w->utxo_count += (int64) w->n_created - (int64) w->n_spent;
+}

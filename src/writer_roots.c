@@ -1,0 +1,63 @@
+/*
+ * writer_roots.c
+ *	  The roots a header commits to: tx_root and receipt_root (rule 3, RFC 6962
+ *	  Merkle over the txids and receipt hashes) and state_root (rule 6, the
+ *	  LtHash of the UTXO set after the block).  A mismatch is WE003 naming the
+ *	  root, the value the contents give and the value the header gives.
+ */
+#include "postgres.h"
+
+#include "writer.h"
+
+/* Report a root that does not match */
+static pg_attribute_noreturn() void
+report_root(const WesBlockWork *w, const char *root, const uint8 *expected, const uint8 *given)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_WES_ROOT_MISMATCH),
+			 errmsg("%s of block %llu does not match its contents", root,
+					(unsigned long long) w->block.header.height),
+			 errdetail("Expected %s, given %s.",
+					   wes_hex_encode(expected, WES_HASH_LEN),
+					   wes_hex_encode(given, WES_HASH_LEN))));
+}
+
+/* The Merkle root over n hashes that sit at a fixed stride inside an array of structs */
+static void
+merkle_root_strided(const uint8 *first, size_t stride, uint32 n, uint8 out[WES_HASH_LEN])
+{
+	uint8		(*leaves)[WES_HASH_LEN] = palloc_extended(Max(n, 1) * (Size) WES_HASH_LEN,
+														  MCXT_ALLOC_HUGE);
+
+	for (uint32 i = 0; i < n; i++)
+		memcpy(leaves[i], first + i * stride, WES_HASH_LEN);
+	wes_merkle_root((const uint8 (*)[WES_HASH_LEN]) leaves, n, out);
+	pfree(leaves);
+}
+
+/* Rule 3: tx_root, then receipt_root */
+void
+wes_writer_check_merkle_roots(const WesBlockWork *w)
+{
+	const wes_block *b = &w->block;
+	uint8		root[WES_HASH_LEN];
+
+	merkle_root_strided(b->n_tx ? b->txs[0].txid : NULL, sizeof(wes_tx), b->n_tx, root);
+	if (memcmp(root, b->header.tx_root, WES_HASH_LEN) != 0)
+		report_root(w, "tx_root", root, b->header.tx_root);
+
+	merkle_root_strided(b->n_tx ? b->receipts[0].hash : NULL, sizeof(wes_receipt), b->n_tx, root);
+	if (memcmp(root, b->header.receipt_root, WES_HASH_LEN) != 0)
+		report_root(w, "receipt_root", root, b->header.receipt_root);
+}
+
+/* Rule 6: the accumulator after the block commits to header.state_root */
+void
+wes_writer_check_state_root(const WesBlockWork *w)
+{
+	uint8		root[WES_HASH_LEN];
+
+	wes_lthash_root(&w->acc, root);
+	if (memcmp(root, w->block.header.state_root, WES_HASH_LEN) != 0)
+		report_root(w, "state_root", root, w->block.header.state_root);
+}

@@ -1,0 +1,89 @@
+-- wes_write_block over the 12-block chain of the vectors: every returned hash,
+-- the tip, the state commitment, the UTXO set, the spends, the native balances,
+-- and what every table holds afterwards; wes_write_resource on the vectors' resources.
+\unset ECHO
+\set QUIET 1
+\pset format unaligned
+\pset tuples_only true
+\pset pager off
+\set ON_ERROR_STOP true
+
+BEGIN;
+SELECT plan(29);
+
+\set chain `cat $WES_VECTORS/chain.json`
+CREATE TEMP TABLE v AS SELECT :'chain'::jsonb AS j;
+CREATE TEMP TABLE vblocks AS
+SELECT (b->>'height')::bigint AS height, b->>'hash' AS hash, b->>'state_root' AS state_root,
+	   (b->>'tx_count')::int AS tx_count, decode(b->>'hex', 'hex') AS raw
+FROM v, jsonb_array_elements(j->'blocks') b;
+
+-- The empty chain
+SELECT is((SELECT height FROM wes.chain_state), NULL, 'an empty chain has no tip height');
+SELECT is((SELECT state_root::text FROM wes.chain_state),
+		  '200823e5158b3774c11b5c61850ada762f8264144a9bebec3ebac5a2adde67b8',
+		  'an empty chain commits to H(2048 zero bytes)');
+
+-- Each block returns its hash (one test per block, in height order)
+SELECT is(wes_write_block(raw)::text, hash, format('block %s returns its hash', height))
+FROM vblocks ORDER BY height;
+
+SELECT results_eq(
+	'SELECT height, hash::text, state_root::text FROM wes.chain_state',
+	$$SELECT (j#>>'{tip,height}')::bigint, j#>>'{tip,hash}', j#>>'{tip,state_root}' FROM v$$,
+	'the tip and state root are the vectors''');
+SELECT results_eq(
+	'SELECT height, hash::text, state_root::text, tx_count FROM wes.blocks ORDER BY height',
+	'SELECT height, hash, state_root, tx_count FROM vblocks ORDER BY height',
+	'wes.blocks holds every block with its hash, state root and tx count');
+SELECT is((SELECT count(*) FROM wes.transactions), (SELECT sum(tx_count) FROM vblocks),
+		  'one wes.transactions row per transaction');
+SELECT is((SELECT count(*) FROM wes.receipts), (SELECT sum(tx_count) FROM vblocks),
+		  'one receipt per transaction');
+
+SELECT set_eq('SELECT outpoint::text FROM wes.utxos',
+			  $$SELECT jsonb_array_elements_text(j->'utxos') FROM v$$,
+			  'the UTXO set is the vectors'' utxos');
+SELECT is((SELECT utxo_count FROM wes.chain_state), (SELECT count(*) FROM wes.utxos),
+		  'chain_state.utxo_count counts the UTXO set');
+SELECT set_eq(
+	'SELECT outpoint::text, txid::text, height FROM wes.inputs WHERE NOT reference',
+	$$SELECT s->>'outpoint' AS o, s->>'spent_by' AS b, (s->>'spent_height')::bigint AS h
+	  FROM v, jsonb_array_elements(j->'spent') s$$,
+	'every spend is recorded with its spender and height');
+SELECT set_eq(
+	$$SELECT owner::text, sum(amount)::numeric FROM wes.utxos
+	  WHERE kind = 0 AND ref = '0000000000000000000000000000000000000000000000000000000000000000'
+	  GROUP BY owner$$,
+	$$SELECT key AS owner, value::numeric AS balance FROM v, jsonb_each_text(j->'native_balances')$$,
+	'native balances over the UTXO set are the vectors''');
+
+-- The history tables agree with the UTXO set and the journal
+SELECT set_eq(
+	'SELECT outpoint FROM wes.utxos',
+	'SELECT o.outpoint FROM wes.outputs o WHERE NOT EXISTS
+	   (SELECT 1 FROM wes.inputs i WHERE i.outpoint = o.outpoint AND NOT i.reference)',
+	'the UTXO set is exactly the outputs nobody spent');
+SELECT set_eq(
+	'SELECT outpoint FROM wes.utxos',
+	'SELECT c FROM wes.journal, unnest(created) c EXCEPT ALL SELECT s FROM wes.journal, unnest(spent) s',
+	'replaying the journal gives the UTXO set');
+SELECT is((SELECT count(*) FROM wes.utxos u JOIN wes.outputs o USING (outpoint)
+		   WHERE (u.owner, u.kind, u.ref, u.amount, u.height) IS DISTINCT FROM (o.owner, o.kind, o.ref, o.amount, o.height)),
+		  0::bigint, 'every UTXO row agrees with its output');
+
+-- Resource content: stored under its SHA-256, idempotently
+SELECT is((SELECT count(*) FROM v, jsonb_each_text(j->'resources') r
+		   WHERE wes_write_resource(decode(r.value, 'hex'))::text <> r.key), 0::bigint,
+		  'wes_write_resource returns the SHA-256 of every vector resource');
+SELECT is((SELECT count(*) FROM v, jsonb_each_text(j->'resources') r
+		   WHERE wes_write_resource(decode(r.value, 'hex'), 'application/octet-stream')::text <> r.key), 0::bigint,
+		  'writing them again returns the same hashes');
+SELECT is((SELECT count(*) FROM wes.resource_content), (SELECT count(*) FROM v, jsonb_each(j->'resources')),
+		  'a second write adds no row');
+SELECT is((SELECT count(*) FROM wes.resource_content WHERE media_type = 'application/octet-stream'),
+		  (SELECT count(*) FROM v, jsonb_each(j->'resources')),
+		  'a media type given later fills the missing one');
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -1,0 +1,520 @@
+/*
+ * wes_load.c
+ *	  wes-load: streams a block file (docs/block-file.md) into a database
+ *	  through wes_write_block($1::bytea).
+ *
+ * Blocks go out as binary parameters of one prepared statement in libpq's
+ * pipeline mode: several blocks are in flight while the server works, so the
+ * round trip does not bound the rate.  Each run of --batch blocks ends with a
+ * sync point and is one implicit transaction; a block counts as loaded when
+ * its sync point comes back without an error.  On restart the loader reads
+ * the database's tip and skips the blocks of the file at or below it.  The
+ * first rejected block stops the run: its SQLSTATE and message are printed
+ * and the exit status is 1.
+ *
+ * --check reads the file without a database and checks every rule the writer
+ * checks (chain_check.c), for files made by other programs.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+#include "blockfile.h"
+#include "chain_check.h"
+#include "tool_util.h"
+#include "wes_codec.h"
+
+#define BYTEAOID	17
+#define STMT_NAME	"wes_load_write_block"
+
+typedef struct load_opts
+{
+	const char *conninfo;
+	const char *file;
+	uint32_t	batch;			/* blocks per transaction */
+	uint32_t	depth;			/* blocks in flight */
+	uint32_t	max_block;
+	double		interval;		/* seconds between progress lines when not a tty */
+	bool		check;
+	bool		quiet;
+} load_opts;
+
+/* What the next results in the pipeline belong to */
+typedef struct pending
+{
+	bool		sync;			/* a sync point: ends a transaction */
+	int64_t		height;			/* block: its height; sync: the last block's */
+	uint32_t	blocks;			/* sync: blocks in the transaction */
+	uint64_t	txs;			/* block: its n_tx; sync: the transaction's */
+	uint64_t	bytes;			/* block: record size; sync: the transaction's */
+} pending;
+
+typedef struct loader
+{
+	load_opts	o;
+	PGconn	   *conn;
+	bf_reader	r;
+	pending    *q;				/* ring of what is in flight */
+	size_t		q_cap,
+				q_head,
+				q_len;
+	uint32_t	in_flight;		/* blocks sent whose result has not come back */
+	pending		seg;			/* the open transaction: blocks sent since the last sync */
+	int64_t		tip;			/* database tip when the run started (-1: empty) */
+	int64_t		last_height;	/* last height read from the file */
+	int64_t		done_height;	/* last height committed */
+	uint64_t	skipped;
+	uint64_t	blocks,
+				txs,
+				bytes;			/* committed in this run */
+	uint64_t	total_bytes,
+				base_offset;	/* file size; offset where loading began */
+	bool		eof,
+				failed,
+				seg_failed,		/* the transaction whose results are arriving failed */
+				tty;
+	char		error[2048];
+	double		t0,
+				last_progress;
+} loader;
+
+/* ---- the database side ---- */
+
+/* The tip height: wes_chain_tip() when it exists, else the chain_state table; -1 when empty */
+static int64_t
+read_tip(PGconn *conn)
+{
+	static const char *const queries[] = {
+		"SELECT height FROM wes_chain_tip()",
+		"SELECT height FROM wes.chain_state",
+	};
+
+	for (int i = 0; i < 2; i++)
+	{
+		PGresult   *res = PQexec(conn, queries[i]);
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		int64_t		tip = -1;
+
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		{
+			if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+				tip = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+			PQclear(res);
+			return tip;
+		}
+		/* 42883: no such function (older schema), so fall back to the table */
+		if (i == 0 && state != NULL && strcmp(state, "42883") == 0)
+		{
+			PQclear(res);
+			continue;
+		}
+		die("cannot read the chain tip: %s", PQresultErrorMessage(res));
+	}
+	return -1;
+}
+
+/* Connect, read the tip, prepare the statement and enter pipeline mode */
+static void
+db_open(loader *l)
+{
+	const char *keys[] = {"dbname", "application_name", NULL};
+	const char *vals[] = {l->o.conninfo, "wes-load", NULL};
+	Oid			types[1] = {BYTEAOID};
+	PGresult   *res;
+
+	l->conn = PQconnectdbParams(keys, vals, 1);
+	if (PQstatus(l->conn) != CONNECTION_OK)
+		die("cannot connect: %s", PQerrorMessage(l->conn));
+	l->tip = read_tip(l->conn);
+	res = PQprepare(l->conn, STMT_NAME, "SELECT wes_write_block($1::bytea)", 1, types);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		die("cannot prepare wes_write_block: %s", PQresultErrorMessage(res));
+	PQclear(res);
+	if (!PQenterPipelineMode(l->conn) || PQsetnonblocking(l->conn, 1) != 0)
+		die("cannot enter pipeline mode: %s", PQerrorMessage(l->conn));
+}
+
+static void
+queue_push(loader *l, const pending *p)
+{
+	if (l->q_len == l->q_cap)
+	{
+		size_t		cap = l->q_cap ? 2 * l->q_cap : 64;
+		pending    *nq = xmalloc(cap * sizeof(pending));
+
+		for (size_t i = 0; i < l->q_len; i++)
+			nq[i] = l->q[(l->q_head + i) % l->q_cap];
+		free(l->q);
+		l->q = nq;
+		l->q_cap = cap;
+		l->q_head = 0;
+	}
+	l->q[(l->q_head + l->q_len++) % l->q_cap] = *p;
+}
+
+/* End the open transaction with a sync point */
+static void
+send_sync(loader *l)
+{
+	if (l->seg.blocks == 0)
+		return;
+	if (!PQpipelineSync(l->conn))
+		die("cannot send a sync point: %s", PQerrorMessage(l->conn));
+	l->seg.sync = true;
+	queue_push(l, &l->seg);
+	memset(&l->seg, 0, sizeof(l->seg));
+}
+
+/* Send the block in the reader's buffer */
+static void
+send_block(loader *l, int64_t height, uint32_t n_tx)
+{
+	const char *values[1] = {(const char *) l->r.buf};
+	int			lengths[1] = {(int) l->r.len};
+	int			formats[1] = {1};
+	pending		p = {false, height, 1, n_tx, l->r.len};
+
+	if (!PQsendQueryPrepared(l->conn, STMT_NAME, 1, values, lengths, formats, 0))
+		die("cannot send the block at height %lld: %s", (long long) height, PQerrorMessage(l->conn));
+	queue_push(l, &p);
+	l->in_flight++;
+	l->seg.height = height;
+	l->seg.blocks++;
+	l->seg.txs += n_tx;
+	l->seg.bytes += l->r.len;
+	if (l->seg.blocks >= l->o.batch)
+		send_sync(l);
+}
+
+/* Remember the first rejection: height, SQLSTATE, message and detail */
+static void
+note_error(loader *l, int64_t height, const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+
+	if (l->failed)
+		return;
+	l->failed = true;
+	snprintf(l->error, sizeof(l->error), "block at height %lld rejected: SQLSTATE %s: %s%s%s",
+			 (long long) height, state ? state : "?????",
+			 msg ? msg : PQresultErrorMessage(res), detail ? "\nDETAIL: " : "", detail ? detail : "");
+}
+
+/* A block's results are in: count it; a sync point's: commit its transaction unless it failed */
+static void
+take_result(loader *l, pending *p, PGresult *res, bool *seg_failed)
+{
+	if (p->sync)
+	{
+		if (res == NULL || PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+			die("unexpected result at a sync point: %s", res ? PQresStatus(PQresultStatus(res)) : "none");
+		if (!*seg_failed)
+		{
+			l->blocks += p->blocks;
+			l->txs += p->txs;
+			l->bytes += p->bytes;
+			l->done_height = p->height;
+		}
+		*seg_failed = false;
+		return;
+	}
+	switch (PQresultStatus(res))
+	{
+		case PGRES_TUPLES_OK:
+			break;
+		case PGRES_FATAL_ERROR:
+			note_error(l, p->height, res);
+			*seg_failed = true;
+			break;
+		case PGRES_PIPELINE_ABORTED:
+			*seg_failed = true;
+			break;
+		default:
+			die("unexpected result for the block at height %lld: %s", (long long) p->height,
+				PQresStatus(PQresultStatus(res)));
+	}
+}
+
+/* Handle every result that is ready without blocking */
+static void
+drain_results(loader *l)
+{
+	if (!PQconsumeInput(l->conn))
+		die("lost the connection after height %lld: %s", (long long) l->done_height,
+			PQerrorMessage(l->conn));
+	while (l->q_len > 0 && !PQisBusy(l->conn))
+	{
+		pending    *p = &l->q[l->q_head];
+		PGresult   *res = PQgetResult(l->conn);
+		bool		finished = p->sync || res == NULL;	/* a block's results end with NULL */
+
+		if (res != NULL || p->sync)
+			take_result(l, p, res, &l->seg_failed);
+		PQclear(res);
+		if (finished)
+		{
+			l->in_flight -= !p->sync;
+			l->q_head = (l->q_head + 1) % l->q_cap;
+			l->q_len--;
+		}
+	}
+}
+
+/* Read and send blocks until depth blocks are in flight */
+static void
+fill(loader *l)
+{
+	while (!l->eof && !l->failed && l->in_flight < l->o.depth)
+	{
+		bf_result	rr = bf_next(&l->r);
+		int64_t		height;
+
+		if (rr == BF_END)
+			l->eof = true;
+		else if (rr == BF_ERROR)
+		{
+			l->failed = true;
+			snprintf(l->error, sizeof(l->error), "%s", l->r.error);
+		}
+		if (rr != BF_BLOCK)
+			break;
+		height = (int64_t) wes_get_u64(l->r.buf + WES_OFF_HEIGHT);
+		if (l->last_height >= 0 && height != l->last_height + 1)
+		{
+			l->failed = true;
+			snprintf(l->error, sizeof(l->error), "%s: record %llu has height %lld, expected %lld",
+					 l->o.file, (unsigned long long) l->r.index - 1, (long long) height,
+					 (long long) l->last_height + 1);
+			break;
+		}
+		l->last_height = height;
+		if (height <= l->tip)
+		{
+			l->skipped++;
+			l->base_offset = l->r.offset;
+			continue;
+		}
+		send_block(l, height, wes_get_u32(l->r.buf + WES_HEADER_LEN));
+	}
+	/* Nothing more comes: close the open transaction so that its results arrive */
+	if (l->eof || l->failed)
+		send_sync(l);
+}
+
+/* Wait until the socket is readable (or writable, when output is pending), at most a moment */
+static void
+wait_socket(loader *l, bool want_write)
+{
+	int			sock = PQsocket(l->conn);
+	fd_set		rd,
+				wr;
+	struct timeval tv = {0, 200000};
+
+	FD_ZERO(&rd);
+	FD_ZERO(&wr);
+	FD_SET(sock, &rd);
+	if (want_write)
+		FD_SET(sock, &wr);
+	if (select(sock + 1, &rd, &wr, NULL, &tv) < 0 && errno != EINTR)
+		die("select: %s", strerror(errno));
+}
+
+/* Format seconds as h:mm:ss */
+static void
+fmt_duration(char *out, size_t len, double secs)
+{
+	long		s = (long) (secs + 0.5);
+
+	snprintf(out, len, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+}
+
+/* The progress line: in place on a terminal, one line every few seconds otherwise */
+static void
+progress(loader *l, bool final)
+{
+	double		now = now_seconds(),
+				el = now - l->t0;
+	char		eta[32] = "?";
+	char		line[256];
+
+	if (l->o.quiet || (!final && now - l->last_progress < (l->tty ? 0.5 : l->o.interval)))
+		return;
+	if (final && !l->tty)
+		return;
+	l->last_progress = now;
+	if (l->total_bytes > 0 && l->bytes > 0 && el > 0)
+	{
+		double		left = (double) l->total_bytes - l->base_offset - l->bytes;
+
+		fmt_duration(eta, sizeof(eta), left > 0 ? left / (l->bytes / el) : 0);
+	}
+	snprintf(line, sizeof(line), "%llu blocks, %llu txs, %.1f blocks/s, %.0f tx/s, height %lld, ETA %s",
+			 (unsigned long long) l->blocks, (unsigned long long) l->txs,
+			 el > 0 ? l->blocks / el : 0.0, el > 0 ? l->txs / el : 0.0,
+			 (long long) l->done_height, eta);
+	if (l->tty)
+		fprintf(stderr, "\r\033[K%s%s", line, final ? "\n" : "");
+	else
+		fprintf(stderr, "wes-load: %s\n", line);
+}
+
+/* Stream the file into the database */
+static int
+load(loader *l)
+{
+	double		secs;
+
+	db_open(l);
+	l->done_height = l->tip;
+	l->tty = isatty(STDERR_FILENO);
+	l->total_bytes = bf_size(&l->r);
+	l->base_offset = l->r.offset;
+	l->t0 = l->last_progress = now_seconds();
+	for (;;)
+	{
+		int			pending_out;
+
+		drain_results(l);
+		fill(l);
+		if (l->q_len == 0 && (l->eof || l->failed))
+			break;
+		pending_out = PQflush(l->conn);
+		if (pending_out < 0)
+			die("cannot send: %s", PQerrorMessage(l->conn));
+		wait_socket(l, pending_out == 1);
+		progress(l, false);
+	}
+	secs = now_seconds() - l->t0;
+	progress(l, true);
+	PQfinish(l->conn);
+	if (!l->o.quiet || l->failed)
+		printf("wes-load: %llu blocks, %llu txs in %.2f s: %.0f tx/s, %.1f blocks/s; "
+			   "skipped %llu at or below the tip (%lld); tip height %lld\n",
+			   (unsigned long long) l->blocks, (unsigned long long) l->txs, secs,
+			   secs > 0 ? l->txs / secs : 0.0, secs > 0 ? l->blocks / secs : 0.0,
+			   (unsigned long long) l->skipped, (long long) l->tip, (long long) l->done_height);
+	fflush(stdout);
+	if (l->failed)
+	{
+		fprintf(stderr, "wes-load: %s\n", l->error);
+		return 1;
+	}
+	return 0;
+}
+
+/* --check: every rule, no database */
+static int
+check(loader *l)
+{
+	chain_check *c = cc_new();
+	char		err[512];
+	bf_result	rr;
+	double		t0 = now_seconds();
+
+	while ((rr = bf_next(&l->r)) == BF_BLOCK)
+		if (!cc_block(c, l->r.buf, l->r.len, err, sizeof(err)))
+		{
+			fprintf(stderr, "wes-load: %s: record %llu: %s\n", l->o.file,
+					(unsigned long long) l->r.index - 1, err);
+			return 1;
+		}
+	if (rr == BF_ERROR)
+	{
+		fprintf(stderr, "wes-load: %s\n", l->r.error);
+		return 1;
+	}
+	if (!l->o.quiet)
+		cc_report(c, stdout, now_seconds() - t0);
+	cc_free(c);
+	return 0;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+			"Usage: wes-load [OPTION]... FILE\n"
+			"Load a block file (docs/block-file.md; \"-\" reads stdin) into a database through\n"
+			"wes_write_block, resuming after the database's tip.\n\n"
+			"  -d, --dbname CONNINFO   database name or connection string (default: libpq's PG* variables)\n"
+			"  -b, --batch N           blocks per transaction (default 1)\n"
+			"  -p, --depth N           blocks in flight in the pipeline (default 16)\n"
+			"      --max-block BYTES   refuse records longer than this (default 268435456)\n"
+			"      --interval SECS     seconds between progress lines when stderr is not a terminal (default 5)\n"
+			"      --check             no database: check every rule of the wire format on the file\n"
+			"                          (the file must start at genesis) and print its tip and state root\n"
+			"  -q, --quiet             no progress, no summary\n"
+			"  -h, --help              this help\n\n"
+			"Exit status: 0 when every block was loaded, 1 when a block was rejected (its SQLSTATE\n"
+			"and message are printed) or the file is damaged, 2 on a usage error.\n");
+}
+
+/* Parse the command line into o */
+static void
+parse_options(load_opts *o, int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{"dbname", required_argument, NULL, 'd'},
+		{"batch", required_argument, NULL, 'b'},
+		{"depth", required_argument, NULL, 'p'},
+		{"max-block", required_argument, NULL, 'M'},
+		{"interval", required_argument, NULL, 'I'},
+		{"check", no_argument, NULL, 'C'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	int			c;
+
+	memset(o, 0, sizeof(*o));
+	o->conninfo = "";
+	o->batch = 1;
+	o->depth = 16;
+	o->max_block = WES_BLOCKFILE_MAX_BLOCK;
+	o->interval = 5;
+	while ((c = getopt_long(argc, argv, "d:b:p:qh", longs, NULL)) != -1)
+	{
+		switch (c)
+		{
+			case 'd': o->conninfo = optarg; break;
+			case 'b': o->batch = (uint32_t) parse_u64("batch", optarg, 1000000); break;
+			case 'p': o->depth = (uint32_t) parse_u64("depth", optarg, 100000); break;
+			case 'M': o->max_block = (uint32_t) parse_u64("max-block", optarg, 1u << 30); break;
+			case 'I': o->interval = (double) parse_u64("interval", optarg, 86400); break;
+			case 'C': o->check = true; break;
+			case 'q': o->quiet = true; break;
+			case 'h': usage(stdout); exit(0);
+			default: usage(stderr); exit(2);
+		}
+	}
+	if (optind != argc - 1)
+	{
+		usage(stderr);
+		exit(2);
+	}
+	o->file = argv[optind];
+	if (o->batch == 0 || o->depth == 0)
+		die("--batch and --depth must be at least 1");
+}
+
+int
+main(int argc, char **argv)
+{
+	loader	   *l = xmalloc(sizeof(loader));
+
+	memset(l, 0, sizeof(*l));
+	l->last_height = -1;
+	if (wes_codec_init() != 0)
+		die("libsodium failed to initialise");
+	parse_options(&l->o, argc, argv);
+	if (!bf_open(&l->r, l->o.file, l->o.max_block))
+		die("%s", l->r.error);
+	return l->o.check ? check(l) : load(l);
+}
