@@ -472,8 +472,8 @@ carve(dec *d, uint8_t *mem, size_t off_in, size_t off_out, size_t off_log)
 	d->n_inputs = d->n_outputs = d->n_logs = 0;
 }
 
-/* Set up a decoder over buf */
-static void
+/* Set up a decoder over buf; offsets are u32 in the decoded structures, so refuse 4 GiB and more */
+static bool
 dec_init(dec *d, const uint8_t *buf, size_t len, wes_error *err)
 {
 	memset(d, 0, sizeof(*d));
@@ -481,6 +481,9 @@ dec_init(dec *d, const uint8_t *buf, size_t len, wes_error *err)
 	d->end = len;
 	d->err = err;
 	error_reset(err);
+	if (len > UINT32_MAX)
+		return fail(d, 0, "length", "%zu bytes exceed the 4 GiB the format can address", len);
+	return true;
 }
 
 wes_status
@@ -498,8 +501,7 @@ wes_block_decode(const uint8_t *buf, size_t len, const wes_allocator *a,
 	memset(out, 0, sizeof(*out));
 	out->raw = buf;
 	out->size = len;
-	dec_init(&d, buf, len, err);
-	if (!decode_block(&d, out, len))
+	if (!dec_init(&d, buf, len, err) || !decode_block(&d, out, len))
 		return err->status;
 
 	off_rc = aligned(out->n_tx * sizeof(wes_tx));
@@ -531,8 +533,7 @@ wes_tx_decode(const uint8_t *buf, size_t len, const wes_allocator *a,
 	uint8_t    *mem;
 
 	memset(out, 0, sizeof(*out));
-	dec_init(&d, buf, len, err);
-	if (!decode_tx(&d, out))
+	if (!dec_init(&d, buf, len, err) || !decode_tx(&d, out))
 		return err->status;
 	off_out = aligned(out->n_inputs * sizeof(wes_input));
 	mem = alloc_or_fail(a, off_out + out->n_outputs * sizeof(wes_output), err);
@@ -554,8 +555,7 @@ wes_receipt_decode(const uint8_t *buf, size_t len, const wes_allocator *a,
 	uint8_t    *mem;
 
 	memset(out, 0, sizeof(*out));
-	dec_init(&d, buf, len, err);
-	if (!decode_receipt(&d, out))
+	if (!dec_init(&d, buf, len, err) || !decode_receipt(&d, out))
 		return err->status;
 	mem = alloc_or_fail(a, out->n_logs * sizeof(wes_log), err);
 	if (out->n_logs > 0 && mem == NULL)
@@ -575,8 +575,7 @@ wes_resource_meta_decode(const uint8_t *buf, size_t len, wes_resource_meta *out,
 	dec			d;
 
 	memset(out, 0, sizeof(*out));
-	dec_init(&d, buf, len, err);
-	if (!decode_resource_meta(&d, out))
+	if (!dec_init(&d, buf, len, err) || !decode_resource_meta(&d, out))
 		return err->status;
 	return WES_OK;
 }

@@ -143,6 +143,15 @@ test_huge_counts(const chain *ch, size_t bi)
 	uint32_t	t;
 	char		field[96];
 
+	{
+		wes_block	b;
+		wes_error	err;
+		/* only the length is looked at: nothing past the real buffer is read */
+		wes_status	st = wes_block_decode(ch->raw[bi], (size_t) UINT32_MAX + 1, &wes_malloc_allocator, &b, &err);
+
+		ok(st == WES_ERR_DECODE && strcmp(err.field, "length") == 0 && b.mem == NULL,
+		   "a block of 4 GiB is refused before anything is read (%s)", err.message);
+	}
 	expect_u32_error(ch, bi, WES_HEADER_LEN, 0xFFFFFFFF, "n_tx", "n_tx = 0xFFFFFFFF");
 	expect_u32_error(ch, bi, WES_HEADER_LEN, (uint32_t) ((ch->len[bi] - WES_HEADER_LEN - 4) / 8 + 1),
 					 "n_tx", "n_tx one more than the bytes can hold");
