@@ -24,6 +24,9 @@ SELECT s.height, s.hash, s.state_root, s.utxo_count, s.base_height
 FROM wes.chain_state s
 WHERE s.height IS NOT NULL;
 COMMENT ON VIEW wes_api.tip IS 'the chain tip: height, block hash, state root (LtHash of the UTXO set) and UTXO count; no row on an empty chain';
+COMMENT ON COLUMN wes_api.tip.height IS 'height of the tip block';
+COMMENT ON COLUMN wes_api.tip.hash IS 'hash of the tip block';
+COMMENT ON COLUMN wes_api.tip.utxo_count IS 'number of unspent outputs';
 COMMENT ON COLUMN wes_api.tip.state_root IS 'commitment to the UTXO set after the tip block (equals the tip header''s state_root)';
 COMMENT ON COLUMN wes_api.tip.base_height IS 'first height this database holds (above 0 when it started from a snapshot)';
 
@@ -86,6 +89,8 @@ FROM wes.outputs o
 LEFT JOIN wes.inputs s ON s.outpoint = o.outpoint AND NOT s.reference;
 COMMENT ON VIEW wes_api.outputs IS 'every output ever created, with its spend when spent; look up by outpoint, txid or owner';
 COMMENT ON COLUMN wes_api.outputs.outpoint IS 'the output''s id: <txid>:<output_index>';
+COMMENT ON COLUMN wes_api.outputs.txid IS 'the transaction that created it';
+COMMENT ON COLUMN wes_api.outputs.output_index IS 'position among that transaction''s outputs, from 0';
 COMMENT ON COLUMN wes_api.outputs.kind IS 'asset, resource or state';
 COMMENT ON COLUMN wes_api.outputs.owner IS 'owner address (20 bytes)';
 COMMENT ON COLUMN wes_api.outputs.amount IS 'amount of the asset ref (0 .. 2^63-1)';
@@ -106,6 +111,9 @@ FROM wes.utxos u
 LEFT JOIN wes.outputs o ON o.outpoint = u.outpoint;
 COMMENT ON VIEW wes_api.utxos IS 'the unspent rows of wes_api.outputs (the current UTXO set); look up by outpoint or owner';
 COMMENT ON COLUMN wes_api.utxos.outpoint IS 'the output''s id: <txid>:<output_index>';
+COMMENT ON COLUMN wes_api.utxos.txid IS 'the transaction that created it';
+COMMENT ON COLUMN wes_api.utxos.spent_by IS 'always NULL (same columns as wes_api.outputs)';
+COMMENT ON COLUMN wes_api.utxos.spent_height IS 'always NULL (same columns as wes_api.outputs)';
 COMMENT ON COLUMN wes_api.utxos.owner IS 'owner address (20 bytes)';
 COMMENT ON COLUMN wes_api.utxos.ref IS 'asset: asset id (all zero = native coin); resource: SHA-256 of the content; state: state id';
 COMMENT ON COLUMN wes_api.utxos.created_height IS 'height of the block that created it';
