@@ -147,6 +147,8 @@ CREATE FUNCTION %1$s_gist_picksplit(internal, internal) RETURNS internal
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION %1$s_gist_same(bytea, bytea, internal) RETURNS internal
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION %1$s_gist_sortsupport(internal) RETURNS void
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION %1$s_gist_consistent(internal, %1$s, smallint, oid, internal) IS 'GiST support of %1$s: can a subtree hold a match';
 COMMENT ON FUNCTION %1$s_gist_union(internal, internal) IS 'GiST support of %1$s: the {lower, upper} key covering some keys';
 COMMENT ON FUNCTION %1$s_gist_compress(internal) IS 'GiST support of %1$s: a value as a key';
@@ -154,6 +156,7 @@ COMMENT ON FUNCTION %1$s_gist_fetch(internal) IS 'GiST support of %1$s: the valu
 COMMENT ON FUNCTION %1$s_gist_penalty(internal, internal, internal) IS 'GiST support of %1$s: how much a key grows to take another';
 COMMENT ON FUNCTION %1$s_gist_picksplit(internal, internal) IS 'GiST support of %1$s: split a page at the median';
 COMMENT ON FUNCTION %1$s_gist_same(bytea, bytea, internal) IS 'GiST support of %1$s: are two keys equal';
+COMMENT ON FUNCTION %1$s_gist_sortsupport(internal) IS 'GiST support of %1$s: sort values so that CREATE INDEX packs the leaves in order';
 CREATE OPERATOR CLASS %1$s_ops DEFAULT FOR TYPE %1$s USING gist AS
 	OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, OPERATOR 6 <>,
 	FUNCTION 1 %1$s_gist_consistent(internal, %1$s, smallint, oid, internal),
@@ -163,6 +166,7 @@ CREATE OPERATOR CLASS %1$s_ops DEFAULT FOR TYPE %1$s USING gist AS
 	FUNCTION 6 %1$s_gist_picksplit(internal, internal),
 	FUNCTION 7 %1$s_gist_same(bytea, bytea, internal),
 	FUNCTION 9 %1$s_gist_fetch(internal),
+	FUNCTION 11 %1$s_gist_sortsupport(internal),
 	STORAGE bytea;
 COMMENT ON OPERATOR FAMILY %1$s_ops USING gist IS 'GiST operators of %1$s';
 COMMENT ON OPERATOR CLASS %1$s_ops USING gist IS 'GiST operator class of %1$s: equality and order, in multicolumn indexes beside ranges and in exclusion constraints';

@@ -17,6 +17,7 @@
 #include "access/gist.h"
 #include "access/stratnum.h"
 #include "fmgr.h"
+#include "utils/sortsupport.h"
 
 #include "types_internal.h"
 
@@ -267,12 +268,38 @@ gist_picksplit(GistEntryVector *entryvec, GIST_SPLITVEC *v, size_t len)
 	v->spl_rdatum = split_side(items, half, n, v->spl_right, &v->spl_nright, len);
 }
 
+/* Order two leaf keys by value, for sorted index builds */
+static int
+gist_key_cmp(Datum a, Datum b, SortSupport ssup)
+{
+	size_t		len = *(const size_t *) ssup->ssup_extra;
+	const uint8 *al, *ah, *bl, *bh;
+
+	gkey_bounds(a, len, &al, &ah);
+	gkey_bounds(b, len, &bl, &bh);
+	return wes_bytes_cmp(al, bl, len);
+}
+
+/*
+ * Sort support: lets CREATE INDEX sort the values and pack the leaves in
+ * order instead of inserting them one by one (much faster, tighter pages).
+ */
+static void
+gist_sortsupport(SortSupport ssup, size_t len)
+{
+	size_t	   *extra = MemoryContextAlloc(ssup->ssup_cxt, sizeof(size_t));
+
+	*extra = len;
+	ssup->ssup_extra = extra;
+	ssup->comparator = gist_key_cmp;
+}
+
 /* ---------------------------------------------------------------------
  * Per-type SQL functions
  * ---------------------------------------------------------------------
  */
 
-/* <prefix>_gist_{consistent,union,compress,fetch,penalty,picksplit,same} */
+/* <prefix>_gist_{consistent,union,compress,fetch,penalty,picksplit,sortsupport,same} */
 #define WES_GIST_FUNCS(prefix, Type, LEN) \
 PG_FUNCTION_INFO_V1(prefix##_gist_consistent); \
 Datum \
@@ -315,6 +342,13 @@ prefix##_gist_picksplit(PG_FUNCTION_ARGS) \
 	gist_picksplit((GistEntryVector *) PG_GETARG_POINTER(0), \
 				   (GIST_SPLITVEC *) PG_GETARG_POINTER(1), LEN); \
 	PG_RETURN_POINTER(PG_GETARG_POINTER(1)); \
+} \
+PG_FUNCTION_INFO_V1(prefix##_gist_sortsupport); \
+Datum \
+prefix##_gist_sortsupport(PG_FUNCTION_ARGS) \
+{ \
+	gist_sortsupport((SortSupport) PG_GETARG_POINTER(0), LEN); \
+	PG_RETURN_VOID(); \
 } \
 PG_FUNCTION_INFO_V1(prefix##_gist_same); \
 Datum \

@@ -10,7 +10,7 @@
 \set ON_ERROR_STOP true
 
 BEGIN;
-SELECT plan(24);
+SELECT plan(26);
 \ir lib/plans_and_bytes.sql
 
 -- Scan settings: 'index' forbids sequential scans, 'index only' also bitmap
@@ -24,9 +24,10 @@ $$;
 
 SELECT setseed(0.75);
 
--- 100k random hashes under a GiST index
-CREATE TEMP TABLE g AS SELECT pg_temp.rand_bytes(32)::wes_hash AS h FROM generate_series(1, 100000);
+-- 100k random hashes inserted under a GiST index (penalty, picksplit)
+CREATE TEMP TABLE g (h wes_hash NOT NULL);
 CREATE INDEX g_gist ON g USING gist (h);
+INSERT INTO g SELECT pg_temp.rand_bytes(32)::wes_hash FROM generate_series(1, 100000);
 ANALYZE g;
 
 -- Prefixes of every length 0..64, odd and even, taken from stored hashes,
@@ -72,6 +73,17 @@ SELECT set_eq($$SELECT * FROM via_index WHERE p !~ '^(0x|0X|\\x)' AND (length(p)
 SELECT cmp_ok((SELECT count(DISTINCT p) FROM via_index WHERE length(p) BETWEEN 3 AND 40), '>', 20::bigint,
 			  'many prefixes of various lengths had hits');
 SELECT is((SELECT count(*) FROM via_index WHERE p = '0x'), 100000::bigint, 'the empty prefix matches every hash');
+-- The same through an index built by CREATE INDEX over the data (sorted build)
+DROP INDEX g_gist;
+CREATE INDEX g_sorted ON g USING gist (h);
+SELECT pg_temp.scan_with('index only');
+SELECT matches(pg_temp.plan_of($$SELECT h FROM g WHERE h ^@ 'abc'$$), 'Index Only Scan using g_sorted',
+			   'the index built over the data serves the prefix search');
+SELECT set_eq('SELECT * FROM pg_temp.prefix_hits()', 'SELECT * FROM via_seq',
+			  'and returns exactly what a sequential scan returns');
+DROP INDEX g_sorted;
+CREATE INDEX g_gist ON g USING gist (h);
+SELECT pg_temp.scan_with('any');
 SELECT is(ARRAY(SELECT count(*) FROM via_index WHERE p = x GROUP BY p ORDER BY p),
 		  ARRAY(SELECT count(*) FROM g_hex WHERE hex LIKE y || '%'),
 		  format('%s finds the hashes starting with %s', x, y))
