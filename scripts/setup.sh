@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(
 	make gcc clang libclang-rt-14-dev valgrind
-	postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap postgresql-client-15
+	postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-client-15
 	libsodium-dev libpq-dev libjansson-dev
 )
 
