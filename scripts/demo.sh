@@ -28,7 +28,7 @@ psql -q -X -d wes_demo -c 'CREATE EXTENSION wes_persist' >/dev/null
 
 SAMPLE="$ROOT/.cluster/sample.wesblk"
 echo "== generating a sample chain (200 blocks, 100 transactions each)"
-tools/wes-gen --blocks 200 --txs-per-block 100 --seed 42 --out "$SAMPLE" >/dev/null
+tools/wes-gen --blocks 200 --txs-per-block 100 --seed 42 -o "$SAMPLE" >/dev/null
 echo "== loading it through wes_write_block"
 tools/wes-load -d wes_demo "$SAMPLE"
 
