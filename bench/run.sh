@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# `make bench`: the benchmarks (not part of `make test`).  Sets up, builds, installs,
+# starts a throwaway cluster on WES_BENCH_PORT (default 54331), runs every
+# bench/parts/NN_*.sh in order, and writes what they print to
+# bench/results/<date>-<host>.txt.  WES_BENCH_ONLY="NN ..." picks parts by number.
+#
+# Each part is sourced-free: it runs as its own bash process with the cluster's
+# libpq variables set, WES_BENCH_WORK (a scratch folder kept between parts, for
+# generated chains) and WES_ROOT; it prints result lines "name: value [unit] (ratio ...)".
+# Figures are ratios against PostgreSQL's own floor measured in the same run,
+# because the machines these run on are shared and noisy.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+source scripts/lib.sh
+
+export WES_ROOT=$ROOT
+export WES_BENCH_PORT=${WES_BENCH_PORT:-54331}
+export WES_BENCH_WORK=${WES_BENCH_WORK:-$(cluster_dir bench-work)}
+ONLY=${WES_BENCH_ONLY:-}
+
+bash scripts/setup.sh || exit 1
+wes_build_install || { echo "build or install failed" >&2; exit 1; }
+mkdir -p "$WES_BENCH_WORK" bench/results
+[ "$(id -u)" -eq 0 ] && chown postgres "$WES_BENCH_WORK"
+
+DIR=$(cluster_dir bench)
+cluster_fresh "$DIR" "$WES_BENCH_PORT" || exit 1
+trap 'cluster_stop "$DIR"' EXIT
+export WES_BENCH_CLUSTER=$DIR
+
+OUT="bench/results/$(date -u +%Y-%m-%dT%H%M)-$(hostname -s).txt"
+{
+	echo "# wes_persist bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(hostname -s)"
+	echo "# $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(psql -X -At -d postgres -c 'SHOW server_version')"
+	echo "# commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+} | tee "$OUT"
+
+status=0
+for part in bench/parts/[0-9][0-9]_*.sh; do
+	[ -e "$part" ] || continue
+	num=$(basename "$part" | cut -c1-2)
+	[ -n "$ONLY" ] && [[ " $ONLY " != *" $num "* ]] && continue
+	echo "## $(basename "$part" .sh)" | tee -a "$OUT"
+	bash "$part" 2>&1 | tee -a "$OUT"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "part $part failed" | tee -a "$OUT"; status=1; }
+done
+echo "results: $OUT"
+exit $status
