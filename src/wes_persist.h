@@ -23,6 +23,12 @@ struct WesHash;
 extern struct WesHash *wes_write_block_bytes(const uint8 *buf, size_t len);
 
 /*
+ * snapshot.c: called by the writer after it stored a block, inside its SPI
+ * connection with the chain-state row locked: journal depth, automatic snapshots.
+ */
+extern void wes_after_block_stored(int64 height);
+
+/*
  * block_json.c: the JSON form of a block, both ways (canonical bytes are palloc'd
  * bytea).  Errors are 22023 naming the JSON path.
  */

@@ -67,6 +67,7 @@ wes_write_block_bytes(const uint8 *buf, size_t len)
 	wes_writer_apply_lthash(w);				/* commit root */
 	wes_writer_check_state_root(w);			/* rule 6: state_root */
 	wes_writer_store_block(w);				/* write, then tip */
+	wes_after_block_stored((int64) w->block.header.height);	/* journal depth, snapshots */
 	SPI_finish();
 
 	MemoryContextSwitchTo(caller);

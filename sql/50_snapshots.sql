@@ -1,0 +1,50 @@
+-- ---------------------------------------------------------------------------
+-- Rollback and full snapshots.  wes_rollback_to undoes blocks from the journal
+-- (wes_persist.journal_depth bounds how far back it reaches); wes_snapshot_create
+-- records the chain state at the tip (automatic ones every
+-- wes_persist.snapshot_interval blocks, wes_persist.snapshot_retention kept).
+-- Write functions: SECURITY DEFINER, search_path pinned, wes_writer only.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION wes.output_encoding(kind smallint, owner wes_address, amount bigint, ref wes_hash,
+									lock bytea, data bytea) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'wes_output_encoding'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION wes.output_encoding(smallint, wes_address, bigint, wes_hash, bytea, bytea) IS
+	'the exact wire-format bytes of an output from its wes.outputs columns (its LtHash element after txid and index)';
+
+CREATE FUNCTION wes_rollback_to(height bigint) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'wes_rollback_to'
+	LANGUAGE C STRICT VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION wes_rollback_to(bigint) IS
+	'undo every block above height (-1: back to the empty chain), newest first, from the journal: history rows, '
+	'spend marks, UTXO set, accumulator and tip; the result is checked against block height''s state_root. '
+	'Returns how many blocks were undone. WE006 when height is above the tip, below the first height this database '
+	'holds, or beyond the journal''s reach (wes_persist.journal_depth)';
+
+CREATE FUNCTION wes_snapshot_create()
+RETURNS TABLE (height bigint, block_hash wes_hash, state_root wes_hash, utxo_count bigint)
+	AS 'MODULE_PATHNAME', 'wes_snapshot_create'
+	LANGUAGE C VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION wes_snapshot_create() IS
+	'record a full snapshot of the tip (height, block hash, state root, UTXO count, accumulator) and return it; '
+	'the existing one when the tip already has one. Retention keeps wes_persist.snapshot_retention newest. WE006 on an empty chain';
+
+REVOKE EXECUTE ON FUNCTION wes_rollback_to(bigint) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION wes_snapshot_create() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION wes_rollback_to(bigint) TO wes_writer;
+GRANT EXECUTE ON FUNCTION wes_snapshot_create() TO wes_writer;
+
+CREATE VIEW wes_api.snapshots AS
+SELECT s.height, s.block_hash, s.state_root, s.utxo_count, s.automatic, s.created_at
+FROM wes.snapshots s;
+COMMENT ON VIEW wes_api.snapshots IS 'the full snapshots kept: the chain state at each height (export one with wes_snapshot_export)';
+COMMENT ON COLUMN wes_api.snapshots.height IS 'height of the block the snapshot is the state after';
+COMMENT ON COLUMN wes_api.snapshots.block_hash IS 'hash of that block';
+COMMENT ON COLUMN wes_api.snapshots.state_root IS 'commitment to the UTXO set after that block';
+COMMENT ON COLUMN wes_api.snapshots.utxo_count IS 'number of unspent outputs after that block';
+COMMENT ON COLUMN wes_api.snapshots.automatic IS 'taken every wes_persist.snapshot_interval blocks (false: on demand or imported)';
+COMMENT ON COLUMN wes_api.snapshots.created_at IS 'when the snapshot was recorded';
+GRANT SELECT ON wes_api.snapshots TO wes_reader;

@@ -1,0 +1,237 @@
+/*
+ * rollback.c
+ *	  wes_rollback_to(height): undo every block above height, so that the state
+ *	  is the state right after block height, proved by its state_root.
+ *
+ * The journal says, per block, which outpoints it added to the UTXO set and
+ * which it removed.  Undoing blocks h+1 .. tip, newest first, comes to: every
+ * outpoint a block added and no later block removed leaves wes.utxos; every
+ * outpoint a block removed that existed before block h+1 (created at or
+ * below h) comes back, its row rebuilt from wes.outputs with the output's
+ * exact encoding.  The accumulator moves by the same elements (LtHash remove
+ * and add), and its root must equal block h's state_root: anything else is
+ * internal corruption and aborts the call.  Then the history rows of the
+ * undone blocks go (blocks, transactions, inputs = spend marks, outputs,
+ * receipts, journal, snapshots above h).  Every statement reaches its rows
+ * through an index by height, txid or outpoint, so the cost grows with what
+ * is undone, not with the chain.
+ *
+ * The chain-state row is locked first, exactly as the writer locks it, so a
+ * rollback and a writer serialise and never deadlock.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "wes_persist.h"
+#include "wes_snapshot.h"
+#include "writer.h"
+
+PG_FUNCTION_INFO_V1(wes_rollback_to);
+
+/* The state a rollback goes back to */
+typedef struct RollbackTarget
+{
+	int64		height;			/* -1: the empty chain */
+	bool		has_hash;
+	uint8		hash[WES_HASH_LEN];
+	uint8		state_root[WES_HASH_LEN];
+} RollbackTarget;
+
+static const uint8 zero_lanes[WES_LTHASH_BYTES];
+
+/* Refuse a request the journal and the stored history cannot serve (WE006) */
+static void
+check_reach(const WesBlockWork *w, int64 h, const char *schema)
+{
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		values[2];
+	bool		isnull;
+	int64		have;
+
+	if (h > w->tip_height || h < -1)
+		ereport(ERROR,
+				(errcode(ERRCODE_WES_UNSERVABLE),
+				 errmsg("cannot roll back to height " INT64_FORMAT ": the tip is at " INT64_FORMAT,
+						h, w->tip_height)));
+	if (h < w->base_height - 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_WES_UNSERVABLE),
+				 errmsg("cannot roll back to height " INT64_FORMAT ": this database starts at height " INT64_FORMAT,
+						h, w->base_height),
+				 errdetail("It was started from a snapshot at height " INT64_FORMAT ".", w->base_height - 1)));
+
+	values[0] = Int64GetDatum(h);
+	values[1] = Int64GetDatum(w->tip_height);
+	wes_spi_run("SELECT count(*) FROM wes.journal WHERE height > $1 AND height <= $2",
+				NULL, 2, types, values, NULL, true);
+	have = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (have != w->tip_height - h)
+		ereport(ERROR,
+				(errcode(ERRCODE_WES_UNSERVABLE),
+				 errmsg("cannot roll back to height " INT64_FORMAT ": the journal does not reach that far", h),
+				 errdetail("The journal holds " INT64_FORMAT " of the " INT64_FORMAT " blocks above it "
+						   "(wes_persist.journal_depth = %d).", have, w->tip_height - h, wes_journal_depth)));
+}
+
+/* Block h's hash and state_root (from wes.blocks, or from the snapshot a database started from) */
+static void
+read_target(RollbackTarget *t, int64 h)
+{
+	Oid			type = INT8OID;
+	Datum		value = Int64GetDatum(h);
+	bool		isnull;
+
+	t->height = h;
+	t->has_hash = h >= 0;
+	if (h < 0)
+	{
+		wes_hash(zero_lanes, WES_LTHASH_BYTES, t->state_root);
+		return;
+	}
+	if (wes_spi_run("SELECT hash, state_root FROM wes.blocks WHERE height = $1 "
+					"UNION ALL SELECT block_hash, state_root FROM wes.snapshots WHERE height = $1 LIMIT 1",
+					NULL, 1, &type, &value, NULL, true) != 1)
+		elog(ERROR, "block " INT64_FORMAT " is neither stored nor a snapshot", h);
+	memcpy(t->hash, DatumGetWesHashP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))->data,
+		   WES_HASH_LEN);
+	memcpy(t->state_root, DatumGetWesHashP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull))->data,
+		   WES_HASH_LEN);
+}
+
+/* Move the accumulator by every (outpoint, encoding) row of SPI_tuptable */
+static void
+lthash_rows(wes_lthash *acc, bool add)
+{
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	row = SPI_tuptable->vals[i];
+		bool		isnull;
+		WesOutpoint *op = DatumGetWesOutpointP(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
+		bytea	   *enc = DatumGetByteaPP(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull));
+
+		if (add)
+			wes_lthash_add(acc, op->data, wes_outpoint_get_index(op),
+						   (const uint8 *) VARDATA_ANY(enc), VARSIZE_ANY_EXHDR(enc));
+		else
+			wes_lthash_remove(acc, op->data, wes_outpoint_get_index(op),
+							  (const uint8 *) VARDATA_ANY(enc), VARSIZE_ANY_EXHDR(enc));
+	}
+}
+
+/*
+ * The UTXO set goes back: what the undone blocks added leaves it, what they
+ * removed that existed before them returns (its encoding rebuilt from wes.outputs)
+ */
+static void
+undo_utxos(WesBlockWork *w, int64 h, const char *schema)
+{
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		values[2] = {Int64GetDatum(h), Int64GetDatum(h)};
+
+	wes_spi_run("DELETE FROM wes.utxos u WHERE u.outpoint OPERATOR(%1$s.=) ANY "
+				"(ARRAY(SELECT c FROM wes.journal j, unnest(j.created) c WHERE j.height > $1)) "
+				"RETURNING u.outpoint, u.encoding",
+				schema, 1, types, values, NULL, false);
+	lthash_rows(&w->acc, false);
+	w->utxo_count -= SPI_processed;
+	SPI_freetuptable(SPI_tuptable);
+
+	wes_spi_run("INSERT INTO wes.utxos (outpoint, owner, kind, ref, amount, height, encoding) "
+				"SELECT o.outpoint, o.owner, o.kind, o.ref, o.amount, o.height, "
+				"wes.output_encoding(o.kind, o.owner, o.amount, o.ref, o.lock, o.data) "
+				"FROM wes.outputs o WHERE o.outpoint OPERATOR(%1$s.=) ANY "
+				"(ARRAY(SELECT s FROM wes.journal j, unnest(j.spent) s WHERE j.height > $1)) "
+				"AND o.height <= $2 "
+				"RETURNING outpoint, encoding",
+				schema, 2, types, values, NULL, false);
+	lthash_rows(&w->acc, true);
+	w->utxo_count += SPI_processed;
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* The history rows of the undone blocks, each table through an index */
+static void
+delete_history(int64 h, const char *schema)
+{
+	static const char *const statements[] = {
+		"DELETE FROM wes.inputs i WHERE i.txid OPERATOR(%1$s.=) ANY "
+		"(ARRAY(SELECT t.txid FROM wes.transactions t WHERE t.block_height > $1))",
+		"DELETE FROM wes.receipts r WHERE r.txid OPERATOR(%1$s.=) ANY "
+		"(ARRAY(SELECT t.txid FROM wes.transactions t WHERE t.block_height > $1))",
+		"DELETE FROM wes.outputs o WHERE o.outpoint OPERATOR(%1$s.=) ANY "
+		"(ARRAY(SELECT %1$s.wes_outpoint(t.txid, g) FROM wes.transactions t, "
+		"generate_series(0, t.output_count - 1) g WHERE t.block_height > $1))",
+		"DELETE FROM wes.transactions WHERE block_height > $1",
+		"DELETE FROM wes.journal WHERE height > $1",
+		"DELETE FROM wes.snapshots WHERE height > $1",
+		"DELETE FROM wes.blocks WHERE height > $1",
+	};
+	Oid			type = INT8OID;
+	Datum		value = Int64GetDatum(h);
+
+	for (int i = 0; i < lengthof(statements); i++)
+		wes_spi_run(statements[i], schema, 1, &type, &value, NULL, false);
+}
+
+/* Check the state root against block h's, then move the chain-state row there */
+static void
+store_target(const WesBlockWork *w, const RollbackTarget *t)
+{
+	uint8		root[WES_HASH_LEN];
+	bytea	   *acc = palloc(VARHDRSZ + WES_LTHASH_BYTES);
+	Oid			types[5] = {INT8OID, wes_writer_types()->hash, wes_writer_types()->hash, BYTEAOID, INT8OID};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+
+	wes_lthash_root(&w->acc, root);
+	if (memcmp(root, t->state_root, WES_HASH_LEN) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("rollback to height " INT64_FORMAT " does not give that block's state_root", t->height),
+				 errdetail("The UTXO set commits to %s, block " INT64_FORMAT " to %s; run wes_verify().",
+						   wes_hex_encode(root, WES_HASH_LEN), t->height,
+						   wes_hex_encode(t->state_root, WES_HASH_LEN))));
+
+	SET_VARSIZE(acc, VARHDRSZ + WES_LTHASH_BYTES);
+	wes_lthash_to_bytes(&w->acc, (uint8 *) VARDATA(acc));
+	values[0] = Int64GetDatum(t->height);
+	nulls[0] = t->has_hash ? ' ' : 'n';
+	values[1] = PointerGetDatum(t->hash);
+	nulls[1] = t->has_hash ? ' ' : 'n';
+	values[2] = PointerGetDatum(t->state_root);
+	values[3] = PointerGetDatum(acc);
+	values[4] = Int64GetDatum(w->utxo_count);
+	if (wes_spi_run("UPDATE wes.chain_state SET height = $1, hash = $2, state_root = $3, "
+					"accumulator = $4, utxo_count = $5", NULL, 5, types, values, nulls, false) != 1)
+		elog(ERROR, "wes.chain_state must hold exactly one row");
+}
+
+/* wes_rollback_to(height bigint) RETURNS bigint: blocks undone */
+Datum
+wes_rollback_to(PG_FUNCTION_ARGS)
+{
+	int64		h = PG_GETARG_INT64(0);
+	char	   *schema = wes_function_schema(fcinfo);
+	WesBlockWork *w = palloc0(sizeof(WesBlockWork));
+	RollbackTarget target;
+	int64		undone;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	wes_writer_lock_tip(w);
+	check_reach(w, h, schema);
+	undone = w->tip_height - h;
+	if (undone > 0)
+	{
+		read_target(&target, h);
+		undo_utxos(w, h, schema);
+		store_target(w, &target);
+		delete_history(h, schema);
+	}
+	SPI_finish();
+	PG_RETURN_INT64(undone);
+}
