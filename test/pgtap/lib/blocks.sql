@@ -8,7 +8,7 @@ CREATE FUNCTION pg_temp.le32(v bigint) RETURNS bytea LANGUAGE sql IMMUTABLE AS $
 		0, (v & 255)::int), 1, ((v >> 8) & 255)::int), 2, ((v >> 16) & 255)::int), 3, ((v >> 24) & 255)::int)
 $$;
 CREATE FUNCTION pg_temp.le64(v numeric) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
-	SELECT pg_temp.le32((v % 4294967296)::bigint) || pg_temp.le32(trunc(v / 4294967296)::bigint)
+	SELECT pg_temp.le32(mod(v, 4294967296)::bigint) || pg_temp.le32(div(v, 4294967296)::bigint)
 $$;
 CREATE FUNCTION pg_temp.lp(b bytea) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
 	SELECT pg_temp.le32(length(b)) || b
