@@ -24,7 +24,7 @@ wes_build_install
 echo "== starting a throwaway cluster on port $PORT"
 cluster_fresh "$DIR" "$PORT"
 psql -q -X -d postgres -c 'CREATE DATABASE wes_demo' >/dev/null
-psql -q -X -d wes_demo -c 'CREATE EXTENSION wes_persist' >/dev/null
+psql -q -X -d wes_demo -c 'CREATE EXTENSION amcheck' -c 'CREATE EXTENSION wes_persist' >/dev/null
 
 SAMPLE="$ROOT/.cluster/sample.wesblk"
 echo "== generating a sample chain (200 blocks, 100 transactions each)"

@@ -58,7 +58,7 @@ fi
 if want pgtap; then
 	layer "pgTAP (test/pgtap)"
 	PGOPTIONS='-c client_min_messages=warning' psql -q -X -d postgres -c 'DROP DATABASE IF EXISTS wes_tap' -c 'CREATE DATABASE wes_tap' >/dev/null
-	psql -q -X -d wes_tap -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION wes_persist' >/dev/null
+	psql -q -X -d wes_tap -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION amcheck' -c 'CREATE EXTENSION wes_persist' >/dev/null
 	pg_prove -v -d wes_tap test/pgtap/*.sql >"$LOG/pgtap.log" 2>&1
 	rc=$?
 	grep -vE '^[[:space:]]*ok [0-9]+' "$LOG/pgtap.log"

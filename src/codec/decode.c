@@ -580,6 +580,17 @@ wes_resource_meta_decode(const uint8_t *buf, size_t len, wes_resource_meta *out,
 	return WES_OK;
 }
 
+wes_status
+wes_output_decode(const uint8_t *buf, size_t len, wes_output *out, wes_error *err)
+{
+	dec			d;
+
+	memset(out, 0, sizeof(*out));
+	if (!dec_init(&d, buf, len, err) || !decode_output(&d, out) || !expect_end(&d, "output"))
+		return err->status;
+	return WES_OK;
+}
+
 void
 wes_header_parse(const uint8_t *buf, wes_header *out)
 {

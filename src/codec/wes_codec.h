@@ -203,6 +203,8 @@ extern wes_status wes_tx_decode(const uint8_t *buf, size_t len, const wes_alloca
 								wes_tx *out, wes_error *err);
 extern wes_status wes_receipt_decode(const uint8_t *buf, size_t len, const wes_allocator *a,
 									 wes_receipt *out, wes_error *err);
+/* One output encoding on its own (a UTXO's stored encoding): no trailing bytes */
+extern wes_status wes_output_decode(const uint8_t *buf, size_t len, wes_output *out, wes_error *err);
 extern wes_status wes_resource_meta_decode(const uint8_t *buf, size_t len,
 										   wes_resource_meta *out, wes_error *err);
 

@@ -1,0 +1,246 @@
+-- ---------------------------------------------------------------------------
+-- Integrity checks and repair.
+--
+-- wes_verify(from_height, to_height) returns one row (check_name, height, detail)
+-- per finding and none when all is well.  The column is check_name because
+-- CHECK is a reserved word.  The block-level checks are C (verify_chain.c); the
+-- row-level ones are the set-based SQL functions wes.verify_* below, each
+-- returning the same three columns; the state commitment is recomputed in C
+-- (verify_state.c) and the indexes go through amcheck (verify_index.c).
+--
+-- wes_verify is VOLATILE, not STABLE: it calls amcheck's bt_index_check (itself
+-- VOLATILE) and reports progress; it writes nothing, runs every statement on
+-- the caller's snapshot, and so runs on a hot standby too.  It reads the tables
+-- of schema wes directly, so it is SECURITY DEFINER and granted to wes_writer only.
+-- ---------------------------------------------------------------------------
+
+-- ---- the rows a raw transaction implies -----------------------------------
+
+CREATE FUNCTION wes.tx_outputs(raw bytea,
+	OUT output_index integer, OUT kind smallint, OUT owner wes_address, OUT amount bigint,
+	OUT ref wes_hash, OUT lock bytea, OUT data bytea, OUT encoding bytea)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'wes_tx_outputs'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 2;
+COMMENT ON FUNCTION wes.tx_outputs(bytea) IS
+	'the outputs a raw transaction creates, in order, with each output''s exact encoding; no rows when the bytes do not decode';
+
+CREATE FUNCTION wes.tx_inputs(raw bytea,
+	OUT input_index integer, OUT outpoint wes_outpoint, OUT reference boolean, OUT unlock bytea)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'wes_tx_inputs'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 2;
+COMMENT ON FUNCTION wes.tx_inputs(bytea) IS
+	'the inputs of a raw transaction, in order; no rows when the bytes do not decode';
+
+-- ---- row-level checks (called by wes_verify) -------------------------------
+
+-- wes.outputs against the outputs of the raw transactions of heights lo..hi
+CREATE FUNCTION wes.verify_outputs(lo bigint, hi bigint)
+RETURNS TABLE (check_name text, height bigint, detail text)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+	WITH d AS (
+		SELECT wes_outpoint(t.txid, x.output_index) AS outpoint, t.block_height AS height,
+			   x.kind, x.owner, x.amount, x.ref, x.lock, x.data
+		FROM wes.transactions t CROSS JOIN LATERAL wes.tx_outputs(t.raw) x
+		WHERE t.block_height BETWEEN lo AND hi),
+	o AS (
+		SELECT r.outpoint, r.height, r.kind, r.owner, r.amount, r.ref, r.lock, r.data
+		FROM wes.outputs r WHERE r.height BETWEEN lo AND hi)
+	SELECT 'outputs', coalesce(d.height, o.height),
+		   CASE WHEN o.outpoint IS NULL
+				THEN format('output %s of a raw transaction has no wes.outputs row', d.outpoint)
+				WHEN d.outpoint IS NULL
+				THEN format('wes.outputs row %s is no output of a raw transaction at height %s', o.outpoint, o.height)
+				ELSE format('wes.outputs row %s disagrees with its raw transaction in: %s', o.outpoint,
+							concat_ws(', ',
+								CASE WHEN o.height <> d.height THEN 'height' END,
+								CASE WHEN o.kind <> d.kind THEN 'kind' END,
+								CASE WHEN o.owner <> d.owner THEN 'owner' END,
+								CASE WHEN o.amount <> d.amount THEN 'amount' END,
+								CASE WHEN o.ref <> d.ref THEN 'ref' END,
+								CASE WHEN o.lock <> d.lock THEN 'lock' END,
+								CASE WHEN o.data <> d.data THEN 'data' END)) END
+	FROM d FULL JOIN o ON o.outpoint = d.outpoint
+	WHERE o.outpoint IS NULL OR d.outpoint IS NULL
+	   OR (o.height, o.kind, o.owner, o.amount, o.ref, o.lock, o.data)
+		  IS DISTINCT FROM (d.height, d.kind, d.owner, d.amount, d.ref, d.lock, d.data)
+	ORDER BY 2, 3;
+END;
+COMMENT ON FUNCTION wes.verify_outputs(bigint, bigint) IS
+	'findings of wes_verify: wes.outputs rows missing, extra or different from the raw transactions of heights lo..hi';
+
+-- wes.inputs against the inputs of the raw transactions; a flipped spend/reference flag is a spend mark
+CREATE FUNCTION wes.verify_inputs(lo bigint, hi bigint)
+RETURNS TABLE (check_name text, height bigint, detail text)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+	WITH d AS (
+		SELECT t.txid, x.input_index, x.outpoint, x.reference, t.block_height AS height, x.unlock
+		FROM wes.transactions t CROSS JOIN LATERAL wes.tx_inputs(t.raw) x
+		WHERE t.block_height BETWEEN lo AND hi),
+	i AS (
+		SELECT r.txid, r.input_index, r.outpoint, r.reference, r.height, r.unlock
+		FROM wes.inputs r WHERE r.height BETWEEN lo AND hi)
+	SELECT CASE WHEN i.txid IS NOT NULL AND d.txid IS NOT NULL AND i.reference IS DISTINCT FROM d.reference
+				THEN 'spend_marks' ELSE 'inputs' END,
+		   coalesce(d.height, i.height),
+		   CASE WHEN i.txid IS NULL
+				THEN format('input %s of transaction %s has no wes.inputs row', d.input_index, d.txid)
+				WHEN d.txid IS NULL
+				THEN format('wes.inputs row %s of transaction %s is no input of a raw transaction at height %s',
+							i.input_index, i.txid, i.height)
+				WHEN i.reference IS DISTINCT FROM d.reference
+				THEN format('input %s of transaction %s is marked as %s of %s, its raw transaction makes it %s',
+							i.input_index, i.txid,
+							CASE WHEN i.reference THEN 'a reference' ELSE 'the spend' END, i.outpoint,
+							CASE WHEN d.reference THEN 'a reference' ELSE 'a spend' END)
+				ELSE format('wes.inputs row %s of transaction %s disagrees with its raw transaction in: %s',
+							i.input_index, i.txid,
+							concat_ws(', ',
+								CASE WHEN i.outpoint <> d.outpoint THEN 'outpoint' END,
+								CASE WHEN i.height <> d.height THEN 'height' END,
+								CASE WHEN i.unlock <> d.unlock THEN 'unlock' END)) END
+	FROM d FULL JOIN i ON i.txid = d.txid AND i.input_index = d.input_index
+	WHERE i.txid IS NULL OR d.txid IS NULL
+	   OR (i.outpoint, i.reference, i.height, i.unlock) IS DISTINCT FROM (d.outpoint, d.reference, d.height, d.unlock)
+	ORDER BY 2, 3;
+END;
+COMMENT ON FUNCTION wes.verify_inputs(bigint, bigint) IS
+	'findings of wes_verify: wes.inputs rows missing, extra or different from the raw transactions of heights lo..hi '
+	'(check spend_marks when the spend/reference flag differs)';
+
+-- Every input of heights lo..hi names an output created no later than itself; no output is spent twice
+CREATE FUNCTION wes.verify_spends(lo bigint, hi bigint)
+RETURNS TABLE (check_name text, height bigint, detail text)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+	SELECT 'spends', i.height,
+		   CASE WHEN o.outpoint IS NULL
+				THEN format('input %s of transaction %s %s %s, which is no output', i.input_index, i.txid,
+							CASE WHEN i.reference THEN 'references' ELSE 'spends' END, i.outpoint)
+				ELSE format('input %s of transaction %s names output %s, created later at height %s',
+							i.input_index, i.txid, i.outpoint, o.height) END
+	FROM wes.inputs i
+	LEFT JOIN wes.outputs o ON o.outpoint = i.outpoint
+	WHERE i.height BETWEEN lo AND hi
+	  -- a database started from a snapshot holds no output rows below its base height
+	  AND ((o.outpoint IS NULL AND (SELECT s.base_height FROM wes.chain_state s) = 0) OR o.height > i.height)
+	UNION ALL
+	SELECT 'spends', max(i.height), format('output %s is spent %s times', i.outpoint, count(*))
+	FROM wes.inputs i
+	WHERE NOT i.reference
+	GROUP BY i.outpoint
+	HAVING count(*) > 1 AND max(i.height) BETWEEN lo AND hi
+	ORDER BY 2, 3;
+END;
+COMMENT ON FUNCTION wes.verify_spends(bigint, bigint) IS
+	'findings of wes_verify: inputs of heights lo..hi naming no output or a later one, and outputs spent twice';
+
+-- The journal rows of heights lo..hi (from the first height it retains) against outputs and spends
+CREATE FUNCTION wes.verify_journal(lo bigint, hi bigint)
+RETURNS TABLE (check_name text, height bigint, detail text)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+	WITH b AS (
+		SELECT k.height FROM wes.blocks k
+		WHERE k.height BETWEEN greatest(lo, (SELECT min(j.height) FROM wes.journal j)) AND hi),
+	c AS (
+		SELECT o.height, array_agg(o.outpoint ORDER BY o.outpoint) AS ops
+		FROM wes.outputs o
+		WHERE o.height IN (SELECT b.height FROM b)
+		  AND NOT EXISTS (SELECT 1 FROM wes.inputs i
+						  WHERE i.outpoint = o.outpoint AND NOT i.reference AND i.height = o.height)
+		GROUP BY o.height),
+	s AS (
+		SELECT i.height, array_agg(i.outpoint ORDER BY i.outpoint) AS ops
+		FROM wes.inputs i LEFT JOIN wes.outputs o ON o.outpoint = i.outpoint
+		WHERE i.height IN (SELECT b.height FROM b) AND NOT i.reference
+		  AND (o.outpoint IS NULL OR o.height < i.height)
+		GROUP BY i.height),
+	j AS (
+		SELECT j.height,
+			   (SELECT coalesce(array_agg(x ORDER BY x), '{}') FROM unnest(j.created) x) AS created,
+			   (SELECT coalesce(array_agg(x ORDER BY x), '{}') FROM unnest(j.spent) x) AS spent
+		FROM wes.journal j WHERE j.height IN (SELECT b.height FROM b))
+	SELECT 'journal', b.height,
+		   CASE WHEN j.height IS NULL THEN 'the block has no journal row'
+				WHEN j.created IS DISTINCT FROM coalesce(c.ops, '{}')
+				THEN format('journal.created lists %s outpoints, the block leaves %s of its outputs unspent',
+							cardinality(j.created), coalesce(cardinality(c.ops), 0))
+				ELSE format('journal.spent lists %s outpoints, the block spends %s earlier outputs',
+							cardinality(j.spent), coalesce(cardinality(s.ops), 0)) END
+	FROM b
+	LEFT JOIN j ON j.height = b.height
+	LEFT JOIN c ON c.height = b.height
+	LEFT JOIN s ON s.height = b.height
+	WHERE j.height IS NULL
+	   OR j.created IS DISTINCT FROM coalesce(c.ops, '{}')
+	   OR j.spent IS DISTINCT FROM coalesce(s.ops, '{}')
+	ORDER BY 2;
+END;
+COMMENT ON FUNCTION wes.verify_journal(bigint, bigint) IS
+	'findings of wes_verify: journal rows of heights lo..hi that do not list what the block created and spent';
+
+-- The UTXO set against the outputs nobody spent, and the published balances against those outputs
+CREATE FUNCTION wes.verify_utxos()
+RETURNS TABLE (check_name text, height bigint, detail text)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+	WITH live AS MATERIALIZED (
+		SELECT o.outpoint, o.height, o.kind, o.owner, o.amount, o.ref
+		FROM wes.outputs o
+		WHERE NOT EXISTS (SELECT 1 FROM wes.inputs i WHERE i.outpoint = o.outpoint AND NOT i.reference)),
+	u AS (
+		-- UTXOs imported from a snapshot (below the base height) have no output row to compare with
+		SELECT r.outpoint, r.height, r.kind, r.owner, r.amount, r.ref
+		FROM wes.utxos r
+		WHERE r.height >= (SELECT s.base_height FROM wes.chain_state s)
+		   OR EXISTS (SELECT 1 FROM wes.outputs o WHERE o.outpoint = r.outpoint)),
+	bal AS (
+		SELECT l.owner, l.ref, sum(l.amount) AS balance FROM live l WHERE l.kind = 0 GROUP BY l.owner, l.ref)
+	SELECT 'utxos', coalesce(u.height, l.height),
+		   CASE WHEN u.outpoint IS NULL THEN format('output %s is unspent but not in wes.utxos', l.outpoint)
+				WHEN l.outpoint IS NULL THEN format('wes.utxos holds %s, which is %s', u.outpoint,
+					CASE WHEN EXISTS (SELECT 1 FROM wes.outputs o WHERE o.outpoint = u.outpoint)
+						 THEN 'spent' ELSE 'no output' END)
+				ELSE format('wes.utxos row %s disagrees with its output in owner, kind, ref, amount or height',
+							u.outpoint) END
+	FROM live l FULL JOIN u ON u.outpoint = l.outpoint
+	WHERE l.outpoint IS NULL OR u.outpoint IS NULL
+	   OR (u.height, u.kind, u.owner, u.amount, u.ref) IS DISTINCT FROM (l.height, l.kind, l.owner, l.amount, l.ref)
+	UNION ALL
+	SELECT 'balances', NULL,
+		   format('balance of %s in asset %s: %s in wes_api.address_balances, %s from unspent outputs',
+				  coalesce(a.owner, bal.owner), coalesce(a.asset, bal.ref),
+				  coalesce(a.balance, 0), coalesce(bal.balance, 0))
+	FROM wes_api.address_balances a
+	FULL JOIN bal ON bal.owner = a.owner AND bal.ref = a.asset
+	WHERE a.balance IS DISTINCT FROM bal.balance
+	  AND (SELECT s.base_height FROM wes.chain_state s) = 0
+	ORDER BY 1 DESC, 2, 3;
+END;
+COMMENT ON FUNCTION wes.verify_utxos() IS
+	'findings of wes_verify: wes.utxos against the outputs nobody spent, and wes_api.address_balances against their sums';
+
+-- ---- wes_verify ---------------------------------------------------------------
+
+CREATE FUNCTION wes_verify(from_height bigint DEFAULT NULL, to_height bigint DEFAULT NULL)
+RETURNS TABLE (check_name text, height bigint, detail text)
+AS 'MODULE_PATHNAME', 'wes_verify'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL RESTRICTED SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION wes_verify(bigint, bigint) IS
+	'integrity checks; one row per finding (check_name, height, detail), none when all is well. '
+	'Blocks from_height..to_height (default: all): height_continuity, prev_hash, block_hash, header_columns, '
+	'transactions, tx_decode, txid, tx_columns, tx_count, block_size, tx_root, receipts, receipt_decode, '
+	'receipt_columns, receipt_root, outputs, inputs, spend_marks, spends, journal. When the range reaches the tip '
+	'(to_height NULL or at least the tip), also the current state: chain_state, state_commitment (LtHash of a full '
+	'scan of wes.utxos against chain_state and the tip''s state_root), utxo_count, utxo_columns, utxos (against '
+	'outputs minus spends), balances, and amcheck (bt_index_check with heapallindexed on every B-tree index of '
+	'schema wes; a finding when the extension amcheck is missing). Read-only, on one snapshot; a NOTICE every '
+	'10 s reports progress. height is NULL for findings about no particular block';
+
+REVOKE EXECUTE ON FUNCTION wes_verify(bigint, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION wes_verify(bigint, bigint) TO wes_writer;

@@ -1,0 +1,241 @@
+/*
+ * verify.c
+ *	  wes_verify(from_height, to_height): one row (check_name, height, detail)
+ *	  per finding, none when all is well.
+ *
+ * The checks run in this order, each a separate pass:
+ *
+ *	  chain      heights, prev hashes, block hashes, header columns, every raw
+ *	             transaction and receipt, tx_root and receipt_root (verify_chain.c)
+ *	  rows       wes.outputs and wes.inputs against the raw transactions, spends
+ *	             against outputs, the journal against both (SQL in 55_verify.sql)
+ *	  state      the LtHash of a full scan of wes.utxos against the chain state and
+ *	             the tip's state_root; the UTXO set and balances against outputs
+ *	             minus spends (verify_state.c and SQL)
+ *	  indexes    amcheck on every B-tree index of schema wes (verify_index.c)
+ *
+ * The last two are about the current state, not about a range of blocks: they
+ * run when the range reaches the tip.  Every statement is read-only and runs
+ * on the caller's snapshot, so a writer committing meanwhile cannot make a
+ * finding appear.  One check reports at most WES_FINDINGS_PER_CHECK rows and
+ * then one row that counts the rest, so that a table emptied by accident does
+ * not return millions of rows.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "verify.h"
+
+PG_FUNCTION_INFO_V1(wes_verify);
+
+#define WES_FINDINGS_PER_CHECK	100
+#define WES_PROGRESS_SECONDS	10
+
+static TimestampTz last_progress;
+
+/* Put one row into the result */
+static void
+put_row(WesFindings *f, const char *check, int64 height, const char *detail)
+{
+	Datum		v[3];
+	bool		n[3] = {false, height < 0, false};
+
+	v[0] = CStringGetTextDatum(check);
+	v[1] = Int64GetDatum(height);
+	v[2] = CStringGetTextDatum(detail);
+	tuplestore_putvalues(f->store, f->desc, v, n);
+	f->count++;
+}
+
+/* Close the current check: one row for the findings beyond the limit */
+static void
+check_end(WesFindings *f)
+{
+	if (f->check != NULL && f->check_count > f->limit)
+		put_row(f, f->check, WES_NO_HEIGHT,
+				psprintf(INT64_FORMAT " more findings of this check not shown",
+						 f->check_count - f->limit));
+	f->check = NULL;
+	f->check_count = 0;
+}
+
+/* Report one finding; height WES_NO_HEIGHT for findings about no particular block */
+void
+wes_finding(WesFindings *f, const char *check, int64 height, const char *fmt,...)
+{
+	StringInfoData buf;
+	char	   *detail;
+
+	if (f->check == NULL || strcmp(f->check, check) != 0)
+	{
+		check_end(f);
+		f->check = check;
+	}
+	if (++f->check_count > f->limit)
+		return;
+	initStringInfo(&buf);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&buf, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	detail = buf.data;
+	put_row(f, check, height, detail);
+	pfree(detail);
+}
+
+/* A NOTICE at most every WES_PROGRESS_SECONDS: long runs show where they are */
+void
+wes_verify_progress(const char *what, int64 done, int64 total, int64 txs)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (!TimestampDifferenceExceeds(last_progress, now, WES_PROGRESS_SECONDS * 1000))
+		return;
+	last_progress = now;
+	ereport(NOTICE,
+			(errmsg("wes_verify: %s: " INT64_FORMAT " of " INT64_FORMAT " done, "
+					INT64_FORMAT " transactions", what, done, total, txs)));
+}
+
+/* Run a read-only statement with int8 arguments on the caller's snapshot; returns SPI_processed */
+uint64
+wes_spi_read(const char *sql, int nargs, const int64 *args, const bool *nulls)
+{
+	Oid			types[4];
+	Datum		values[4];
+	char		n[4];
+	int			rc;
+
+	Assert(nargs <= 4);
+	for (int i = 0; i < nargs; i++)
+	{
+		types[i] = INT8OID;
+		values[i] = Int64GetDatum(args[i]);
+		n[i] = (nulls && nulls[i]) ? 'n' : ' ';
+	}
+	rc = SPI_execute_with_args(sql, nargs, types, values, nargs > 0 ? n : NULL, true, 0);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_with_args failed (%s): %s", SPI_result_code_string(rc), sql);
+	return SPI_processed;
+}
+
+/* The quoted schema the extension lives in (its types and operators are there) */
+const char *
+wes_extension_schema(void)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (wes_spi_read("SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e "
+					 "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
+					 "WHERE e.extname = 'wes_persist'", 0, NULL, NULL) != 1)
+		elog(ERROR, "extension wes_persist is not installed");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return TextDatumGetCString(d);
+}
+
+/* The tip and base height, and the range to check (defaults: all of the chain) */
+void
+wes_verify_read_range(WesVerifyRange *r, Datum from, bool from_null, Datum to, bool to_null)
+{
+	HeapTuple	row;
+	TupleDesc	desc;
+	bool		isnull;
+	Datum		d;
+
+	if (wes_spi_read("SELECT height, base_height FROM wes.chain_state", 0, NULL, NULL) != 1)
+		elog(ERROR, "wes.chain_state must hold exactly one row");
+	row = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	d = SPI_getbinval(row, desc, 1, &isnull);
+	r->has_tip = !isnull;
+	r->tip = isnull ? -1 : DatumGetInt64(d);
+	r->base = DatumGetInt64(SPI_getbinval(row, desc, 2, &isnull));
+	r->from = from_null ? r->base : Max(DatumGetInt64(from), r->base);
+	r->to = to_null ? r->tip : Min(DatumGetInt64(to), r->tip);
+	r->global = to_null || (r->has_tip && DatumGetInt64(to) >= r->tip) || !r->has_tip;
+}
+
+/* Copy the rows (check_name, height, detail) of one SQL check into the findings */
+static void
+run_sql_check(WesFindings *f, const char *fn, int nargs, const int64 *args)
+{
+	char	   *sql = psprintf("SELECT check_name, height, detail FROM wes.%s(%s)", fn,
+							   nargs == 2 ? "$1, $2" : nargs == 1 ? "$1" : "");
+	uint64		n = wes_spi_read(sql, nargs, args, NULL);
+
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	row = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *check = SPI_getvalue(row, desc, 1);
+		char	   *height = SPI_getvalue(row, desc, 2);
+		char	   *detail = SPI_getvalue(row, desc, 3);
+
+		wes_finding(f, check, height ? pg_strtoint64(height) : WES_NO_HEIGHT, "%s", detail);
+	}
+	check_end(f);
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* Every check, in order, over the range */
+void
+wes_verify_run(WesFindings *f, const WesVerifyRange *r)
+{
+	int64		args[2] = {r->from, r->to};
+
+	last_progress = GetCurrentTimestamp();
+	if (r->has_tip && r->from <= r->to)
+	{
+		wes_verify_chain(f, r);
+		check_end(f);
+		run_sql_check(f, "verify_outputs", 2, args);
+		run_sql_check(f, "verify_inputs", 2, args);
+		run_sql_check(f, "verify_spends", 2, args);
+		run_sql_check(f, "verify_journal", 2, args);
+	}
+	if (r->global)
+	{
+		wes_verify_state(f, r);
+		check_end(f);
+		run_sql_check(f, "verify_utxos", 0, NULL);
+		wes_verify_indexes(f);
+		check_end(f);
+	}
+}
+
+/*
+ * wes_verify(from_height bigint DEFAULT NULL, to_height bigint DEFAULT NULL)
+ * RETURNS TABLE (check_name text, height bigint, detail text)
+ */
+Datum
+wes_verify(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	WesFindings f = {0};
+	WesVerifyRange r;
+
+	InitMaterializedSRF(fcinfo, 0);
+	f.store = rsinfo->setResult;
+	f.desc = rsinfo->setDesc;
+	f.limit = WES_FINDINGS_PER_CHECK;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	wes_verify_read_range(&r, PG_GETARG_DATUM(0), PG_ARGISNULL(0), PG_GETARG_DATUM(1), PG_ARGISNULL(1));
+	wes_verify_run(&f, &r);
+	SPI_finish();
+	return (Datum) 0;
+}

@@ -1,0 +1,72 @@
+/*
+ * verify.h
+ *	  What the files of wes_verify and of the repair functions share.
+ *
+ *	  verify.c         wes_verify(): the range, the order of the checks, findings
+ *	  verify_chain.c   blocks, headers, transactions, receipts and their roots
+ *	  verify_state.c   the state commitment recomputed by a full scan of wes.utxos
+ *	  verify_index.c   amcheck's bt_index_check on every B-tree index of schema wes
+ *	  verify_rows.c    the rows a raw transaction implies (wes.tx_outputs, wes.tx_inputs)
+ *	  repair.c         wes_rebuild_indexes, wes_replay_state, wes_repair
+ *	  repair_raw.c     raw headers and transactions restored from their columns
+ *
+ * Every check reads through SPI with read_only = true, so that one call of
+ * wes_verify sees one snapshot from its first query to its last.
+ */
+#ifndef VERIFY_H
+#define VERIFY_H
+
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "utils/tuplestore.h"
+
+#include "wes_types.h"
+
+/* Where findings go: the result of wes_verify (check_name, height, detail) */
+typedef struct WesFindings
+{
+	Tuplestorestate *store;
+	TupleDesc	desc;
+	int64		count;
+	int64		limit;			/* per check: more than this many of one check are summed up */
+	const char *check;			/* the check being run, for the per-check limit */
+	int64		check_count;
+} WesFindings;
+
+/* The chain as the chain-state row describes it, and the range asked for */
+typedef struct WesVerifyRange
+{
+	bool		has_tip;
+	int64		tip;			/* tip height (when has_tip) */
+	int64		base;			/* chain_state.base_height: the first height held */
+	int64		from;			/* first height checked */
+	int64		to;				/* last height checked */
+	bool		global;			/* the range reaches the tip: state and index checks run too */
+} WesVerifyRange;
+
+/* verify.c */
+extern void wes_finding(WesFindings *f, const char *check, int64 height, const char *fmt,...)
+			pg_attribute_printf(4, 5);
+#define WES_NO_HEIGHT	(-1)
+extern void wes_verify_progress(const char *what, int64 done, int64 total, int64 txs);
+extern const char *wes_extension_schema(void);
+extern void wes_verify_read_range(WesVerifyRange *r, Datum from, bool from_null,
+								  Datum to, bool to_null);
+extern void wes_verify_run(WesFindings *f, const WesVerifyRange *r);
+
+/* verify_chain.c */
+extern void wes_verify_chain(WesFindings *f, const WesVerifyRange *r);
+
+/* verify_state.c: the accumulator and count of wes.utxos (findings for rows whose columns disagree) */
+extern void wes_utxo_scan(WesFindings *f, wes_lthash *acc, int64 *count);
+extern void wes_verify_state(WesFindings *f, const WesVerifyRange *r);
+
+/* verify_index.c */
+extern Oid	wes_amcheck_function(void);
+extern void wes_verify_indexes(WesFindings *f);
+
+/* Run a read-only statement with int8 arguments (NULL-able); returns SPI_processed */
+extern uint64 wes_spi_read(const char *sql, int nargs, const int64 *args, const bool *nulls);
+
+#endif							/* VERIFY_H */

@@ -1,0 +1,379 @@
+/*
+ * verify_chain.c
+ *	  The chain itself, block by block: heights continuous, prev hashes linked,
+ *	  every block hash recomputed from its stored header, the header columns
+ *	  against the raw header, every raw transaction decoded and hashed to its
+ *	  txid, every receipt decoded and against its columns, and tx_root and
+ *	  receipt_root recomputed from the stored bytes.
+ *
+ * Blocks are read in windows of WINDOW_BLOCKS: the window's block rows first,
+ * then its transactions with their receipts through a cursor in
+ * (block_height, tx_index) order, so memory does not grow with the chain and
+ * every transaction is read once.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/memutils.h"
+
+#include "verify.h"
+
+#define WINDOW_BLOCKS	1000
+#define FETCH_ROWS		2000
+
+static const uint8 zero_hash[WES_HASH_LEN];
+
+/* One block row of the window, and what its transactions add up to */
+typedef struct BlockInfo
+{
+	int64		height;
+	uint8		hash[WES_HASH_LEN];		/* hash column */
+	uint8		tx_root[WES_HASH_LEN];	/* from the raw header (the column when the header is unreadable) */
+	uint8		receipt_root[WES_HASH_LEN];
+	int32		tx_count;
+	int32		size;
+	int32		seen;					/* transaction rows met */
+	int64		bytes;					/* their encoded sizes with length prefixes */
+	bool		receipts_complete;
+} BlockInfo;
+
+/* The state of one pass over the range */
+typedef struct ChainScan
+{
+	WesFindings *f;
+	const WesVerifyRange *r;
+	const char *schema;
+	int64		expected;				/* next height the chain should hold */
+	bool		have_prev;				/* prev_hash holds the hash column of height expected - 1 */
+	uint8		prev_hash[WES_HASH_LEN];
+	BlockInfo  *blocks;
+	int			n_blocks;
+	uint8		(*txids)[WES_HASH_LEN];	/* leaves of the current block */
+	uint8		(*rhashes)[WES_HASH_LEN];
+	int64		n_leaves_cap;
+	int64		txs;
+} ChainScan;
+
+/* A fixed-size column as bytes (NULL when null) */
+static const uint8 *
+col_bytes(HeapTuple row, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(row, desc, col, &isnull);
+
+	return isnull ? NULL : (const uint8 *) DatumGetPointer(d);
+}
+
+static int64
+col_int(HeapTuple row, TupleDesc desc, int col, bool is32)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(row, desc, col, &isnull);
+
+	if (isnull)
+		return 0;
+	return is32 ? DatumGetInt32(d) : DatumGetInt64(d);
+}
+
+static bytea *
+col_bytea(HeapTuple row, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(row, desc, col, &isnull);
+
+	return isnull ? NULL : DatumGetByteaPP(d);
+}
+
+static char *
+hex(const uint8 *p)
+{
+	return wes_hex_encode(p, WES_HASH_LEN);
+}
+
+/* Append ", name" to the list of header columns that disagree */
+static void
+disagree(StringInfo s, bool differs, const char *name)
+{
+	if (differs)
+		appendStringInfo(s, "%s%s", s->len ? ", " : "", name);
+}
+
+/* The header columns against the raw header; fills b's roots from the header */
+static void
+check_header(ChainScan *c, BlockInfo *b, HeapTuple row, TupleDesc desc)
+{
+	bytea	   *raw = col_bytea(row, desc, 11);
+	const uint8 *hp = (const uint8 *) VARDATA_ANY(raw);
+	uint8		hash[WES_HASH_LEN];
+	wes_header	h;
+	StringInfoData s;
+
+	if (VARSIZE_ANY_EXHDR(raw) != WES_HEADER_LEN)
+	{
+		wes_finding(c->f, "header_columns", b->height, "the raw header is %zu bytes, not %d",
+					VARSIZE_ANY_EXHDR(raw), WES_HEADER_LEN);
+		return;
+	}
+	wes_hash(hp, WES_HEADER_LEN, hash);
+	if (memcmp(hash, b->hash, WES_HASH_LEN) != 0)
+		wes_finding(c->f, "block_hash", b->height, "the hash column is %s, the stored header hashes to %s",
+					hex(b->hash), hex(hash));
+	wes_header_parse(hp, &h);
+	initStringInfo(&s);
+	disagree(&s, h.version != 1, "version");
+	disagree(&s, h.height != (uint64) b->height, "height");
+	disagree(&s, memcmp(h.prev_hash, col_bytes(row, desc, 3), WES_HASH_LEN) != 0, "prev_hash");
+	disagree(&s, memcmp(h.tx_root, b->tx_root, WES_HASH_LEN) != 0, "tx_root");
+	disagree(&s, memcmp(h.receipt_root, b->receipt_root, WES_HASH_LEN) != 0, "receipt_root");
+	disagree(&s, memcmp(h.state_root, col_bytes(row, desc, 6), WES_HASH_LEN) != 0, "state_root");
+	disagree(&s, h.timestamp_ms != (uint64) col_int(row, desc, 7, false), "timestamp_ms");
+	disagree(&s, h.nonce != (uint64) col_int(row, desc, 8, false), "nonce");
+	if (s.len > 0)
+		wes_finding(c->f, "header_columns", b->height,
+					"columns that disagree with the raw header: %s", s.data);
+	/* the roots are checked against the header's own values, which its hash covers */
+	memcpy(b->tx_root, h.tx_root, WES_HASH_LEN);
+	memcpy(b->receipt_root, h.receipt_root, WES_HASH_LEN);
+	if (c->have_prev && memcmp(h.prev_hash, c->prev_hash, WES_HASH_LEN) != 0)
+		wes_finding(c->f, "prev_hash", b->height, "prev_hash is %s, the block at height "
+					INT64_FORMAT " has hash %s", hex(h.prev_hash), b->height - 1, hex(c->prev_hash));
+}
+
+/* Heights missing between the last block seen and this one */
+static void
+check_gap(ChainScan *c, int64 height)
+{
+	if (height > c->expected)
+	{
+		if (height - 1 == c->expected)
+			wes_finding(c->f, "height_continuity", c->expected, "no block at height " INT64_FORMAT,
+						c->expected);
+		else
+			wes_finding(c->f, "height_continuity", c->expected,
+						"no blocks at heights " INT64_FORMAT " to " INT64_FORMAT, c->expected, height - 1);
+		c->have_prev = false;
+	}
+}
+
+/* Read the window's block rows and check each header */
+static void
+read_blocks(ChainScan *c, int64 lo, int64 hi)
+{
+	int64		args[2] = {lo, hi};
+	uint64		n;
+
+	n = wes_spi_read("SELECT height, hash, prev_hash, tx_root, receipt_root, state_root, timestamp_ms, "
+					 "nonce, tx_count, size, header FROM wes.blocks "
+					 "WHERE height BETWEEN $1 AND $2 ORDER BY height", 2, args, NULL);
+	c->n_blocks = 0;
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	row = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		BlockInfo  *b = &c->blocks[c->n_blocks++];
+
+		memset(b, 0, sizeof(*b));
+		b->height = col_int(row, desc, 1, false);
+		memcpy(b->hash, col_bytes(row, desc, 2), WES_HASH_LEN);
+		memcpy(b->tx_root, col_bytes(row, desc, 4), WES_HASH_LEN);
+		memcpy(b->receipt_root, col_bytes(row, desc, 5), WES_HASH_LEN);
+		b->tx_count = (int32) col_int(row, desc, 9, true);
+		b->size = (int32) col_int(row, desc, 10, true);
+		b->receipts_complete = true;
+		check_gap(c, b->height);
+		if (b->height == 0)
+		{
+			c->have_prev = true;
+			memcpy(c->prev_hash, zero_hash, WES_HASH_LEN);
+		}
+		check_header(c, b, row, desc);
+		c->expected = b->height + 1;
+		c->have_prev = true;
+		memcpy(c->prev_hash, b->hash, WES_HASH_LEN);
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* The hash column of the block below the range, so that the first block's link is checked */
+static void
+read_prev(ChainScan *c)
+{
+	int64		below = c->r->from - 1;
+
+	c->have_prev = false;
+	if (c->r->from == 0 || c->r->from <= c->r->base)
+		return;
+	if (wes_spi_read("SELECT hash FROM wes.blocks WHERE height = $1", 1, &below, NULL) == 1)
+	{
+		c->have_prev = true;
+		memcpy(c->prev_hash, col_bytes(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), WES_HASH_LEN);
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* Make room for one more leaf of the current block */
+static void
+leaf_room(ChainScan *c, int64 n)
+{
+	if (n < c->n_leaves_cap)
+		return;
+	c->n_leaves_cap = Max(c->n_leaves_cap * 2, 1024);
+	c->txids = repalloc_huge(c->txids, c->n_leaves_cap * WES_HASH_LEN);
+	c->rhashes = repalloc_huge(c->rhashes, c->n_leaves_cap * WES_HASH_LEN);
+}
+
+/* A block's transactions are all met: count, size, tx_root, receipt_root */
+static void
+finish_block(ChainScan *c, BlockInfo *b)
+{
+	uint8		root[WES_HASH_LEN];
+
+	if (b->seen != b->tx_count)
+		wes_finding(c->f, "tx_count", b->height, "tx_count is %d, wes.transactions holds %d",
+					b->tx_count, b->seen);
+	else if (WES_HEADER_LEN + 4 + b->bytes != b->size)
+		wes_finding(c->f, "block_size", b->height, "size is %d, the stored transactions and receipts make "
+					INT64_FORMAT " bytes", b->size, WES_HEADER_LEN + 4 + b->bytes);
+	wes_merkle_root((const uint8 (*)[WES_HASH_LEN]) c->txids, b->seen, root);
+	if (memcmp(root, b->tx_root, WES_HASH_LEN) != 0)
+		wes_finding(c->f, "tx_root", b->height, "the header's tx_root is %s, the stored transactions give %s",
+					hex(b->tx_root), hex(root));
+	if (!b->receipts_complete)
+		return;
+	wes_merkle_root((const uint8 (*)[WES_HASH_LEN]) c->rhashes, b->seen, root);
+	if (memcmp(root, b->receipt_root, WES_HASH_LEN) != 0)
+		wes_finding(c->f, "receipt_root", b->height,
+					"the header's receipt_root is %s, the stored receipts give %s",
+					hex(b->receipt_root), hex(root));
+}
+
+/* The receipt columns of a transaction row: raw decodes, status and fee agree; its hash is a leaf */
+static void
+check_receipt(ChainScan *c, BlockInfo *b, HeapTuple row, TupleDesc desc, const uint8 *txid)
+{
+	bytea	   *raw = col_bytea(row, desc, 9);
+	wes_receipt rc;
+	wes_error	err;
+
+	if (raw == NULL)
+	{
+		wes_finding(c->f, "receipts", b->height, "transaction %s has no receipt", hex(txid));
+		b->receipts_complete = false;
+		return;
+	}
+	b->bytes += 4 + VARSIZE_ANY_EXHDR(raw);
+	wes_hash((const uint8 *) VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), c->rhashes[b->seen]);
+	if (wes_receipt_decode((const uint8 *) VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw),
+						   &wes_palloc_allocator, &rc, &err) != WES_OK)
+		wes_finding(c->f, "receipt_decode", b->height, "the receipt of transaction %s does not decode: "
+					"%s at byte offset %zu: %s", hex(txid), err.field, err.offset, err.message);
+	else if (rc.status != col_int(row, desc, 7, true) || (int64) rc.fee != col_int(row, desc, 8, false))
+		wes_finding(c->f, "receipt_columns", b->height,
+					"the status or fee column of the receipt of transaction %s disagrees with its raw bytes",
+					hex(txid));
+}
+
+/* One transaction row of block b */
+static void
+check_tx(ChainScan *c, BlockInfo *b, HeapTuple row, TupleDesc desc)
+{
+	const uint8 *txid = col_bytes(row, desc, 3);
+	bytea	   *raw = col_bytea(row, desc, 6);
+	int32		index = (int32) col_int(row, desc, 2, true);
+	uint8		hash[WES_HASH_LEN];
+	wes_tx		tx;
+	wes_error	err;
+
+	leaf_room(c, b->seen + 1);
+	if (index != b->seen)
+		wes_finding(c->f, "transactions", b->height, "transaction %s has tx_index %d where %d is next",
+					hex(txid), index, b->seen);
+	memcpy(c->txids[b->seen], txid, WES_HASH_LEN);
+	b->bytes += 4 + VARSIZE_ANY_EXHDR(raw);
+	wes_hash((const uint8 *) VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), hash);
+	if (memcmp(hash, txid, WES_HASH_LEN) != 0)
+		wes_finding(c->f, "txid", b->height, "transaction %d: the txid column is %s, the raw bytes hash to %s",
+					index, hex(txid), hex(hash));
+	if (wes_tx_decode((const uint8 *) VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw),
+					  &wes_palloc_allocator, &tx, &err) != WES_OK)
+		wes_finding(c->f, "tx_decode", b->height, "transaction %s does not decode: %s at byte offset %zu: %s",
+					hex(txid), err.field, err.offset, err.message);
+	else if (tx.n_inputs != col_int(row, desc, 4, true) || tx.n_outputs != col_int(row, desc, 5, true))
+		wes_finding(c->f, "tx_columns", b->height, "transaction %s: input_count %d and output_count %d, "
+					"the raw bytes have %u and %u", hex(txid), (int32) col_int(row, desc, 4, true),
+					(int32) col_int(row, desc, 5, true), tx.n_inputs, tx.n_outputs);
+	check_receipt(c, b, row, desc, txid);
+	b->seen++;
+	c->txs++;
+}
+
+/* The window's transactions, in order, against its blocks */
+static void
+scan_transactions(ChainScan *c, int64 lo, int64 hi, MemoryContext rowcxt)
+{
+	char	   *sql = psprintf("SELECT t.block_height, t.tx_index, t.txid, t.input_count, t.output_count, "
+							   "t.raw, r.status, r.fee, r.raw FROM wes.transactions t "
+							   "LEFT JOIN wes.receipts r ON r.txid OPERATOR(%s.=) t.txid "
+							   "WHERE t.block_height BETWEEN $1 AND $2 "
+							   "ORDER BY t.block_height, t.tx_index", c->schema);
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		values[2] = {Int64GetDatum(lo), Int64GetDatum(hi)};
+	Portal		portal = SPI_cursor_open_with_args(NULL, sql, 2, types, values, NULL, true, 0);
+	int			cur = 0;
+
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	row = SPI_tuptable->vals[i];
+			int64		h = col_int(row, SPI_tuptable->tupdesc, 1, false);
+			MemoryContext old = MemoryContextSwitchTo(rowcxt);
+
+			while (cur < c->n_blocks && c->blocks[cur].height < h)
+				finish_block(c, &c->blocks[cur++]);
+			if (cur < c->n_blocks && c->blocks[cur].height == h)
+				check_tx(c, &c->blocks[cur], row, SPI_tuptable->tupdesc);
+			else
+				wes_finding(c->f, "transactions", h, "transaction %s names height " INT64_FORMAT
+							", which has no block", hex(col_bytes(row, SPI_tuptable->tupdesc, 3)), h);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rowcxt);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	while (cur < c->n_blocks)
+		finish_block(c, &c->blocks[cur++]);
+}
+
+/* Every block of the range, window by window */
+void
+wes_verify_chain(WesFindings *f, const WesVerifyRange *r)
+{
+	ChainScan	c = {0};
+	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "wes_verify rows",
+												 ALLOCSET_DEFAULT_SIZES);
+
+	c.f = f;
+	c.r = r;
+	c.schema = wes_extension_schema();
+	c.expected = r->from;
+	c.blocks = palloc(WINDOW_BLOCKS * sizeof(BlockInfo));
+	c.n_leaves_cap = 1024;
+	c.txids = palloc_extended(c.n_leaves_cap * WES_HASH_LEN, MCXT_ALLOC_HUGE);
+	c.rhashes = palloc_extended(c.n_leaves_cap * WES_HASH_LEN, MCXT_ALLOC_HUGE);
+	read_prev(&c);
+	for (int64 lo = r->from; lo <= r->to; lo += WINDOW_BLOCKS)
+	{
+		int64		hi = Min(lo + WINDOW_BLOCKS - 1, r->to);
+
+		read_blocks(&c, lo, hi);
+		scan_transactions(&c, lo, hi, rowcxt);
+		wes_verify_progress("blocks", hi - r->from + 1, r->to - r->from + 1, c.txs);
+	}
+	check_gap(&c, r->to + 1);
+	MemoryContextDelete(rowcxt);
+}

@@ -1,0 +1,166 @@
+/*
+ * verify_state.c
+ *	  The state commitment recomputed from scratch: one full scan of wes.utxos
+ *	  adds every row's LtHash element (txid || u32 index || encoding) to an
+ *	  empty accumulator.  The result must equal chain_state.accumulator, its
+ *	  hash chain_state.state_root and the state_root of the tip block's header,
+ *	  and the rows must number chain_state.utxo_count.  The same scan gives
+ *	  wes_replay_state its new accumulator.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+#include "verify.h"
+#include "writer.h"
+
+#define FETCH_ROWS	5000
+
+/* A UTXO row's columns against its own encoding (the output's exact bytes) */
+static void
+check_utxo_columns(WesFindings *f, const WesOutpoint *op, HeapTuple row, TupleDesc desc,
+				   const uint8 *enc, uint32 len)
+{
+	wes_output	o;
+	wes_error	err;
+	bool		isnull;
+
+	if (wes_output_decode(enc, len, &o, &err) != WES_OK)
+	{
+		wes_finding(f, "utxo_columns", WES_NO_HEIGHT, "UTXO %s: its encoding does not decode: %s at byte offset %zu: %s",
+					wes_outpoint_text(op), err.field, err.offset, err.message);
+		return;
+	}
+	if (memcmp(o.owner, DatumGetPointer(SPI_getbinval(row, desc, 2, &isnull)), WES_ADDR_LEN) != 0 ||
+		o.kind != DatumGetInt16(SPI_getbinval(row, desc, 3, &isnull)) ||
+		memcmp(o.ref, DatumGetPointer(SPI_getbinval(row, desc, 4, &isnull)), WES_HASH_LEN) != 0 ||
+		(int64) o.amount != DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull)))
+		wes_finding(f, "utxo_columns", WES_NO_HEIGHT,
+					"UTXO %s: owner, kind, ref or amount disagrees with its encoding", wes_outpoint_text(op));
+}
+
+/*
+ * The LtHash accumulator and the row count of wes.utxos; when f is not NULL,
+ * every row's columns are checked against its encoding too.
+ */
+void
+wes_utxo_scan(WesFindings *f, wes_lthash *acc, int64 *count)
+{
+	Portal		portal = SPI_cursor_open_with_args(NULL, "SELECT outpoint, owner, kind, ref, amount, encoding "
+												   "FROM wes.utxos", 0, NULL, NULL, NULL, true, 0);
+	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "wes utxo scan",
+												 ALLOCSET_DEFAULT_SIZES);
+
+	wes_lthash_init(acc);
+	*count = 0;
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	row = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			MemoryContext old = MemoryContextSwitchTo(rowcxt);
+			bool		isnull;
+			const WesOutpoint *op = DatumGetWesOutpointP(SPI_getbinval(row, desc, 1, &isnull));
+			bytea	   *enc = DatumGetByteaPP(SPI_getbinval(row, desc, 6, &isnull));
+			const uint8 *p = (const uint8 *) VARDATA_ANY(enc);
+
+			wes_lthash_add(acc, op->data, wes_outpoint_get_index(op), p, VARSIZE_ANY_EXHDR(enc));
+			if (f != NULL)
+				check_utxo_columns(f, op, row, desc, p, VARSIZE_ANY_EXHDR(enc));
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rowcxt);
+		}
+		*count += SPI_processed;
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	MemoryContextDelete(rowcxt);
+}
+
+/* The state_root of the tip block's stored header (false when the tip has no block row) */
+static bool
+tip_header_root(const WesVerifyRange *r, uint8 root[WES_HASH_LEN])
+{
+	bool		isnull;
+	bool		found = false;
+
+	if (r->has_tip && wes_spi_read("SELECT header FROM wes.blocks WHERE height = $1", 1, &r->tip, NULL) == 1)
+	{
+		bytea	   *h = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+
+		if (VARSIZE_ANY_EXHDR(h) == WES_HEADER_LEN)
+		{
+			memcpy(root, (const uint8 *) VARDATA_ANY(h) + WES_OFF_STATE_ROOT, WES_HASH_LEN);
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* The chain-state row's tip against wes.blocks */
+static void
+check_tip(WesFindings *f, const WesVerifyRange *r)
+{
+	uint64		n PG_USED_FOR_ASSERTS_ONLY = wes_spi_read("SELECT (SELECT max(height) FROM wes.blocks), "
+								 "(SELECT b.hash::bytea = s.hash::bytea FROM wes.blocks b WHERE b.height = s.height) "
+								 "FROM wes.chain_state s", 0, NULL, NULL);
+	bool		null_max,
+				null_eq;
+	Datum		max_h,
+				eq;
+
+	Assert(n == 1);
+	max_h = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &null_max);
+	eq = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &null_eq);
+	if (!null_max && (!r->has_tip || DatumGetInt64(max_h) > r->tip))
+		wes_finding(f, "chain_state", r->has_tip ? r->tip : WES_NO_HEIGHT,
+					"wes.blocks holds height " INT64_FORMAT " above the chain-state tip", DatumGetInt64(max_h));
+	if (r->has_tip && !null_eq && !DatumGetBool(eq))
+		wes_finding(f, "chain_state", r->tip, "chain_state.hash is not the hash of the block at the tip height");
+}
+
+/* The state commitment, the UTXO count and the tip */
+void
+wes_verify_state(WesFindings *f, const WesVerifyRange *r)
+{
+	wes_lthash	acc;
+	int64		count;
+	uint8		stored[WES_LTHASH_BYTES];
+	uint8		root[WES_HASH_LEN];
+	uint8		header_root[WES_HASH_LEN];
+	uint8		stored_root[WES_HASH_LEN];
+	HeapTuple	row;
+	bool		isnull;
+	bytea	   *acc_col;
+	int64		h = r->has_tip ? r->tip : WES_NO_HEIGHT;
+
+	check_tip(f, r);
+	wes_utxo_scan(f, &acc, &count);
+	wes_lthash_root(&acc, root);
+	wes_spi_read("SELECT accumulator, state_root, utxo_count FROM wes.chain_state", 0, NULL, NULL);
+	row = SPI_tuptable->vals[0];
+	acc_col = DatumGetByteaPP(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
+	memcpy(stored_root, DatumGetPointer(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull)), WES_HASH_LEN);
+	wes_lthash_to_bytes(&acc, stored);
+	if (VARSIZE_ANY_EXHDR(acc_col) != WES_LTHASH_BYTES ||
+		memcmp(VARDATA_ANY(acc_col), stored, WES_LTHASH_BYTES) != 0)
+		wes_finding(f, "state_commitment", h, "chain_state.accumulator is not the LtHash of wes.utxos "
+					"(whose root is %s)", wes_hex_encode(root, WES_HASH_LEN));
+	else if (memcmp(stored_root, root, WES_HASH_LEN) != 0)
+		wes_finding(f, "state_commitment", h, "chain_state.state_root is %s, H(accumulator) is %s",
+					wes_hex_encode(stored_root, WES_HASH_LEN), wes_hex_encode(root, WES_HASH_LEN));
+	if (DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull)) != count)
+		wes_finding(f, "utxo_count", h, "chain_state.utxo_count is " INT64_FORMAT ", wes.utxos holds " INT64_FORMAT,
+					DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull)), count);
+	SPI_freetuptable(SPI_tuptable);
+	if (tip_header_root(r, header_root) && memcmp(header_root, root, WES_HASH_LEN) != 0)
+		wes_finding(f, "state_commitment", h, "the tip block's state_root is %s, wes.utxos commits to %s",
+					wes_hex_encode(header_root, WES_HASH_LEN), wes_hex_encode(root, WES_HASH_LEN));
+}

@@ -1,0 +1,198 @@
+-- wes_verify over the vectors' 12-block chain: a clean chain gives no finding;
+-- each kind of damage, done as superuser inside a savepoint, is named by its
+-- check and height (the heights come from the damage, not from wes_verify).
+\unset ECHO
+\set QUIET 1
+\pset format unaligned
+\pset tuples_only true
+\pset pager off
+\set ON_ERROR_STOP true
+
+BEGIN;
+SELECT plan(46);
+
+SET LOCAL client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS amcheck;
+RESET client_min_messages;
+\ir lib/vector_chain.sql
+
+CREATE TEMP TABLE f (check_name text, height bigint, detail text);
+CREATE TEMP TABLE pick (outpoint wes_outpoint, txid wes_hash, n int, height bigint);
+-- The findings of one wes_verify call, kept for several assertions
+CREATE FUNCTION pg_temp.findings(lo bigint DEFAULT NULL, hi bigint DEFAULT NULL)
+RETURNS TABLE (check_name text, height bigint, detail text)
+LANGUAGE sql AS $$ SELECT * FROM wes_verify(lo, hi) $$;
+CREATE FUNCTION pg_temp.named(c text, h bigint, needle text DEFAULT '') RETURNS boolean
+LANGUAGE sql AS $$
+	SELECT EXISTS (SELECT 1 FROM f WHERE f.check_name = c AND f.height IS NOT DISTINCT FROM h
+				   AND f.detail LIKE '%' || needle || '%')
+$$;
+
+-- ---- the clean chain -----------------------------------------------------------
+SELECT is((SELECT count(*) FROM wes.blocks), 12::bigint, 'the vectors'' 12 blocks are written');
+SELECT is((SELECT count(*) FROM wes_verify()), 0::bigint, 'a clean chain gives no finding');
+SELECT is((SELECT count(*) FROM wes_verify(0, 11)), 0::bigint, 'nor over the explicit range 0..11');
+SELECT is((SELECT count(*) FROM wes_verify(4, 6)), 0::bigint, 'nor over the middle range 4..6');
+SELECT is((SELECT count(*) FROM wes_verify(7)), 0::bigint, 'nor from height 7 to the tip');
+SELECT is((SELECT count(*) FROM wes_verify(100, 200)), 0::bigint, 'a range above the tip checks nothing');
+
+-- ---- damage, one kind at a time --------------------------------------------------
+
+-- an unspent output row deleted
+SAVEPOINT d;
+INSERT INTO pick SELECT outpoint, NULL, NULL, height FROM wes.utxos WHERE height = 6 ORDER BY outpoint LIMIT 1;
+DELETE FROM wes.outputs o USING pick p WHERE o.outpoint = p.outpoint;
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('outputs', 6, (SELECT outpoint::text FROM pick)), 'a deleted output: check outputs, its height and outpoint');
+SELECT ok(pg_temp.named('utxos', 6, (SELECT outpoint::text FROM pick) || ', which is no output'), 'and its UTXO row is named as having no output');
+SELECT ok(pg_temp.named('journal', 6), 'and the journal of its block no longer agrees');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- a UTXO row deleted
+INSERT INTO pick SELECT outpoint, NULL, NULL, height FROM wes.utxos WHERE height < 11 ORDER BY height, outpoint LIMIT 1;
+DELETE FROM wes.utxos u USING pick p WHERE u.outpoint = p.outpoint;
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('utxos', (SELECT height FROM pick), (SELECT outpoint::text FROM pick) || ' is unspent but not in wes.utxos'),
+		  'a deleted UTXO: check utxos, its height and outpoint');
+SELECT ok(pg_temp.named('state_commitment', 11, 'accumulator'), 'the accumulator no longer matches a full scan');
+SELECT ok(pg_temp.named('state_commitment', 11, 'tip block''s state_root'), 'nor does the tip''s state_root');
+SELECT ok(pg_temp.named('utxo_count', 11, 'holds 53'), 'the UTXO count is off by one');
+SELECT is((SELECT count(*) FROM pg_temp.findings(0, 10)), 0::bigint, 'a range below the tip skips the state checks');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- a spend mark flipped: a spend input turned into a reference
+INSERT INTO pick SELECT outpoint, txid, input_index, height FROM wes.inputs WHERE height = 5 AND NOT reference
+ORDER BY txid, input_index LIMIT 1;
+UPDATE wes.inputs i SET reference = true FROM pick p WHERE i.txid = p.txid AND i.input_index = p.n;
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('spend_marks', 5, (SELECT txid::text FROM pick)), 'a flipped spend mark: check spend_marks at the spender''s height');
+SELECT ok(pg_temp.named('utxos', (SELECT o.height FROM wes.outputs o JOIN pick p USING (outpoint)),
+						(SELECT outpoint::text FROM pick) || ' is unspent but not in wes.utxos'),
+		  'the output it spent now looks unspent');
+SELECT ok(pg_temp.named('journal', 5), 'the journal of the spending block disagrees');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- one byte of a raw transaction altered
+INSERT INTO pick SELECT NULL, txid, tx_index, block_height FROM wes.transactions WHERE block_height = 7 AND tx_index = 1;
+UPDATE wes.transactions t SET raw = set_byte(t.raw, 60, get_byte(t.raw, 60) # 1) FROM pick p WHERE t.txid = p.txid;
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('txid', 7, (SELECT txid::text FROM pick)), 'an altered raw transaction: check txid at its height');
+SELECT is((SELECT count(*) FROM f WHERE f.height IS DISTINCT FROM 7), 0::bigint, 'every finding is at that height');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- a raw transaction cut short: it no longer decodes
+UPDATE wes.transactions SET raw = substr(raw, 1, 20) WHERE block_height = 9 AND tx_index = 0;
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('tx_decode', 9), 'a truncated raw transaction: check tx_decode');
+SELECT ok(pg_temp.named('block_size', 9) OR pg_temp.named('outputs', 9), 'its derived rows no longer match');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- header columns altered
+UPDATE wes.blocks SET nonce = nonce + 1 WHERE height = 8;
+UPDATE wes.blocks SET tx_root = state_root WHERE height = 3;
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('header_columns', 8, 'nonce'), 'an altered nonce column: check header_columns at 8');
+SELECT ok(pg_temp.named('header_columns', 3, 'tx_root'), 'an altered tx_root column: check header_columns at 3');
+SELECT is((SELECT count(*) FROM f), 2::bigint, 'and nothing else');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- a raw header byte altered (the timestamp): its hash changes, the next block's link breaks
+UPDATE wes.blocks SET header = set_byte(header, 12, get_byte(header, 12) # 255) WHERE height = 4;
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('block_hash', 4), 'an altered raw header: check block_hash at 4');
+SELECT ok(pg_temp.named('header_columns', 4, 'timestamp_ms'), 'its timestamp no longer matches the column');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- a broken link: the prev_hash (column and header) of block 5 replaced
+UPDATE wes.blocks SET hash = decode(repeat('ab', 32), 'hex')::wes_hash WHERE height = 4;
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('prev_hash', 5), 'a changed hash column of block 4: check prev_hash at 5');
+SELECT ok(pg_temp.named('block_hash', 4), 'and block_hash at 4');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- a block row missing
+DELETE FROM wes.blocks WHERE height = 6;
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('height_continuity', 6, 'no block at height 6'), 'a deleted block: check height_continuity at 6');
+SELECT ok(pg_temp.named('transactions', 6, 'has no block'), 'its transactions are named as orphans');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- a receipt deleted, a receipt column altered
+DELETE FROM wes.receipts WHERE txid = (SELECT txid FROM wes.transactions WHERE block_height = 10 AND tx_index = 0);
+UPDATE wes.receipts SET fee = fee + 1 WHERE txid = (SELECT txid FROM wes.transactions WHERE block_height = 2 AND tx_index = 0);
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('receipts', 10, 'has no receipt'), 'a deleted receipt: check receipts at 10');
+SELECT ok(pg_temp.named('receipt_columns', 2, 'fee'), 'an altered fee: check receipt_columns at 2');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- the accumulator corrupted
+UPDATE wes.chain_state SET accumulator = set_byte(accumulator, 100, get_byte(accumulator, 100) # 1);
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('state_commitment', 11, 'accumulator'), 'a corrupted accumulator: check state_commitment at the tip');
+SELECT is((SELECT count(*) FROM f), 1::bigint, 'and nothing else');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- a UTXO's amount altered: its row disagrees with its own encoding and with its output
+INSERT INTO pick SELECT outpoint, NULL, NULL, height FROM wes.utxos WHERE kind = 0 ORDER BY outpoint LIMIT 1;
+UPDATE wes.utxos u SET amount = u.amount + 1 FROM pick p WHERE u.outpoint = p.outpoint;
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('utxo_columns', NULL, (SELECT outpoint::text FROM pick)),
+		  'an altered UTXO amount: check utxo_columns');
+SELECT ok(pg_temp.named('balances', NULL), 'and the owner''s balance no longer agrees with the outputs');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- an index entry missing: a UTXO row re-inserted while its primary key is not maintained
+INSERT INTO pick SELECT outpoint, NULL, NULL, height FROM wes.utxos ORDER BY outpoint LIMIT 1;
+CREATE TEMP TABLE keep AS SELECT u.* FROM wes.utxos u JOIN pick p USING (outpoint);
+DELETE FROM wes.utxos u USING pick p WHERE u.outpoint = p.outpoint;
+UPDATE pg_index SET indisready = false WHERE indexrelid = 'wes.utxos_pkey'::regclass;
+INSERT INTO wes.utxos SELECT * FROM keep;
+UPDATE pg_index SET indisready = true WHERE indexrelid = 'wes.utxos_pkey'::regclass;
+SELECT is((SELECT count(*) FROM wes.utxos u JOIN pick p USING (outpoint)), 1::bigint,
+		  'the row is in the heap');
+SET LOCAL enable_seqscan = off;
+SET LOCAL enable_bitmapscan = off;
+SELECT is((SELECT count(*) FROM wes.utxos u WHERE u.outpoint = (SELECT outpoint FROM pick)), 0::bigint,
+		  'but an index scan does not find it');
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('amcheck', NULL, 'wes.utxos_pkey'), 'a missing index entry: check amcheck names the index');
+SELECT ok(pg_temp.named('amcheck', NULL, 'lacks matching index tuple'), 'with amcheck''s own words');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- many findings of one check are capped, with a count of the rest
+DELETE FROM wes.inputs;
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT is((SELECT count(*) FROM f WHERE check_name = 'inputs'), 101::bigint, 'one check reports 100 findings and one count');
+SELECT ok(pg_temp.named('inputs', NULL, ((SELECT sum(input_count) FROM wes.transactions) - 100)::text || ' more findings'),
+		  'the count names how many more');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- amcheck missing is a finding of its own
+DROP EXTENSION amcheck;
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('amcheck', NULL, 'not installed'), 'without amcheck: a finding says the indexes were not checked');
+ROLLBACK TO d;
+
+-- ---- the function itself ---------------------------------------------------------
+SELECT is((SELECT count(*) FROM wes_verify()), 0::bigint, 'after every rollback the chain is clean again');
+SELECT ok(has_function_privilege('wes_writer', 'wes_verify(bigint, bigint)', 'EXECUTE'), 'wes_writer may run wes_verify');
+SELECT ok(NOT has_function_privilege('wes_reader', 'wes_verify(bigint, bigint)', 'EXECUTE'), 'wes_reader may not');
+
+SELECT * FROM finish();
+ROLLBACK;
