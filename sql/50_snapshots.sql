@@ -32,6 +32,29 @@ COMMENT ON FUNCTION wes_snapshot_create() IS
 	'record a full snapshot of the tip (height, block hash, state root, UTXO count, accumulator) and return it; '
 	'the existing one when the tip already has one. Retention keeps wes_persist.snapshot_retention newest. WE006 on an empty chain';
 
+CREATE FUNCTION wes_snapshot_import(file bytea)
+RETURNS TABLE (height bigint, block_hash wes_hash, state_root wes_hash, utxo_count bigint)
+	AS 'MODULE_PATHNAME', 'wes_snapshot_import'
+	LANGUAGE C STRICT VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION wes_snapshot_import(bytea) IS
+	'start an empty chain from a snapshot file (docs/snapshot-format.md): checks the checksum, the outputs and that they '
+	'commit to the state root, fills the UTXO set, sets the tip to the snapshot''s block; blocks are then accepted from '
+	'height + 1. 22P03 malformed file or checksum, WE003 state root, WE006 the chain is not empty';
+
+CREATE FUNCTION wes_snapshot_export(at_height bigint DEFAULT NULL) RETURNS SETOF bytea
+	AS 'MODULE_PATHNAME', 'wes_snapshot_export'
+	LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION wes_snapshot_export(bigint) IS
+	'the snapshot file (docs/snapshot-format.md) of the tip, or of the retained snapshot at at_height, as bytea chunks '
+	'in order (concatenated they are the file); e.g. psql -XAt -c "SELECT encode(c, ''hex'') FROM wes_snapshot_export() c" | xxd -r -p. '
+	'Reads only: granted to wes_reader. WE006 on an empty chain or when no snapshot is kept at at_height';
+
+REVOKE EXECUTE ON FUNCTION wes_snapshot_import(bytea) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION wes_snapshot_export(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION wes_snapshot_import(bytea) TO wes_writer;
+GRANT EXECUTE ON FUNCTION wes_snapshot_export(bigint) TO wes_reader;
 REVOKE EXECUTE ON FUNCTION wes_rollback_to(bigint) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION wes_snapshot_create() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION wes_rollback_to(bigint) TO wes_writer;

@@ -153,7 +153,7 @@ wes_snapshot_create(PG_FUNCTION_ARGS)
 
 	h = Int64GetDatum(w->tip_height);
 	if (wes_spi_run("SELECT height, block_hash, state_root, utxo_count FROM wes.snapshots WHERE height = $1",
-					NULL, 1, &type, &h, NULL, true) != 1)
+					NULL, 1, &type, &h, NULL, false) != 1)
 		elog(ERROR, "the snapshot of height " INT64_FORMAT " is missing", w->tip_height);
 	row = SPI_tuptable->vals[0];
 	values[0] = SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull);

@@ -208,6 +208,9 @@ extern wes_status wes_output_decode(const uint8_t *buf, size_t len, wes_output *
 extern wes_status wes_resource_meta_decode(const uint8_t *buf, size_t len,
 										   wes_resource_meta *out, wes_error *err);
 
+/* Decode exactly one output encoding (a snapshot file's record); encoding spans all of buf */
+extern wes_status wes_output_decode(const uint8_t *buf, size_t len, wes_output *out, wes_error *err);
+
 /* Fill header from exactly WES_HEADER_LEN bytes (no checks beyond length) */
 extern void wes_header_parse(const uint8_t *buf, wes_header *out);
 

@@ -1,0 +1,136 @@
+-- Full snapshots over the vectors' 12-block chain: automatic ones every
+-- snapshot_interval blocks, on demand, retention, rollback across a snapshot;
+-- the snapshot file (docs/snapshot-format.md) at the tip and at a retained
+-- height, byte for byte against what it was when that height was the tip and
+-- against the format built here from the tables; import into an empty chain,
+-- the checks it makes, and blocks written on top of an imported snapshot.
+\unset ECHO
+\set QUIET 1
+\pset format unaligned
+\pset tuples_only true
+\pset pager off
+\set ON_ERROR_STOP true
+
+BEGIN;
+SELECT plan(45);
+\ir lib/chain_state_helpers.sql
+
+CREATE FUNCTION pg_temp.le32(x bigint) RETURNS bytea
+LANGUAGE sql IMMUTABLE RETURN substr(pg_temp.le64(x), 1, 4);
+CREATE FUNCTION pg_temp.export_file(at_height bigint DEFAULT NULL) RETURNS bytea
+LANGUAGE sql STABLE RETURN (SELECT string_agg(c, ''::bytea) FROM wes_snapshot_export(at_height) c);
+-- The UTXO set at the end of block h, from the history tables alone
+CREATE FUNCTION pg_temp.utxo_count_at(h bigint) RETURNS bigint
+LANGUAGE sql STABLE RETURN (SELECT count(*) FROM wes.outputs o WHERE o.height <= h AND NOT EXISTS
+	(SELECT FROM wes.inputs i WHERE i.outpoint = o.outpoint AND NOT i.reference AND i.height <= h));
+
+SELECT throws_ok('SELECT wes_snapshot_create()', 'WE006', NULL, 'no snapshot of an empty chain');
+SELECT throws_ok('SELECT pg_temp.export_file()', 'WE006', NULL, 'no export of an empty chain');
+
+-- Write the chain with a snapshot every 3 blocks, keeping after every height
+-- the table digests, the accumulator and the exported file
+SET LOCAL wes_persist.snapshot_interval = 3;
+SET LOCAL wes_persist.snapshot_retention = 3;
+CREATE TEMP TABLE after (height bigint PRIMARY KEY, d text[], acc bytea, file bytea);
+CREATE FUNCTION pg_temp.load_keeping_state() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE r record;
+BEGIN
+	FOR r IN SELECT height, raw FROM vblocks ORDER BY height LOOP
+		PERFORM wes_write_block(r.raw);
+		INSERT INTO after SELECT r.height, pg_temp.state_digest(), accumulator, pg_temp.export_file() FROM wes.chain_state;
+	END LOOP;
+END $$;
+SELECT pg_temp.load_keeping_state();
+
+SELECT is((SELECT array_agg(height ORDER BY height) FROM wes.snapshots), '{3,6,9}'::bigint[],
+		  'automatic snapshots at heights 3, 6 and 9');
+SELECT set_eq('SELECT height, block_hash::text, state_root::text FROM wes.snapshots',
+			  'SELECT height, hash, state_root FROM vblocks WHERE height IN (3, 6, 9)',
+			  'each names its block''s hash and state root');
+SELECT is((SELECT count(*) FROM wes.snapshots WHERE utxo_count <> pg_temp.utxo_count_at(height)), 0::bigint,
+		  'each counts the UTXO set at its height (recounted from outputs and inputs)');
+SELECT is((SELECT count(*) FROM wes.snapshots s JOIN after a USING (height) WHERE s.accumulator <> a.acc), 0::bigint,
+		  'each holds the accumulator the chain had at its height');
+SELECT ok((SELECT bool_and(automatic) FROM wes.snapshots), 'all are marked automatic');
+
+-- On demand, and retention
+SELECT results_eq('SELECT height, block_hash::text, state_root::text, utxo_count FROM wes_snapshot_create()',
+				  $$SELECT 11::bigint, hash, state_root, (SELECT count(*) FROM wes.utxos) FROM vblocks WHERE height = 11$$,
+				  'wes_snapshot_create returns the tip''s snapshot');
+SELECT is((SELECT array_agg(height ORDER BY height) FROM wes.snapshots), '{6,9,11}'::bigint[],
+		  'retention keeps the 3 newest');
+SELECT is((SELECT automatic FROM wes.snapshots WHERE height = 11), false, 'the one on demand is not automatic');
+SELECT results_eq('SELECT height FROM wes_snapshot_create()', 'VALUES (11::bigint)', 'asking again returns the same snapshot');
+SELECT is((SELECT count(*) FROM wes.snapshots), 3::bigint, '... without adding one');
+
+-- The file, against the format built here from the tables
+CREATE TEMP TABLE tipfile AS SELECT pg_temp.export_file() AS f;
+SELECT is((SELECT substr(f, 1, 92) FROM tipfile),
+		  (SELECT 'WESSNAP1'::bytea || pg_temp.le32(1) || pg_temp.le64(height) || hash::bytea || state_root::bytea
+				  || pg_temp.le64(utxo_count) FROM wes.chain_state),
+		  'the header: magic, version, height, block hash, state root, UTXO count');
+SELECT is((SELECT md5(substr(f, 93, length(f) - 92 - 32)) FROM tipfile),
+		  (SELECT md5(string_agg(wes_outpoint_txid(outpoint)::bytea || pg_temp.le32(wes_outpoint_index(outpoint))
+								 || pg_temp.le64(height) || pg_temp.le32(length(encoding)) || encoding, ''::bytea
+								 ORDER BY outpoint)) FROM wes.utxos),
+		  'the records: outpoint, created height, the output''s encoding, in outpoint order');
+SELECT is((SELECT count(*) FROM wes.utxos u JOIN v ON true WHERE NOT (j->'utxos') ? u.outpoint::text), 0::bigint,
+		  '... the outputs being the vectors'' UTXO set');
+SELECT is((SELECT md5(f) FROM tipfile), (SELECT md5(file) FROM after WHERE height = 11), 'exporting twice gives the same bytes');
+SELECT is(md5(pg_temp.export_file(9)), (SELECT md5(file) FROM after WHERE height = 9),
+		  'the file at snapshot 9, rebuilt from history, is the one exported when 9 was the tip');
+SELECT is(md5(pg_temp.export_file(6)), (SELECT md5(file) FROM after WHERE height = 6), '... and at snapshot 6');
+SELECT throws_ok('SELECT pg_temp.export_file(5)', 'WE006', NULL, 'no export at a height without a snapshot');
+SELECT ok((SELECT count(*) FROM wes_snapshot_export() c WHERE length(c) > 1024 * 1024 + 200) = 0,
+		  'chunks are at most about 1 MiB');
+
+-- A reader may export and list snapshots, not take or import them
+GRANT SELECT ON tipfile TO wes_reader;
+SET LOCAL ROLE wes_reader;
+SELECT is(md5(pg_temp.export_file()), (SELECT md5(f) FROM tipfile), 'wes_reader exports the snapshot file');
+SELECT is((SELECT count(*) FROM wes_api.snapshots), 3::bigint, 'wes_reader lists the snapshots');
+SELECT throws_ok('SELECT wes_snapshot_create()', '42501', NULL, 'wes_reader may not take a snapshot');
+SELECT throws_ok($$SELECT wes_snapshot_import('\x')$$, '42501', NULL, 'wes_reader may not import one');
+RESET ROLE;
+
+-- Rollback across a snapshot: the snapshots above the new tip go, and come back with the blocks
+SELECT is(wes_rollback_to(7), 4::bigint, 'rollback to 7 across snapshots 9 and 11');
+SELECT is((SELECT array_agg(height ORDER BY height) FROM wes.snapshots), '{6}'::bigint[], 'only snapshot 6 is left');
+SELECT is(wes_write_blocks(pg_temp.vector_blocks(8, 11)), 4::bigint, 'blocks 8..11 again');
+SELECT is((SELECT array_agg(height ORDER BY height) FROM wes.snapshots), '{6,9}'::bigint[], 'snapshot 9 is taken again');
+SELECT is((SELECT accumulator FROM wes.snapshots WHERE height = 9), (SELECT acc FROM after WHERE height = 9),
+		  '... with the same accumulator');
+
+-- Import: only into an empty chain, only a sound file
+SELECT throws_ok($$SELECT wes_snapshot_import((SELECT file FROM after WHERE height = 6))$$, 'WE006', NULL,
+				 'import into a chain that has blocks is WE006');
+SELECT is(wes_rollback_to(-1), 12::bigint, 'rollback to the empty chain');
+SELECT throws_ok($$SELECT wes_snapshot_import((SELECT overlay(file placing '\xff' from 200) FROM after WHERE height = 6))$$,
+				 '22P03', NULL, 'a flipped byte fails the checksum (22P03)');
+SELECT throws_ok($$SELECT wes_snapshot_import((SELECT substr(file, 1, length(file) - 1) FROM after WHERE height = 6))$$,
+				 '22P03', NULL, 'a truncated file is refused (22P03)');
+SELECT throws_ok($$SELECT wes_snapshot_import((SELECT overlay(file placing 'X' from 1) FROM after WHERE height = 6))$$,
+				 '22P03', NULL, 'a wrong magic is refused (22P03)');
+SELECT is((SELECT count(*) FROM wes.utxos) + (SELECT count(*) FROM wes.outputs), 0::bigint, '... and nothing was written');
+
+SELECT results_eq($$SELECT height, block_hash::text, state_root::text FROM wes_snapshot_import((SELECT file FROM after WHERE height = 6))$$,
+				  'SELECT height, hash, state_root FROM vblocks WHERE height = 6',
+				  'the snapshot of height 6 imports into the empty chain');
+SELECT results_eq('SELECT height, hash::text, state_root::text, base_height, accumulator FROM wes.chain_state',
+				  $$SELECT 6::bigint, b.hash, b.state_root, 7::bigint, a.acc FROM vblocks b JOIN after a USING (height) WHERE height = 6$$,
+				  'the tip is block 6, with its accumulator; the first height accepted is 7');
+SELECT is((pg_temp.state_digest())[5], (SELECT d[5] FROM after WHERE height = 6), 'wes.utxos is what it was after block 6');
+SELECT is(md5(pg_temp.export_file()), (SELECT md5(file) FROM after WHERE height = 6), 'exporting it again gives the same file');
+SELECT throws_ok($$SELECT wes_write_block((SELECT raw FROM vblocks WHERE height = 6))$$, 'WE001', NULL,
+				 'block 6 itself is refused');
+SELECT is(wes_write_blocks(pg_temp.vector_blocks(7, 11)), 5::bigint, 'blocks 7..11 are accepted on top of it');
+SELECT results_eq('SELECT height, hash::text, state_root::text FROM wes.chain_state',
+				  $$SELECT (j#>>'{tip,height}')::bigint, j#>>'{tip,hash}', j#>>'{tip,state_root}' FROM v$$,
+				  'the tip and state root are the vectors''');
+SELECT set_eq('SELECT outpoint::text FROM wes.utxos', $$SELECT jsonb_array_elements_text(j->'utxos') FROM v$$,
+			  'the UTXO set is the vectors''');
+SELECT is(wes_rollback_to(6), 5::bigint, 'rollback goes back to the imported height');
+SELECT throws_ok('SELECT wes_rollback_to(5)', 'WE006', NULL, '... and no further (WE006)');
+
+SELECT * FROM finish();
+ROLLBACK;
