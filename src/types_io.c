@@ -35,17 +35,6 @@ hex_skip_prefix(const char *s, size_t *n)
 	return s;
 }
 
-/* Decode exactly len bytes from hexlen hex digits; false on anything else */
-static inline bool
-hex_decode_exact(const char *hex, size_t hexlen, uint8 *out, size_t len)
-{
-	size_t		got = 0;
-
-	return hexlen == 2 * len &&
-		sodium_hex2bin(out, len, hex, hexlen, NULL, &got, NULL) == 0 &&
-		got == len;
-}
-
 /* Reject text input: ERROR 22P02 showing the input, with a detail saying what is expected */
 static pg_attribute_noreturn() void
 report_bad_text(const char *typname, const char *str, const char *detail)
@@ -75,7 +64,7 @@ hex_text_in(const char *str, uint8 *out, size_t len, const char *typname)
 	size_t		n = strlen(str);
 	const char *hex = hex_skip_prefix(str, &n);
 
-	if (!hex_decode_exact(hex, n, out, len))
+	if (!wes_hex_decode(hex, n, out, len))
 		report_bad_text(typname, str,
 						psprintf("A %s is %zu hexadecimal digits, optionally after \"0x\" or \"\\x\".",
 								 typname, 2 * len));
@@ -224,7 +213,7 @@ wes_outpoint_in(PG_FUNCTION_ARGS)
 						"An outpoint is written <64 hexadecimal digits>:<output index>.");
 	n = colon - str;
 	hex = hex_skip_prefix(str, &n);
-	if (!hex_decode_exact(hex, n, op->data, WES_HASH_LEN))
+	if (!wes_hex_decode(hex, n, op->data, WES_HASH_LEN))
 		report_bad_text("wes_outpoint", str,
 						"The transaction id before the colon is 64 hexadecimal digits, optionally after \"0x\" or \"\\x\".");
 	if (!parse_output_index(colon + 1, &index))

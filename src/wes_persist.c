@@ -47,6 +47,28 @@ wes_hex_encode(const uint8 *bytes, size_t n)
 	return out;
 }
 
+/* Decode exactly len bytes from hexlen hex digits (either case); false on anything else */
+bool
+wes_hex_decode(const char *hex, size_t hexlen, uint8 *out, size_t len)
+{
+	size_t		got = 0;
+
+	return hexlen == 2 * len &&
+		(len == 0 ||
+		 (sodium_hex2bin(out, len, hex, hexlen, NULL, &got, NULL) == 0 && got == len));
+}
+
+/* Reject bytes that do not decode: ERROR 22P03 naming what, the field and the byte offset */
+void
+wes_report_decode_error(const char *what, const wes_error *err)
+{
+	ereport(ERROR,
+			(errcode(err->status == WES_ERR_NOMEM ? ERRCODE_OUT_OF_MEMORY
+					 : ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid %s: %s at byte offset %zu: %s",
+					what, err->field, err->offset, err->message)));
+}
+
 WesHash *
 wes_hash_from_bytes(const uint8 *bytes)
 {

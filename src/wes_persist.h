@@ -29,11 +29,8 @@ extern struct WesHash *wes_write_block_bytes(const uint8 *buf, size_t len);
 extern void wes_after_block_stored(int64 height);
 
 /*
- * block_json.c: the JSON form of a block, both ways (canonical bytes are palloc'd
- * bytea).  Errors are 22023 naming the JSON path.
+ * The JSON form of a block, both ways: json_form.h (json_to_block.c,
+ * block_to_json.c).  Errors are 22023 naming the JSON path.
  */
-struct varlena;
-struct Jsonb;
-extern struct varlena *wes_block_jsonb_to_bytes(struct Jsonb *jb);
 
 #endif							/* WES_PERSIST_H */

@@ -73,8 +73,12 @@ extern WesHash *wes_hash_from_bytes(const uint8 *bytes);
 extern WesAddress *wes_address_from_bytes(const uint8 *bytes);
 extern WesOutpoint *wes_outpoint_make(const uint8 *txid, uint32 index);
 
-/* Lower-case hex of n bytes into a palloc'd string (libsodium) */
+/* Lower-case hex of n bytes into a palloc'd string, and back (libsodium) */
 extern char *wes_hex_encode(const uint8 *bytes, size_t n);
+extern bool wes_hex_decode(const char *hex, size_t hexlen, uint8 *out, size_t len);
+
+/* ERROR 22P03 (53200 when memory ran out) for a codec rejection of what ("block", "receipt") */
+extern pg_attribute_noreturn() void wes_report_decode_error(const char *what, const wes_error *err);
 
 /* The palloc-backed allocator for the codec (allocations are MCXT_ALLOC_HUGE-capable) */
 extern const wes_allocator wes_palloc_allocator;

@@ -30,11 +30,7 @@ decode_block(WesBlockWork *w, const uint8 *buf, size_t len)
 	wes_error	err;
 
 	if (wes_block_decode(buf, len, &wes_palloc_allocator, &w->block, &err) != WES_OK)
-		ereport(ERROR,
-				(errcode(err.status == WES_ERR_NOMEM ? ERRCODE_OUT_OF_MEMORY
-						 : ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid block: %s at byte offset %zu: %s",
-						err.field, err.offset, err.message)));
+		wes_report_decode_error("block", &err);
 }
 
 /*

@@ -1,0 +1,63 @@
+-- ---------------------------------------------------------------------------
+-- Views of wes_api that decode stored raw bytes with the codec: receipts
+-- (status, fee, return data and logs) and resources (the metadata of resource
+-- outputs, and whether their content is stored).  As in 40_api.sql, the views
+-- read wes.* with their owner's rights; the decoding functions are immutable
+-- and touch no table.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION wes.receipt_logs(raw bytea) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'wes_receipt_logs'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION wes.receipt_logs(bytea) IS
+	'the logs of a receipt in wire format, as its JSON form spells them: [{"topic": hex, "data": hex}, ...]';
+
+CREATE FUNCTION wes.receipt_return_data(raw bytea) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'wes_receipt_return_data'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION wes.receipt_return_data(bytea) IS 'the return data of a receipt in wire format';
+
+CREATE FUNCTION wes.resource_meta(data bytea, OUT resource_type text, OUT size numeric,
+								  OUT media_type text, OUT name text)
+	AS 'MODULE_PATHNAME', 'wes_resource_meta_sql'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION wes.resource_meta(bytea) IS
+	'the metadata carried in the data of a resource output: resource_type (file, wasm, onnx), size, media_type, name';
+
+CREATE VIEW wes_api.receipts AS
+SELECT r.txid, t.block_height, t.tx_index,
+	   CASE r.status WHEN 0 THEN 'success' WHEN 1 THEN 'failure' END AS status,
+	   wes.u64(r.fee) AS fee,
+	   wes.receipt_return_data(r.raw) AS return_data,
+	   wes.receipt_logs(r.raw) AS logs
+FROM wes.receipts r
+JOIN wes.transactions t ON t.txid = r.txid;
+COMMENT ON VIEW wes_api.receipts IS 'the receipt of every transaction (decoded from its stored bytes); look up by txid';
+COMMENT ON COLUMN wes_api.receipts.txid IS 'the transaction the receipt belongs to';
+COMMENT ON COLUMN wes_api.receipts.block_height IS 'height of the block that holds the transaction';
+COMMENT ON COLUMN wes_api.receipts.tx_index IS 'position of the transaction in its block, from 0';
+COMMENT ON COLUMN wes_api.receipts.status IS 'success or failure';
+COMMENT ON COLUMN wes_api.receipts.fee IS 'fee paid (u64)';
+COMMENT ON COLUMN wes_api.receipts.return_data IS 'data the call returned, opaque';
+COMMENT ON COLUMN wes_api.receipts.logs IS 'the logs in order, as a JSON array of {"topic": <64 hex>, "data": <hex>}';
+
+-- One row per resource output; several outputs may name the same content
+CREATE VIEW wes_api.resources AS
+SELECT o.ref AS content_hash, m.resource_type, m.media_type, m.name, m.size,
+	   o.height AS created_height, o.outpoint, o.owner,
+	   EXISTS (SELECT FROM wes.resource_content c WHERE c.content_hash = o.ref) AS available
+FROM wes.outputs o
+CROSS JOIN LATERAL wes.resource_meta(o.data) m
+WHERE o.kind = 1;
+COMMENT ON VIEW wes_api.resources IS 'every resource output with its metadata, and whether its content is stored; look up by content_hash (indexed); read content with wes_api.resource_read';
+COMMENT ON COLUMN wes_api.resources.content_hash IS 'SHA-256 of the content (the output''s ref)';
+COMMENT ON COLUMN wes_api.resources.resource_type IS 'file, wasm or onnx';
+COMMENT ON COLUMN wes_api.resources.media_type IS 'media type the output declares, e.g. application/wasm';
+COMMENT ON COLUMN wes_api.resources.name IS 'name the output declares';
+COMMENT ON COLUMN wes_api.resources.size IS 'content size in bytes the output declares (u64)';
+COMMENT ON COLUMN wes_api.resources.created_height IS 'height of the block that created the output';
+COMMENT ON COLUMN wes_api.resources.outpoint IS 'the resource output (<txid>:<index>)';
+COMMENT ON COLUMN wes_api.resources.owner IS 'owner of the resource output';
+COMMENT ON COLUMN wes_api.resources.available IS 'whether the content is stored (written with wes_write_resource)';
+
+GRANT SELECT ON wes_api.receipts, wes_api.resources TO wes_reader;
