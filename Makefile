@@ -62,6 +62,10 @@ tools/wes-load: tools/wes_load.c $(TOOL_COMMON) $(CODEC_SRCS) src/codec/wes_code
 	$(HOST_CC) $(HOST_CFLAGS) -Itools/common -I$(PQ_INCLUDE) -o $@ tools/wes_load.c $(TOOL_COMMON) $(CODEC_SRCS) \
 		-L$(PQ_LIBDIR) -lpq -lsodium
 
+tools/wes-snapshot: tools/wes_snapshot.c $(TOOL_COMMON) $(CODEC_SRCS) src/codec/wes_codec.h
+	$(HOST_CC) $(HOST_CFLAGS) -Itools/common -I$(PQ_INCLUDE) -o $@ tools/wes_snapshot.c $(TOOL_COMMON) $(CODEC_SRCS) \
+		-L$(PQ_LIBDIR) -lpq -lsodium
+
 unit: test/unit/codec_test test/unit/codec_test_asan
 
 # libFuzzer targets (clang): test/fuzz/NAME_fuzzer.c -> test/fuzz/NAME_fuzzer

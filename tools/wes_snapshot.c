@@ -1,0 +1,275 @@
+/*
+ * wes_snapshot.c
+ *	  wes-snapshot: writes, reads and checks snapshot files (docs/snapshot-format.md).
+ *
+ *	  export  runs wes_snapshot_export() (any wes_reader may) and writes its
+ *	          chunks, in order, to a file; the checksum is verified on the way
+ *	  import  sends a file to wes_snapshot_import() (role wes_writer) as one
+ *	          binary parameter
+ *	  check   verifies a file's header, record framing and checksum offline and
+ *	          prints its header as name=value lines
+ *
+ * The export streams: libpq's single-row mode hands over one chunk at a time,
+ * and the file appears under its name only once complete.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libpq-fe.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool_util.h"
+#include "wes_codec.h"
+
+#define BYTEAOID	17
+#define INT8OID		20
+#define MAGIC		"WESSNAP1"
+#define HEADER_LEN	92
+
+typedef struct snap_opts
+{
+	const char *command;
+	const char *conninfo;
+	const char *file;
+	const char *height;			/* export: a retained snapshot's height, NULL for the tip */
+	int			quiet;
+} snap_opts;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+			"Usage: wes-snapshot export [-d CONNINFO] [-H HEIGHT] -o FILE\n"
+			"       wes-snapshot import [-d CONNINFO] -i FILE\n"
+			"       wes-snapshot check -i FILE\n"
+			"Write, read and check snapshot files (docs/snapshot-format.md).\n\n"
+			"  -d, --dbname CONNINFO   database name or connection string (default: libpq's PG* variables)\n"
+			"  -H, --height H          export the retained snapshot at height H (default: the tip)\n"
+			"  -o, --output FILE       file to write (export)\n"
+			"  -i, --input FILE        file to read (import, check)\n"
+			"  -q, --quiet             no summary on stderr\n"
+			"  -h, --help              this help\n");
+}
+
+static PGconn *
+connect_db(const char *conninfo)
+{
+	const char *keys[] = {"dbname", NULL};
+	const char *vals[] = {conninfo, NULL};
+	PGconn	   *conn = PQconnectdbParams(keys, vals, 1);
+
+	if (PQstatus(conn) != CONNECTION_OK)
+		die("cannot connect: %s", PQerrorMessage(conn));
+	return conn;
+}
+
+/* The header as name=value lines */
+static void
+print_header(FILE *f, const uint8_t *h)
+{
+	char		hex[2 * WES_HASH_LEN + 1];
+
+	fprintf(f, "height=%llu\n", (unsigned long long) wes_get_u64(h + 12));
+	sodium_bin2hex(hex, sizeof(hex), h + 20, WES_HASH_LEN);
+	fprintf(f, "hash=%s\n", hex);
+	sodium_bin2hex(hex, sizeof(hex), h + 20 + WES_HASH_LEN, WES_HASH_LEN);
+	fprintf(f, "state_root=%s\n", hex);
+	fprintf(f, "utxo_count=%llu\n", (unsigned long long) wes_get_u64(h + 20 + 2 * WES_HASH_LEN));
+}
+
+/* export: the chunks of wes_snapshot_export, in order, into FILE.part, checked, then renamed */
+static void
+run_export(const snap_opts *o)
+{
+	PGconn	   *conn = connect_db(o->conninfo);
+	char	   *part = xmalloc(strlen(o->file) + 6);
+	const char *params[1] = {o->height};
+	Oid			types[1] = {INT8OID};
+	crypto_generichash_state hs;
+	uint8_t		tail[WES_HASH_LEN + 1],
+				sum[WES_HASH_LEN],
+				header[HEADER_LEN];
+	size_t		total = 0,
+				tail_len = 0;
+	FILE	   *f;
+	PGresult   *res;
+	double		t0 = now_seconds();
+
+	sprintf(part, "%s.part", o->file);
+	if ((f = fopen(part, "wb")) == NULL)
+		die("cannot create %s: %s", part, strerror(errno));
+	if (!PQsendQueryParams(conn, "SELECT c FROM wes_snapshot_export($1) c", 1, types, params, NULL, NULL, 1)
+		|| !PQsetSingleRowMode(conn))
+		die("cannot start the export: %s", PQerrorMessage(conn));
+	crypto_generichash_init(&hs, NULL, 0, WES_HASH_LEN);
+	while ((res = PQgetResult(conn)) != NULL)
+	{
+		if (PQresultStatus(res) == PGRES_SINGLE_TUPLE)
+		{
+			const uint8_t *p = (const uint8_t *) PQgetvalue(res, 0, 0);
+			size_t		n = PQgetlength(res, 0, 0);
+
+			if (fwrite(p, 1, n, f) != n)
+				die("cannot write %s: %s", part, strerror(errno));
+			if (total < HEADER_LEN)
+				memcpy(header + total, p, n < HEADER_LEN - total ? n : HEADER_LEN - total);
+			/* everything but the last 32 bytes goes through the checksum */
+			if (n >= WES_HASH_LEN)
+			{
+				crypto_generichash_update(&hs, tail, tail_len);
+				crypto_generichash_update(&hs, p, n - WES_HASH_LEN);
+				memcpy(tail, p + n - WES_HASH_LEN, WES_HASH_LEN);
+				tail_len = WES_HASH_LEN;
+			}
+			else
+				die("unexpected chunk of %zu bytes", n);
+			total += n;
+		}
+		else if (PQresultStatus(res) != PGRES_TUPLES_OK)
+			die("export failed: %s %s", PQresultErrorField(res, PG_DIAG_SQLSTATE), PQresultErrorMessage(res));
+		PQclear(res);
+	}
+	if (fclose(f) != 0)
+		die("cannot write %s: %s", part, strerror(errno));
+	crypto_generichash_final(&hs, sum, WES_HASH_LEN);
+	if (total < HEADER_LEN + WES_HASH_LEN || memcmp(sum, tail, WES_HASH_LEN) != 0)
+		die("the exported file does not match its checksum");
+	if (rename(part, o->file) != 0)
+		die("cannot rename %s: %s", part, strerror(errno));
+	if (!o->quiet)
+	{
+		print_header(stderr, header);
+		fprintf(stderr, "bytes=%zu\nseconds=%.3f\n", total, now_seconds() - t0);
+	}
+	PQfinish(conn);
+	free(part);
+}
+
+/* The whole file in memory */
+static uint8_t *
+read_file(const char *name, size_t *len)
+{
+	FILE	   *f = fopen(name, "rb");
+	uint8_t    *buf = NULL;
+	size_t		cap = 0,
+				n;
+
+	if (f == NULL)
+		die("cannot open %s: %s", name, strerror(errno));
+	*len = 0;
+	do
+	{
+		if (*len == cap)
+			buf = xrealloc(buf, cap = cap ? 2 * cap : 1 << 20);
+		n = fread(buf + *len, 1, cap - *len, f);
+		*len += n;
+	} while (n > 0);
+	if (ferror(f))
+		die("cannot read %s: %s", name, strerror(errno));
+	fclose(f);
+	return buf;
+}
+
+/* check: magic, version, record framing and checksum; prints the header */
+static void
+run_check(const snap_opts *o)
+{
+	size_t		len,
+				pos = HEADER_LEN;
+	uint8_t    *buf = read_file(o->file, &len);
+	uint8_t		sum[WES_HASH_LEN];
+	uint64_t	count;
+
+	if (len < HEADER_LEN + WES_HASH_LEN || memcmp(buf, MAGIC, 8) != 0 || wes_get_u32(buf + 8) != 1)
+		die("%s is not a version 1 snapshot file", o->file);
+	wes_hash(buf, len - WES_HASH_LEN, sum);
+	if (memcmp(sum, buf + len - WES_HASH_LEN, WES_HASH_LEN) != 0)
+		die("%s does not match its checksum", o->file);
+	count = wes_get_u64(buf + 20 + 2 * WES_HASH_LEN);
+	for (uint64_t i = 0; i < count; i++)
+	{
+		if (len - WES_HASH_LEN - pos < 48)
+			die("%s: record %llu is cut short", o->file, (unsigned long long) i);
+		pos += 48 + (size_t) wes_get_u32(buf + pos + 44);
+		if (pos > len - WES_HASH_LEN)
+			die("%s: record %llu runs past the records", o->file, (unsigned long long) i);
+	}
+	if (pos != len - WES_HASH_LEN)
+		die("%s: %zu bytes follow the last record", o->file, len - WES_HASH_LEN - pos);
+	print_header(stdout, buf);
+	free(buf);
+}
+
+/* import: the file as one binary parameter of wes_snapshot_import */
+static void
+run_import(const snap_opts *o)
+{
+	size_t		len;
+	uint8_t    *buf = read_file(o->file, &len);
+	PGconn	   *conn = connect_db(o->conninfo);
+	const char *params[1] = {(const char *) buf};
+	int			lengths[1] = {(int) len};
+	int			formats[1] = {1};
+	Oid			types[1] = {BYTEAOID};
+	double		t0 = now_seconds();
+	PGresult   *res;
+
+	if (len > 1024UL * 1024 * 1024)
+		die("%s is larger than the 1 GB one import takes", o->file);
+	res = PQexecParams(conn, "SELECT height, block_hash, state_root, utxo_count FROM wes_snapshot_import($1)",
+					   1, types, params, lengths, formats, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		die("import failed: %s %s", PQresultErrorField(res, PG_DIAG_SQLSTATE), PQresultErrorMessage(res));
+	if (!o->quiet)
+		fprintf(stderr, "height=%s\nhash=%s\nstate_root=%s\nutxo_count=%s\nseconds=%.3f\n",
+				PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+				PQgetvalue(res, 0, 3), now_seconds() - t0);
+	PQclear(res);
+	PQfinish(conn);
+	free(buf);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"dbname", required_argument, NULL, 'd'}, {"height", required_argument, NULL, 'H'},
+		{"output", required_argument, NULL, 'o'}, {"input", required_argument, NULL, 'i'},
+		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	snap_opts	o = {0};
+	int			c;
+
+	while ((c = getopt_long(argc, argv, "d:H:o:i:qh", longopts, NULL)) != -1)
+		switch (c)
+		{
+			case 'd': o.conninfo = optarg; break;
+			case 'H': parse_u64("--height", optarg, INT64_MAX); o.height = optarg; break;
+			case 'o': o.file = optarg; break;
+			case 'i': o.file = optarg; break;
+			case 'q': o.quiet = 1; break;
+			case 'h': usage(stdout); return 0;
+			default: usage(stderr); return 2;
+		}
+	if (optind != argc - 1 || o.file == NULL)
+	{
+		usage(stderr);
+		return 2;
+	}
+	o.command = argv[optind];
+	if (wes_codec_init() < 0)
+		die("cannot initialise libsodium");
+	if (strcmp(o.command, "export") == 0)
+		run_export(&o);
+	else if (strcmp(o.command, "import") == 0)
+		run_import(&o);
+	else if (strcmp(o.command, "check") == 0)
+		run_check(&o);
+	else
+	{
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
