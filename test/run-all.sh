@@ -14,7 +14,7 @@ cd "$ROOT"
 source scripts/lib.sh
 
 export WES_VECTORS=${WES_VECTORS:-$(cd "$ROOT/../shared/vectors" 2>/dev/null && pwd || echo "$ROOT/test/vectors")}
-export WES_TEST_PORT=${WES_TEST_PORT:-54329}
+export WES_TEST_PORT=${WES_TEST_PORT:-54340}
 ONLY=${WES_TEST_ONLY:-regress pgtap unit fuzz integration}
 LOG="$ROOT/results/test-logs"
 

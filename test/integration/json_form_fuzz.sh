@@ -12,7 +12,7 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
-export WES_TEST_PORT=${WES_TEST_PORT:-54329}
+export WES_TEST_PORT=${WES_TEST_PORT:-54340}
 source scripts/lib.sh
 VECTORS=${WES_VECTORS:-$(cd "$ROOT/../shared/vectors" 2>/dev/null && pwd || echo "$ROOT/test/vectors")}
 PORT=$((WES_TEST_PORT + 1))

@@ -11,7 +11,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 source scripts/lib.sh
 
-PORT=$(( ${WES_TEST_PORT:-54329} + 3 ))
+PORT=$(( ${WES_TEST_PORT:-54340} + 3 ))
 DIR=$(cluster_dir snapshot-it)
 WORK=$(mktemp -d)
 trap 'cluster_stop "$DIR"; rm -rf "$WORK"' EXIT
