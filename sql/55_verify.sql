@@ -244,3 +244,138 @@ COMMENT ON FUNCTION wes_verify(bigint, bigint) IS
 
 REVOKE EXECUTE ON FUNCTION wes_verify(bigint, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION wes_verify(bigint, bigint) TO wes_writer;
+
+-- ---- repair ---------------------------------------------------------------------
+-- wes_rebuild_indexes, wes_replay_state and wes_repair are write functions:
+-- SECURITY DEFINER, search_path pinned, wes_writer only.  They lock the
+-- chain-state row first, as the DataWriter does, so no block is written meanwhile.
+
+CREATE FUNCTION wes.receipt_fields(raw bytea, OUT status smallint, OUT fee bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'wes_receipt_fields'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION wes.receipt_fields(bytea) IS
+	'status and fee (u64 bit pattern) of a raw receipt; NULLs when the bytes do not decode';
+
+-- The derived rows rebuilt from the raw transactions and receipts: outputs, inputs,
+-- the transactions' counts, the receipts' columns, the journal from height
+-- journal_from on (what it retains); returns the rows written
+CREATE FUNCTION wes.rebuild_rows(journal_from bigint) RETURNS bigint
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+	-- outputs below the base height came with a snapshot: no raw transaction holds them
+	DELETE FROM wes.outputs o WHERE o.height >= (SELECT s.base_height FROM wes.chain_state s);
+	INSERT INTO wes.outputs (outpoint, height, kind, owner, amount, ref, lock, data)
+	SELECT wes_outpoint(t.txid, x.output_index), t.block_height, x.kind, x.owner, x.amount, x.ref, x.lock, x.data
+	FROM wes.transactions t CROSS JOIN LATERAL wes.tx_outputs(t.raw) x;
+	DELETE FROM wes.inputs;
+	INSERT INTO wes.inputs (txid, input_index, outpoint, reference, height, unlock)
+	SELECT t.txid, x.input_index, x.outpoint, x.reference, t.block_height, x.unlock
+	FROM wes.transactions t CROSS JOIN LATERAL wes.tx_inputs(t.raw) x;
+	UPDATE wes.transactions t
+	SET input_count = c.n_in, output_count = c.n_out
+	FROM (SELECT t2.txid, (SELECT count(*) FROM wes.tx_inputs(t2.raw))::integer AS n_in,
+				 (SELECT count(*) FROM wes.tx_outputs(t2.raw))::integer AS n_out
+		  FROM wes.transactions t2) c
+	WHERE c.txid = t.txid AND (t.input_count, t.output_count) IS DISTINCT FROM (c.n_in, c.n_out);
+	UPDATE wes.receipts r
+	SET status = (wes.receipt_fields(r.raw)).status, fee = (wes.receipt_fields(r.raw)).fee
+	WHERE (wes.receipt_fields(r.raw)).status IS NOT NULL
+	  AND (r.status, r.fee) IS DISTINCT FROM ((wes.receipt_fields(r.raw)).status, (wes.receipt_fields(r.raw)).fee);
+	DELETE FROM wes.journal j WHERE j.height >= journal_from;
+	INSERT INTO wes.journal (height, created, spent)
+	SELECT b.height,
+		   coalesce((SELECT array_agg(o.outpoint ORDER BY o.outpoint) FROM wes.outputs o
+					 WHERE o.height = b.height
+					   AND NOT EXISTS (SELECT 1 FROM wes.inputs i
+									   WHERE i.outpoint = o.outpoint AND NOT i.reference AND i.height = b.height)),
+					'{}'),
+		   coalesce((SELECT array_agg(i.outpoint ORDER BY i.outpoint)
+					 FROM wes.inputs i LEFT JOIN wes.outputs o ON o.outpoint = i.outpoint
+					 WHERE i.height = b.height AND NOT i.reference AND (o.outpoint IS NULL OR o.height < i.height)),
+					'{}')
+	FROM wes.blocks b WHERE b.height >= journal_from;
+	SELECT (SELECT count(*) FROM wes.outputs) + (SELECT count(*) FROM wes.inputs)
+		 + (SELECT count(*) FROM wes.journal j WHERE j.height >= journal_from);
+END;
+COMMENT ON FUNCTION wes.rebuild_rows(bigint) IS
+	'wes_rebuild_indexes: outputs, inputs, transaction counts, receipt columns and the journal (from journal_from) '
+	'rebuilt from the raw transactions and receipts; returns the rows written';
+
+-- The UTXO set replayed from the raw transactions: every output no stored input spends.
+-- UTXOs below the base height (imported from a snapshot) are kept unless a stored input spends them.
+CREATE FUNCTION wes.rebuild_utxos() RETURNS bigint
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+	DELETE FROM wes.utxos u WHERE u.height >= (SELECT s.base_height FROM wes.chain_state s);
+	WITH spent AS MATERIALIZED (
+		SELECT x.outpoint FROM wes.transactions t CROSS JOIN LATERAL wes.tx_inputs(t.raw) x WHERE NOT x.reference)
+	DELETE FROM wes.utxos u WHERE u.outpoint IN (SELECT s.outpoint FROM spent s);
+	WITH spent AS MATERIALIZED (
+		SELECT x.outpoint FROM wes.transactions t CROSS JOIN LATERAL wes.tx_inputs(t.raw) x WHERE NOT x.reference),
+	created AS (
+		SELECT wes_outpoint(t.txid, x.output_index) AS outpoint, x.owner, x.kind, x.ref, x.amount,
+			   t.block_height AS height, x.encoding
+		FROM wes.transactions t CROSS JOIN LATERAL wes.tx_outputs(t.raw) x)
+	INSERT INTO wes.utxos (outpoint, owner, kind, ref, amount, height, encoding)
+	SELECT c.outpoint, c.owner, c.kind, c.ref, c.amount, c.height, c.encoding
+	FROM created c
+	WHERE NOT EXISTS (SELECT 1 FROM spent s WHERE s.outpoint = c.outpoint);
+	SELECT count(*) FROM wes.utxos;
+END;
+COMMENT ON FUNCTION wes.rebuild_utxos() IS
+	'wes_replay_state: wes.utxos replayed from the raw transactions (outputs no stored input spends); '
+	'rows below chain_state.base_height, imported from a snapshot, are kept unless spent; returns the count';
+
+-- The chain-state row after a replay: accumulator, its root, the count, and the tip's hash from wes.blocks
+CREATE FUNCTION wes.set_state(acc bytea, root bytea, n bigint) RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+	UPDATE wes.chain_state s
+	SET accumulator = acc, state_root = root::wes_hash, utxo_count = n,
+		hash = coalesce((SELECT b.hash FROM wes.blocks b WHERE b.height = s.height), s.hash);
+END;
+COMMENT ON FUNCTION wes.set_state(bytea, bytea, bigint) IS
+	'wes_replay_state: store the recomputed accumulator, state root and UTXO count in the chain-state row';
+
+CREATE FUNCTION wes_rebuild_indexes() RETURNS bigint
+AS 'MODULE_PATHNAME', 'wes_rebuild_indexes'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION wes_rebuild_indexes() IS
+	'rebuild the derived tables from the raw blocks and transactions (outputs, inputs, transaction counts, receipt '
+	'columns, the retained journal, the UTXO set) and REINDEX every table of schema wes; returns the rows written. '
+	'Refuses (XX001) while a raw transaction does not match its txid: wes_repair() restores those first';
+
+CREATE FUNCTION wes_replay_state() RETURNS wes_hash
+AS 'MODULE_PATHNAME', 'wes_replay_state'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION wes_replay_state() IS
+	'rebuild the UTXO set by replaying the stored raw transactions (from genesis, or on top of the UTXOs imported '
+	'below chain_state.base_height), recompute the LtHash accumulator, state root and UTXO count, and return the '
+	'root. WE003 (nothing changed) when the result is not the tip block''s state_root';
+
+CREATE FUNCTION wes_repair() RETURNS TABLE (action text, detail text)
+AS 'MODULE_PATHNAME', 'wes_repair'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION wes_repair() IS
+	'run wes_verify and apply the fixes its findings call for, one row per action: create_extension (amcheck), '
+	'reindex (amcheck findings), restore_header_columns / restore_raw_header (a header column or the raw header, '
+	'whichever the chain''s hash links confirm), restore_raw_transaction (raw bytes rebuilt from the transaction''s '
+	'rows when they hash to its txid), rebuild_indexes, replay_state; then verifies again and reports what is left '
+	'as unrepaired. No rows when wes_verify finds nothing';
+
+REVOKE EXECUTE ON FUNCTION wes_rebuild_indexes() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION wes_replay_state() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION wes_repair() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION wes_rebuild_indexes() TO wes_writer;
+GRANT EXECUTE ON FUNCTION wes_replay_state() TO wes_writer;
+GRANT EXECUTE ON FUNCTION wes_repair() TO wes_writer;
+
+-- The internal functions are reached only through the functions above
+REVOKE EXECUTE ON FUNCTION wes.tx_outputs(bytea), wes.tx_inputs(bytea), wes.receipt_fields(bytea),
+	wes.verify_outputs(bigint, bigint), wes.verify_inputs(bigint, bigint), wes.verify_spends(bigint, bigint),
+	wes.verify_journal(bigint, bigint), wes.verify_utxos(), wes.rebuild_rows(bigint), wes.rebuild_utxos(),
+	wes.set_state(bytea, bytea, bigint) FROM PUBLIC;

@@ -30,6 +30,7 @@
 #include "utils/timestamp.h"
 
 #include "verify.h"
+#include "wes_snapshot.h"
 
 PG_FUNCTION_INFO_V1(wes_verify);
 
@@ -45,11 +46,66 @@ put_row(WesFindings *f, const char *check, int64 height, const char *detail)
 	Datum		v[3];
 	bool		n[3] = {false, height < 0, false};
 
+	f->count++;
+	if (f->store == NULL)
+		return;
+
 	v[0] = CStringGetTextDatum(check);
 	v[1] = Int64GetDatum(height);
 	v[2] = CStringGetTextDatum(detail);
 	tuplestore_putvalues(f->store, f->desc, v, n);
-	f->count++;
+}
+
+/* A palloc'd string from a format and its arguments */
+char *
+wes_format_va(const char *fmt, va_list args)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (;;)
+	{
+		va_list		copy;
+		int			needed;
+
+		va_copy(copy, args);
+		needed = appendStringInfoVA(&buf, fmt, copy);
+		va_end(copy);
+		if (needed == 0)
+			return buf.data;
+		enlargeStringInfo(&buf, needed);
+	}
+}
+
+/* Keep one finding in the list the repair functions read */
+static void
+keep(WesFindings *f, const char *check, int64 height, const char *detail)
+{
+	MemoryContext old = MemoryContextSwitchTo(f->keep_cxt);
+	WesFinding *k = palloc(sizeof(WesFinding));
+
+	k->check = pstrdup(check);
+	k->height = height;
+	k->detail = detail ? pstrdup(detail) : NULL;
+	f->kept = lappend(f->kept, k);
+	MemoryContextSwitchTo(old);
+}
+
+/* Whether any finding kept is of one of these checks (a NULL-terminated list) */
+bool
+wes_findings_have(const WesFindings *f, const char *const *checks)
+{
+	ListCell   *lc;
+
+	foreach(lc, f->kept)
+	{
+		WesFinding *k = lfirst(lc);
+
+		for (const char *const *c = checks; *c != NULL; c++)
+			if (strcmp(k->check, *c) == 0)
+				return true;
+	}
+	return false;
 }
 
 /* Close the current check: one row for the findings beyond the limit */
@@ -68,7 +124,7 @@ check_end(WesFindings *f)
 void
 wes_finding(WesFindings *f, const char *check, int64 height, const char *fmt,...)
 {
-	StringInfoData buf;
+	va_list		args;
 	char	   *detail;
 
 	if (f->check == NULL || strcmp(f->check, check) != 0)
@@ -77,21 +133,16 @@ wes_finding(WesFindings *f, const char *check, int64 height, const char *fmt,...
 		f->check = check;
 	}
 	if (++f->check_count > f->limit)
-		return;
-	initStringInfo(&buf);
-	for (;;)
 	{
-		va_list		args;
-		int			needed;
-
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&buf, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&buf, needed);
+		if (f->keep_cxt != NULL)
+			keep(f, check, height, NULL);
+		return;
 	}
-	detail = buf.data;
+	va_start(args, fmt);
+	detail = wes_format_va(fmt, args);
+	va_end(args);
+	if (f->keep_cxt != NULL)
+		keep(f, check, height, detail);
 	put_row(f, check, height, detail);
 	pfree(detail);
 }
@@ -110,14 +161,26 @@ wes_verify_progress(const char *what, int64 done, int64 total, int64 txs)
 					INT64_FORMAT " transactions", what, done, total, txs)));
 }
 
-/* Run a read-only statement with int8 arguments on the caller's snapshot; returns SPI_processed */
+/*
+ * Run a statement with int8 arguments (NULL-able); returns SPI_processed.
+ * wes_verify reads on the caller's snapshot (read-only SPI); the repair
+ * functions run the same checks after their own writes, so they switch to
+ * read-write SPI, which takes a new snapshot per statement.
+ */
+static bool spi_read_only = true;
+
+void
+wes_spi_set_read_only(bool read_only)
+{
+	spi_read_only = read_only;
+}
+
 uint64
 wes_spi_read(const char *sql, int nargs, const int64 *args, const bool *nulls)
 {
 	Oid			types[4];
 	Datum		values[4];
 	char		n[4];
-	int			rc;
 
 	Assert(nargs <= 4);
 	for (int i = 0; i < nargs; i++)
@@ -126,30 +189,20 @@ wes_spi_read(const char *sql, int nargs, const int64 *args, const bool *nulls)
 		values[i] = Int64GetDatum(args[i]);
 		n[i] = (nulls && nulls[i]) ? 'n' : ' ';
 	}
-	rc = SPI_execute_with_args(sql, nargs, types, values, nargs > 0 ? n : NULL, true, 0);
-	if (rc < 0)
-		elog(ERROR, "SPI_execute_with_args failed (%s): %s", SPI_result_code_string(rc), sql);
-	return SPI_processed;
+	return wes_spi_run(sql, NULL, nargs, types, values, nargs > 0 ? n : NULL, spi_read_only);
 }
 
-/* The quoted schema the extension lives in (its types and operators are there) */
-const char *
-wes_extension_schema(void)
+/* Whether statements run read-only (for cursors opened by the checks) */
+bool
+wes_spi_is_read_only(void)
 {
-	bool		isnull;
-	Datum		d;
-
-	if (wes_spi_read("SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e "
-					 "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
-					 "WHERE e.extname = 'wes_persist'", 0, NULL, NULL) != 1)
-		elog(ERROR, "extension wes_persist is not installed");
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	return TextDatumGetCString(d);
+	return spi_read_only;
 }
 
 /* The tip and base height, and the range to check (defaults: all of the chain) */
 void
-wes_verify_read_range(WesVerifyRange *r, Datum from, bool from_null, Datum to, bool to_null)
+wes_verify_read_range(WesVerifyRange *r, FunctionCallInfo fcinfo, Datum from, bool from_null,
+					  Datum to, bool to_null)
 {
 	HeapTuple	row;
 	TupleDesc	desc;
@@ -167,6 +220,7 @@ wes_verify_read_range(WesVerifyRange *r, Datum from, bool from_null, Datum to, b
 	r->from = from_null ? r->base : Max(DatumGetInt64(from), r->base);
 	r->to = to_null ? r->tip : Min(DatumGetInt64(to), r->tip);
 	r->global = to_null || (r->has_tip && DatumGetInt64(to) >= r->tip) || !r->has_tip;
+	r->schema = wes_function_schema(fcinfo);
 }
 
 /* Copy the rows (check_name, height, detail) of one SQL check into the findings */
@@ -234,7 +288,8 @@ wes_verify(PG_FUNCTION_ARGS)
 	f.limit = WES_FINDINGS_PER_CHECK;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	wes_verify_read_range(&r, PG_GETARG_DATUM(0), PG_ARGISNULL(0), PG_GETARG_DATUM(1), PG_ARGISNULL(1));
+	wes_spi_set_read_only(true);
+	wes_verify_read_range(&r, fcinfo, PG_GETARG_DATUM(0), PG_ARGISNULL(0), PG_GETARG_DATUM(1), PG_ARGISNULL(1));
 	wes_verify_run(&f, &r);
 	SPI_finish();
 	return (Datum) 0;

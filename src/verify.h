@@ -24,9 +24,18 @@
 #include "wes_types.h"
 
 /* Where findings go: the result of wes_verify (check_name, height, detail) */
+typedef struct WesFinding
+{
+	char	   *check;
+	int64		height;
+	char	   *detail;			/* NULL beyond the per-check limit */
+} WesFinding;
+
 typedef struct WesFindings
 {
-	Tuplestorestate *store;
+	Tuplestorestate *store;		/* NULL: rows are only kept */
+	List	   *kept;			/* every WesFinding, when keep_cxt is set */
+	MemoryContext keep_cxt;
 	TupleDesc	desc;
 	int64		count;
 	int64		limit;			/* per check: more than this many of one check are summed up */
@@ -43,17 +52,37 @@ typedef struct WesVerifyRange
 	int64		from;			/* first height checked */
 	int64		to;				/* last height checked */
 	bool		global;			/* the range reaches the tip: state and index checks run too */
+	const char *schema;			/* the extension's schema, quoted (its operators are there) */
 } WesVerifyRange;
 
 /* verify.c */
+extern char *wes_format_va(const char *fmt, va_list args) pg_attribute_printf(1, 0);
+extern bool wes_findings_have(const WesFindings *f, const char *const *checks);
 extern void wes_finding(WesFindings *f, const char *check, int64 height, const char *fmt,...)
 			pg_attribute_printf(4, 5);
 #define WES_NO_HEIGHT	(-1)
 extern void wes_verify_progress(const char *what, int64 done, int64 total, int64 txs);
-extern const char *wes_extension_schema(void);
-extern void wes_verify_read_range(WesVerifyRange *r, Datum from, bool from_null,
-								  Datum to, bool to_null);
+extern void wes_verify_read_range(WesVerifyRange *r, FunctionCallInfo fcinfo, Datum from,
+								  bool from_null, Datum to, bool to_null);
 extern void wes_verify_run(WesFindings *f, const WesVerifyRange *r);
+
+/* What a repair function did: rows (action, detail) of wes_repair */
+typedef struct WesActions
+{
+	Tuplestorestate *store;
+	TupleDesc	desc;
+	int64		count;
+} WesActions;
+
+/* repair.c */
+extern void wes_action(WesActions *a, const char *action, const char *fmt,...) pg_attribute_printf(3, 4);
+
+/* repair_raw.c: raw headers and transactions restored from what the chain confirms */
+extern void wes_repair_headers(const WesVerifyRange *r, const WesFindings *f, WesActions *a);
+extern void wes_repair_raw_transactions(const WesVerifyRange *r, const WesFindings *f, WesActions *a);
+
+/* verify_rows.c */
+extern bytea *wes_bytes_to_bytea(const uint8 *p, size_t n);
 
 /* verify_chain.c */
 extern void wes_verify_chain(WesFindings *f, const WesVerifyRange *r);
@@ -61,12 +90,15 @@ extern void wes_verify_chain(WesFindings *f, const WesVerifyRange *r);
 /* verify_state.c: the accumulator and count of wes.utxos (findings for rows whose columns disagree) */
 extern void wes_utxo_scan(WesFindings *f, wes_lthash *acc, int64 *count);
 extern void wes_verify_state(WesFindings *f, const WesVerifyRange *r);
+extern bool wes_tip_header_root(const WesVerifyRange *r, uint8 root[WES_HASH_LEN]);
 
 /* verify_index.c */
 extern Oid	wes_amcheck_function(void);
 extern void wes_verify_indexes(WesFindings *f);
 
-/* Run a read-only statement with int8 arguments (NULL-able); returns SPI_processed */
+/* Statements with int8 arguments (NULL-able), read-only unless a repair function said otherwise */
 extern uint64 wes_spi_read(const char *sql, int nargs, const int64 *args, const bool *nulls);
+extern void wes_spi_set_read_only(bool read_only);
+extern bool wes_spi_is_read_only(void);
 
 #endif							/* VERIFY_H */

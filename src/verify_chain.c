@@ -318,7 +318,8 @@ scan_transactions(ChainScan *c, int64 lo, int64 hi, MemoryContext rowcxt)
 							   "ORDER BY t.block_height, t.tx_index", c->schema);
 	Oid			types[2] = {INT8OID, INT8OID};
 	Datum		values[2] = {Int64GetDatum(lo), Int64GetDatum(hi)};
-	Portal		portal = SPI_cursor_open_with_args(NULL, sql, 2, types, values, NULL, true, 0);
+	Portal		portal = SPI_cursor_open_with_args(NULL, sql, 2, types, values, NULL,
+													   wes_spi_is_read_only(), 0);
 	int			cur = 0;
 
 	for (;;)
@@ -359,7 +360,7 @@ wes_verify_chain(WesFindings *f, const WesVerifyRange *r)
 
 	c.f = f;
 	c.r = r;
-	c.schema = wes_extension_schema();
+	c.schema = r->schema;
 	c.expected = r->from;
 	c.blocks = palloc(WINDOW_BLOCKS * sizeof(BlockInfo));
 	c.n_leaves_cap = 1024;

@@ -17,17 +17,24 @@
 
 PG_FUNCTION_INFO_V1(wes_tx_outputs);
 PG_FUNCTION_INFO_V1(wes_tx_inputs);
+PG_FUNCTION_INFO_V1(wes_receipt_fields);
 
-/* A bytea copy of n bytes */
-static Datum
-bytes_datum(const uint8 *p, uint32 n)
+/* A palloc'd bytea holding a copy of n bytes */
+bytea *
+wes_bytes_to_bytea(const uint8 *p, size_t n)
 {
 	bytea	   *v = palloc(VARHDRSZ + n);
 
 	SET_VARSIZE(v, VARHDRSZ + n);
 	if (n > 0)
 		memcpy(VARDATA(v), p, n);
-	return PointerGetDatum(v);
+	return v;
+}
+
+static Datum
+bytes_datum(const uint8 *p, uint32 n)
+{
+	return PointerGetDatum(wes_bytes_to_bytea(p, n));
 }
 
 /* Start the result set and decode the raw argument; false (and no rows) when it does not decode */
@@ -100,4 +107,28 @@ wes_tx_inputs(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, n);
 	}
 	return (Datum) 0;
+}
+
+/* wes.receipt_fields(raw bytea, OUT status smallint, OUT fee bigint): NULLs when it does not decode */
+Datum
+wes_receipt_fields(PG_FUNCTION_ARGS)
+{
+	bytea	   *raw = PG_GETARG_BYTEA_PP(0);
+	TupleDesc	desc;
+	wes_receipt r;
+	wes_error	err;
+	Datum		v[2] = {0, 0};
+	bool		n[2] = {true, true};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "wes.receipt_fields must return a record");
+	desc = BlessTupleDesc(desc);
+	if (wes_receipt_decode((const uint8 *) VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw),
+						   &wes_palloc_allocator, &r, &err) == WES_OK)
+	{
+		v[0] = Int16GetDatum((int16) r.status);
+		v[1] = Int64GetDatum((int64) r.fee);
+		n[0] = n[1] = false;
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, v, n)));
 }

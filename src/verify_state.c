@@ -49,7 +49,8 @@ void
 wes_utxo_scan(WesFindings *f, wes_lthash *acc, int64 *count)
 {
 	Portal		portal = SPI_cursor_open_with_args(NULL, "SELECT outpoint, owner, kind, ref, amount, encoding "
-												   "FROM wes.utxos", 0, NULL, NULL, NULL, true, 0);
+												   "FROM wes.utxos", 0, NULL, NULL, NULL,
+												   wes_spi_is_read_only(), 0);
 	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "wes utxo scan",
 												 ALLOCSET_DEFAULT_SIZES);
 
@@ -85,8 +86,8 @@ wes_utxo_scan(WesFindings *f, wes_lthash *acc, int64 *count)
 }
 
 /* The state_root of the tip block's stored header (false when the tip has no block row) */
-static bool
-tip_header_root(const WesVerifyRange *r, uint8 root[WES_HASH_LEN])
+bool
+wes_tip_header_root(const WesVerifyRange *r, uint8 root[WES_HASH_LEN])
 {
 	bool		isnull;
 	bool		found = false;
@@ -160,7 +161,7 @@ wes_verify_state(WesFindings *f, const WesVerifyRange *r)
 		wes_finding(f, "utxo_count", h, "chain_state.utxo_count is " INT64_FORMAT ", wes.utxos holds " INT64_FORMAT,
 					DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull)), count);
 	SPI_freetuptable(SPI_tuptable);
-	if (tip_header_root(r, header_root) && memcmp(header_root, root, WES_HASH_LEN) != 0)
+	if (wes_tip_header_root(r, header_root) && memcmp(header_root, root, WES_HASH_LEN) != 0)
 		wes_finding(f, "state_commitment", h, "the tip block's state_root is %s, wes.utxos commits to %s",
 					wes_hex_encode(header_root, WES_HASH_LEN), wes_hex_encode(root, WES_HASH_LEN));
 }

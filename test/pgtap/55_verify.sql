@@ -160,7 +160,7 @@ DELETE FROM wes.utxos u USING pick p WHERE u.outpoint = p.outpoint;
 UPDATE pg_index SET indisready = false WHERE indexrelid = 'wes.utxos_pkey'::regclass;
 INSERT INTO wes.utxos SELECT * FROM keep;
 UPDATE pg_index SET indisready = true WHERE indexrelid = 'wes.utxos_pkey'::regclass;
-SELECT is((SELECT count(*) FROM wes.utxos u JOIN pick p USING (outpoint)), 1::bigint,
+SELECT is((SELECT count(*) FROM wes.utxos u JOIN pick p ON u.outpoint::text = p.outpoint::text), 1::bigint,
 		  'the row is in the heap');
 SET LOCAL enable_seqscan = off;
 SET LOCAL enable_bitmapscan = off;
