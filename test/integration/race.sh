@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# TAP: two writers of the same height (issue: ordered writes under concurrency).
+#
+# On a throwaway cluster on WES_TEST_PORT+3, with blocks 0..10 of the vectors' chain:
+#   1. session A writes block 11 and keeps its transaction open; session B writes
+#      block 11 (the same block, then another valid block 11) and must wait on a lock
+#      (pg_stat_activity, pg_locks); A commits; B fails with WE001; one block 11.
+#   2. A writes block 12 and rolls back while B waits with another block 12: B succeeds.
+#   3. Under REPEATABLE READ the waiting writer gets 40001 instead.
+# Between cases wes_rollback_to frees the height again.
+#   4. Four sessions run wes_write_blocks over the same ten blocks at once, plus one
+#      wes_write_block of the first of them: one run wins, every other gets WE001,
+#      no deadlock (40P01) anywhere, and the chain holds each height once.
+# Sessions are psql processes fed through named pipes.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+source scripts/lib.sh
+VECTORS=${WES_VECTORS:-$(cd "$ROOT/../shared/vectors" 2>/dev/null && pwd || echo "$ROOT/test/vectors")}
+PORT=$((${WES_TEST_PORT:-54329} + 3))
+DB=wes_race
+W=$(mktemp -d /tmp/wes-race.XXXXXX)
+chmod 755 "$W"
+DIR=$(cluster_dir race)
+
+N=0
+FAILED=0
+ok() {
+	local status=$1; shift
+	N=$((N + 1))
+	if [ "$status" -eq 0 ]; then echo "ok $N - $*"; else echo "not ok $N - $*"; FAILED=$((FAILED + 1)); fi
+	return "$status"
+}
+is() {
+	local got=$1 want=$2; shift 2
+	[ "$got" == "$want" ] && ok 0 "$*" && return 0
+	ok 1 "$*"
+	printf '#   got:  %s\n#   want: %s\n' "${got:0:400}" "${want:0:400}"
+	return 1
+}
+bail() { echo "Bail out! $*"; exit 1; }
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+
+declare -A FD PID
+cleanup() {
+	local s
+	for s in "${!PID[@]}"; do kill "${PID[$s]}" 2>/dev/null; done
+	cluster_stop "$DIR"
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+# A psql session named $1 that reads statements from a pipe; output in $W/$1.out
+session_start() {
+	mkfifo "$W/$1.in"
+	(
+		# the pipes of the other sessions must not stay open in this one
+		for f in "${FD[@]}"; do eval "exec $f>&-"; done
+		PGAPPNAME=$1 exec psql -X -q -At -d "$DB" <"$W/$1.in" >"$W/$1.out" 2>&1
+	) &
+	PID[$1]=$!
+	exec {fd}>"$W/$1.in"
+	FD[$1]=$fd
+	echo '\set VERBOSITY verbose' >&"$fd"
+}
+send() { printf '%s\n' "$2" >&"${FD[$1]}"; }
+# Close the session's input and wait for it to exit
+session_end() {
+	exec {FD[$1]}>&-
+	wait "${PID[$1]}" 2>/dev/null
+	unset "PID[$1]" "FD[$1]"
+	rm -f "$W/$1.in"
+}
+# Wait until a query prints 1 (up to 20 s)
+wait_for() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ "$(q -c "$1")" = 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+idle_in_tx() { wait_for "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$1' AND state = 'idle in transaction'"; }
+# The session is waiting for a lock that is not granted, and is still running its statement
+waits_on_lock() {
+	wait_for "SELECT count(*) FROM pg_stat_activity a WHERE a.application_name = '$1' AND a.state = 'active'
+			  AND a.wait_event_type = 'Lock'
+			  AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted)"
+}
+block() { echo "(SELECT raw FROM race_blocks WHERE name = '$1')"; }
+tip() { q -c "SELECT height || ' ' || hash FROM wes.chain_state"; }
+hash_of() { q -c "SELECT wes_block_hash(raw) FROM race_blocks WHERE name = '$1'"; }
+
+echo "1..23"
+
+cluster_fresh "$DIR" "$PORT" >/dev/null || bail "cluster did not start"
+psql -X -q -d postgres -c "CREATE DATABASE $DB" >/dev/null || bail "createdb failed"
+q -c 'CREATE EXTENSION wes_persist' || bail "CREATE EXTENSION failed"
+
+# Blocks: the vectors' 0..11; e11 (empty, on block 10); a12 and b12 (empty, on 11, different
+# nonces); r13..r22 (empty, on b12).  Empty blocks: both roots H(""), state root unchanged.
+q -v chain="$(cat "$VECTORS/chain.json")" >/dev/null <<'SQL' || bail "building the blocks failed"
+\i test/pgtap/lib/blocks.sql
+CREATE TABLE race_blocks (name text PRIMARY KEY, raw bytea NOT NULL);
+INSERT INTO race_blocks
+SELECT 'v' || lpad(b->>'height', 2, '0'), decode(b->>'hex', 'hex') FROM jsonb_array_elements(:'chain'::jsonb->'blocks') b;
+CREATE FUNCTION pg_temp.empty_block(h bigint, prev bytea, root bytea, nonce numeric) RETURNS bytea LANGUAGE sql AS $$
+	SELECT pg_temp.header(h, prev, pg_temp.mth('{}'), pg_temp.mth('{}'), root, 1700000000000 + h * 1000, nonce) || pg_temp.le32(0)
+$$;
+CREATE TEMP TABLE s AS
+SELECT (SELECT decode(b->>'state_root', 'hex') FROM jsonb_array_elements(:'chain'::jsonb->'blocks') b WHERE b->>'height' = '10') AS r10,
+	   (SELECT decode(b->>'state_root', 'hex') FROM jsonb_array_elements(:'chain'::jsonb->'blocks') b WHERE b->>'height' = '11') AS r11;
+INSERT INTO race_blocks SELECT 'e11', pg_temp.empty_block(11, wes_block_hash(raw)::bytea, r10, 1) FROM race_blocks, s WHERE name = 'v10';
+INSERT INTO race_blocks SELECT 'a12', pg_temp.empty_block(12, wes_block_hash(raw)::bytea, r11, 1) FROM race_blocks, s WHERE name = 'v11';
+INSERT INTO race_blocks SELECT 'b12', pg_temp.empty_block(12, wes_block_hash(raw)::bytea, r11, 2) FROM race_blocks, s WHERE name = 'v11';
+DO $$
+DECLARE
+	prev bytea := (SELECT raw FROM race_blocks WHERE name = 'b12');
+BEGIN
+	FOR h IN 13 .. 22 LOOP
+		prev := pg_temp.empty_block(h, wes_block_hash(prev)::bytea, (SELECT r11 FROM s), 0);
+		INSERT INTO race_blocks VALUES ('r' || h, prev);
+	END LOOP;
+END
+$$;
+SELECT count(wes_write_block(raw)) FROM (SELECT raw FROM race_blocks WHERE name BETWEEN 'v00' AND 'v10' ORDER BY name) b;
+SQL
+is "$(tip)" "10 $(hash_of v10)" "blocks 0..10 are written; the race blocks are built"
+
+# ---- 1. A holds block 11; B writes block 11 and waits; A commits; B gets WE001 ----
+race_commit() {
+	local b_block=$1 what=$2
+	session_start A
+	send A "BEGIN; SELECT wes_write_block($(block v11));"
+	idle_in_tx A
+	ok $? "$what: A wrote block 11 and holds its transaction open" || return
+	session_start B
+	send B "SELECT wes_write_block($(block "$b_block"));"
+	waits_on_lock B
+	ok $? "$what: B writing block 11 waits on a lock held by A"
+	send A "COMMIT;"
+	session_end A
+	session_end B
+	grep -q 'ERROR:  WE001: block height 11 is already written' "$W/B.out"
+	ok $? "$what: after A commits, B fails with WE001" || sed 's/^/# B: /' "$W/B.out"
+	is "$(tip) $(q -c 'SELECT count(*) FROM wes.blocks WHERE height = 11')" "11 $(hash_of v11) 1" \
+		"$what: the tip is A's block 11, written once"
+}
+race_commit v11 "the same block 11"
+q -c 'SELECT wes_rollback_to(10)' >/dev/null
+is "$(tip)" "10 $(hash_of v10)" "wes_rollback_to(10) frees height 11 again"
+race_commit e11 "another valid block 11"
+
+# ---- 2. A rolls back: B, which waited, succeeds ----
+session_start A
+send A "BEGIN; SELECT wes_write_block($(block a12));"
+idle_in_tx A
+ok $? "A wrote block 12 (nonce 1) and holds its transaction open"
+session_start B
+send B "SELECT wes_write_block($(block b12));"
+waits_on_lock B
+ok $? "B writing another block 12 (nonce 2) waits"
+send A "ROLLBACK;"
+session_end A
+session_end B
+grep -q "^$(hash_of b12)\$" "$W/B.out" && ! grep -q ERROR "$W/B.out"
+ok $? "after A rolls back, B's block 12 is written and returns its hash" || sed 's/^/# B: /' "$W/B.out"
+is "$(tip) $(q -c 'SELECT count(*) FROM wes.blocks WHERE height = 12')" "12 $(hash_of b12) 1" "the tip is B's block 12"
+
+# ---- 3. REPEATABLE READ: the waiting writer cannot serialize ----
+session_start A
+send A "BEGIN; SELECT wes_write_block($(block r13));"
+idle_in_tx A
+session_start B
+send B "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1; SELECT wes_write_block($(block r13)); ROLLBACK;"
+waits_on_lock B
+ok $? "a REPEATABLE READ writer of block 13 waits too"
+send A "COMMIT;"
+session_end A
+session_end B
+grep -q 'ERROR:  40001' "$W/B.out"
+ok $? "after A commits it fails with 40001 (retry in a new transaction)" || sed 's/^/# B: /' "$W/B.out"
+q -c 'SELECT wes_rollback_to(12)' >/dev/null
+is "$(tip)" "12 $(hash_of b12)" "wes_rollback_to(12) frees height 13 again"
+
+# ---- 4. Runs of blocks at once: one wins, no deadlock ----
+session_start H
+send H "BEGIN; SELECT height FROM wes.chain_state FOR UPDATE;"
+idle_in_tx H
+run="SELECT wes_write_blocks(ARRAY(SELECT raw FROM race_blocks WHERE name BETWEEN 'r13' AND 'r22' ORDER BY name));"
+for s in W1 W2 W3 W4; do
+	session_start $s
+	send $s "$run"
+done
+session_start W5
+send W5 "SELECT wes_write_block($(block r13));"
+all=1
+for s in W1 W2 W3 W4 W5; do waits_on_lock $s || all=0; done
+[ $all -eq 1 ]
+ok $? "five writers (four runs of blocks 13..22, one block 13) all wait behind the chain-state lock"
+send H "COMMIT;"
+for s in H W1 W2 W3 W4 W5; do session_end $s; done
+winners=$(cat "$W"/W[1-4].out | grep -cx 10)
+single=$(grep -cx "$(hash_of r13)" "$W/W5.out")
+is "$((winners + single))" 1 "exactly one writer wins (a run returns 10, or the single block its hash)"
+losers=$(cat "$W"/W[1-5].out | grep -c 'ERROR:  WE001: block height 13 is already written')
+is "$losers" 4 "the four others fail with WE001 for height 13"
+deadlocks=$(cat "$W"/W[1-5].out "$DIR/server.log" | grep -c '40P01\|deadlock detected')
+is "$deadlocks" 0 "no deadlock in any session or in the server log"
+expected_tip=$([ "$winners" = 1 ] && echo "22 $(hash_of r22)" || echo "13 $(hash_of r13)")
+is "$(tip)" "$expected_tip" "the tip is the winner's last block"
+is "$(q -c 'SELECT count(*) = count(DISTINCT height) AND max(height) + 1 = count(*) FROM wes.blocks')" t \
+	"every height from 0 to the tip is written once"
+
+exit $((FAILED > 0))
