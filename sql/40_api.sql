@@ -301,7 +301,8 @@ COMMENT ON COLUMN wes_api.resource_content.content IS 'the content (stored uncom
 GRANT SELECT ON wes_api.resource_content TO wes_reader;
 
 -- substring() of an EXTERNAL (uncompressed, out-of-line) value fetches only the TOAST
--- chunks that cover the range
+-- chunks that cover the range.  substring(bytea) takes integer positions; content is
+-- below 1 GB, so bigint offsets and lengths are clamped to integer range
 CREATE FUNCTION wes_api.resource_read(content_hash wes_hash, "offset" bigint DEFAULT 0, length bigint DEFAULT NULL)
 RETURNS bytea
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -314,10 +315,11 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	IF length IS NULL THEN
-		SELECT substring(c.content FROM "offset" + 1) INTO result
+		SELECT substring(c.content FROM least("offset", 2147483646)::integer + 1) INTO result
 		FROM wes_api.resource_content c WHERE c.content_hash = resource_read.content_hash;
 	ELSE
-		SELECT substring(c.content FROM "offset" + 1 FOR length) INTO result
+		SELECT substring(c.content FROM least("offset", 2147483646)::integer + 1
+						 FOR least(length, 2147483647)::integer) INTO result
 		FROM wes_api.resource_content c WHERE c.content_hash = resource_read.content_hash;
 	END IF;
 	RETURN result;
