@@ -54,7 +54,7 @@ q() {
 	local port=$1 db=$2; shift 2
 	local args=()
 	for s in "$@"; do args+=(-c "$s"); done
-	psql -X -q -At -h /tmp -p "$port" -U postgres -d "$db" -v ON_ERROR_STOP=1 "${args[@]}"
+	PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -h /tmp -p "$port" -U postgres -d "$db" -v ON_ERROR_STOP=1 "${args[@]}"
 }
 
 # sqlstate PORT DB SQL...: the SQLSTATE of the first error the statements raise ("" when none)
@@ -131,9 +131,14 @@ bf_offsets() {
 }
 
 # bf_hex FILE RECORD [BYTES]: hex of record RECORD (from 0), or of its first BYTES bytes
+# (FILE.idx, when present, holds FILE's bf_offsets)
 bf_hex() {
 	local file=$1 rec=$2 bytes=${3:-} off len
-	read -r off len < <(bf_offsets "$file" | sed -n "$((rec + 1))p")
+	if [ -s "$file.idx" ]; then
+		read -r off len < <(sed -n "$((rec + 1))p" "$file.idx")
+	else
+		read -r off len < <(bf_offsets "$file" | sed -n "$((rec + 1))p")
+	fi
 	[ -n "$off" ] || return 1
 	od -An -tx1 -v -j "$off" -N "${bytes:-$len}" "$file" | tr -d ' \n'
 }

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# A logical replica subscribed to wes_publication converges on the publisher's chain.
+#
+# Publisher on WES_TEST_PORT+3, subscriber (a second cluster) on WES_TEST_PORT+4.  The
+# subscriber creates the extension, empties wes.chain_state (the publisher's row arrives
+# with the initial copy) and subscribes.  Blocks written before the subscription arrive
+# through the initial copy, blocks written after it through the change stream; then the
+# subscriber's tip and state root are the generator's and every table of wes holds the
+# publisher's rows.
+set -uo pipefail
+source "$(dirname "$0")/lib/common.sh"
+
+PUB=$((WES_TEST_PORT + 3))
+SUB=$((WES_TEST_PORT + 4))
+DB=wes
+
+plan 12
+integ_workdir
+W=$INTEG_WORK
+
+"$WES_GEN" -q -n 10 -b 40 --resource-share 0.1 --state-share 0.1 --reference-share 0.1 \
+	--inblock-share 0.1 --addresses 50 -s logical -o "$W/a.blk" --state-out "$W/a.state" --tip-out "$W/a.tip" &&
+	"$WES_GEN" -q -n 10 -b 40 --reference-share 0.1 --inblock-share 0.1 --addresses 50 -s logical-b \
+		--state-in "$W/a.state" -o "$W/b.blk" --tip-out "$W/b.tip" ||
+	bail "wes-gen failed"
+
+integ_cluster PDIR logical-publisher "$PUB" || bail "publisher did not start"
+integ_cluster SDIR logical-subscriber "$SUB" || bail "subscriber did not start"
+for port in "$PUB" "$SUB"; do
+	q "$port" postgres "CREATE DATABASE $DB" && q "$port" "$DB" "CREATE EXTENSION wes_persist" ||
+		bail "cannot create the extension on port $port"
+done
+is "$(q "$PUB" "$DB" "SELECT count(*) FROM pg_publication_tables WHERE pubname = 'wes_publication'")" \
+	"$(q "$PUB" "$DB" "SELECT count(*) FROM pg_tables WHERE schemaname = 'wes'")" \
+	"wes_publication publishes every table of schema wes"
+
+"$WES_LOAD" -q -d "$(conninfo "$PUB" $DB)" "$W/a.blk"
+ok $? "wes-load writes 10 blocks on the publisher before the subscription"
+q "$PUB" "$DB" "SELECT wes_write_resource('\\x68656c6c6f'::bytea, 'text/plain')" >/dev/null
+
+q "$SUB" "$DB" "DELETE FROM wes.chain_state" \
+	"CREATE SUBSCRIPTION wes_sub CONNECTION 'host=127.0.0.1 port=$PUB user=postgres dbname=$DB' PUBLICATION wes_publication" \
+	>"$W/sub.log" 2>&1
+ok $? "the subscriber empties wes.chain_state and subscribes to wes_publication" || sed 's/^/# /' "$W/sub.log"
+
+"$WES_LOAD" -q -d "$(conninfo "$PUB" $DB)" "$W/b.blk"
+ok $? "wes-load writes 10 more blocks on the publisher while the subscription runs"
+
+# Converged when every table is synchronised and the subscriber has applied the
+# publisher's WAL up to its current position
+LSN=$(q "$PUB" "$DB" "SELECT pg_current_wal_lsn()")
+converged=1
+for ((i = 0; i < 600; i++)); do
+	if [ "$(q "$SUB" "$DB" "SELECT (SELECT bool_and(srsubstate = 'r') FROM pg_subscription_rel)
+		AND (SELECT bool_and(latest_end_lsn >= '$LSN'::pg_lsn) FROM pg_stat_subscription WHERE relid IS NULL)")" = t ]; then
+		converged=0
+		break
+	fi
+	sleep 0.1
+done
+ok $converged "the subscriber synchronises every table and applies the publisher's WAL within 60 s"
+
+EXPECT="$(tip_field "$W/b.tip" height)|$(tip_field "$W/b.tip" hash)|$(tip_field "$W/b.tip" state_root)"
+is "$(q "$SUB" "$DB" "SET ROLE wes_reader" "SELECT height, hash, state_root FROM wes_chain_tip()")" "$EXPECT" \
+	"subscriber: wes_chain_tip() is the generator's tip height, hash and state root"
+is "$(q "$SUB" "$DB" "SELECT utxo_count FROM wes_api.tip") $(q "$SUB" "$DB" "SELECT count(*) FROM wes.utxos")" \
+	"$(tip_field "$W/b.tip" utxo_count) $(tip_field "$W/b.tip" utxo_count)" \
+	"subscriber: the UTXO count and the UTXO table hold the generator's number of outputs"
+
+counts() {
+	q "$1" "$DB" "SELECT string_agg(t, ' ' ORDER BY t) FROM (
+		SELECT c.relname || '=' || (xpath('/row/n/text()',
+			query_to_xml(format('SELECT count(*) AS n FROM wes.%I', c.relname), false, true, '')))[1]::text AS t
+		FROM pg_class c WHERE c.relnamespace = 'wes'::regnamespace AND c.relkind = 'r') x"
+}
+PCOUNTS=$(counts "$PUB")
+is "$(counts "$SUB")" "$PCOUNTS" "subscriber: every table of wes has the publisher's row count"
+diag "$PCOUNTS"
+
+table_digest() {
+	q "$1" "$DB" "SELECT md5(string_agg(x::text, '|' ORDER BY x::text)) FROM wes.$2 x"
+}
+bad=""
+for t in chain_state blocks transactions outputs inputs utxos receipts journal resource_content; do
+	[ "$(table_digest "$PUB" "$t")" == "$(table_digest "$SUB" "$t")" ] || bad+=" $t"
+done
+ok "$([ -z "$bad" ] && echo 0 || echo 1)" "subscriber: the rows of every table equal the publisher's${bad:+ (differ:$bad)}"
+
+OWNER=$(q "$PUB" "$DB" "SELECT owner FROM wes_api.address_balances ORDER BY utxo_count DESC, owner LIMIT 1")
+is "$(q "$SUB" "$DB" "SET ROLE wes_reader" "SELECT wes_address_balance('$OWNER')")" \
+	"$(q "$PUB" "$DB" "SELECT wes_address_balance('$OWNER')")" \
+	"subscriber: wes_address_balance as wes_reader equals the publisher's"
+is "$(q "$SUB" "$DB" "SET ROLE wes_reader" "SELECT encode(wes_resource_read('$(printf hello | sha256sum | cut -c1-64)'), 'escape')")" \
+	hello "subscriber: resource content arrives too"
+
+if [ "$(q "$SUB" "$DB" "SELECT count(*) FROM pg_proc WHERE proname = 'wes_verify'")" -gt 0 ]; then
+	findings=$(q "$SUB" "$DB" "SELECT count(*) FROM wes_verify()" 2>&1)
+	is "$findings" 0 "subscriber: wes_verify() finds nothing"
+else
+	ok 0 "# SKIP wes_verify() is not installed"
+fi
+
+exit $((T_FAILED > 0))
