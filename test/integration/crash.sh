@@ -39,6 +39,7 @@ integ_cluster DIR crash "$PORT" &&
 	q "$PORT" postgres "CREATE DATABASE ${DB}_template" && q "$PORT" "${DB}_template" "CREATE EXTENSION wes_persist"
 ok $? "a cluster starts on port $PORT, with a template database holding the extension" || bail "cluster did not start"
 if [ "$(q "$PORT" "${DB}_template" "SELECT count(*) FROM pg_proc WHERE proname = 'wes_verify'")" -gt 0 ]; then
+	q "$PORT" "${DB}_template" "CREATE EXTENSION IF NOT EXISTS amcheck" || bail "amcheck (for wes_verify) is missing"
 	HAVE_VERIFY=1
 else
 	HAVE_VERIFY=0

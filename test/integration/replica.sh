@@ -15,7 +15,7 @@ SPORT=$((WES_TEST_PORT + 2))
 DB=wes
 ZERO=0000000000000000000000000000000000000000000000000000000000000000
 
-plan 58
+plan 59
 integ_workdir
 W=$INTEG_WORK
 
@@ -38,8 +38,8 @@ is "$(q "$PPORT" postgres "SELECT count(*) > 0 FROM pg_hba_file_rules WHERE 'rep
 	"the primary's pg_hba.conf lets replication connections in on loopback"
 is "$(q "$PPORT" postgres "SHOW wal_level")" logical "the primary writes logical WAL (enough for a hot standby)"
 
-q "$PPORT" postgres "CREATE DATABASE $DB" && q "$PPORT" "$DB" "CREATE EXTENSION wes_persist" ||
-	bail "cannot create the extension on the primary"
+q "$PPORT" postgres "CREATE DATABASE $DB" && q "$PPORT" "$DB" "CREATE EXTENSION wes_persist" "CREATE EXTENSION amcheck" ||
+	bail "cannot create the extensions on the primary"
 "$WES_LOAD" -q -d "$(conninfo "$PPORT" $DB)" "$W/a.blk"
 ok $? "wes-load writes the first 15 blocks on the primary"
 
@@ -63,6 +63,10 @@ ok $? "wes-load writes 10 more blocks on the primary while the standby streams"
 CONTENT=$(q "$PPORT" "$DB" "SELECT wes_write_resource('\\x00010203040506070809'::bytea, 'application/octet-stream')")
 is "$CONTENT" "$(printf '\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09' | sha256sum | cut -c1-64)" \
 	"resource content is written on the primary under its SHA-256"
+# a full snapshot too, when the extension has them (wes_api.snapshots then has a row)
+if [ "$(q "$PPORT" "$DB" "SELECT count(*) FROM pg_proc WHERE proname = 'wes_snapshot_create'")" -gt 0 ]; then
+	q "$PPORT" "$DB" "SELECT wes_snapshot_create()" >/dev/null
+fi
 wait_replay "$SPORT" "$PPORT" "$DB"
 ok $? "the standby replays up to the primary's current WAL position" || bail "no replay"
 
@@ -176,6 +180,14 @@ while IFS='|' read -r fn sql; do
 done <<<"$UNCALLED"
 ok "$([ -z "$bad" ] && echo 0 || echo 1)" \
 	"standby: the $(grep -c . <<<"$UNCALLED") other wes_api function(s) run as wes_reader without a write or a missing privilege${bad:+ (failed:$bad)}"
+
+if [ "$(q "$SPORT" "$DB" "SELECT count(*) FROM pg_proc WHERE proname = 'wes_verify'")" -gt 0 ]; then
+	findings=$(q "$SPORT" "$DB" "SET ROLE wes_writer" "SELECT count(*) FROM wes_verify()" 2>&1)
+	is "$findings" 0 "standby: wes_verify() (amcheck included) runs and finds nothing" ||
+		q "$SPORT" "$DB" "SELECT * FROM wes_verify() LIMIT 5" 2>&1 | sed 's/^/# /'
+else
+	ok 0 "# SKIP wes_verify() is not installed"
+fi
 
 # ---- writes on the standby fail cleanly with 25006 and change nothing ----
 NEXT=$(bf_hex "$W/c.blk" 0) || bail "cannot read c.blk"
