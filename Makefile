@@ -74,7 +74,7 @@ FUZZERS      = $(patsubst %.c,%,$(wildcard test/fuzz/*_fuzzer.c))
 
 fuzz: $(FUZZERS)
 
-test/fuzz/%_fuzzer: test/fuzz/%_fuzzer.c $(CODEC_SRCS) src/codec/wes_codec.h
+test/fuzz/%_fuzzer: test/fuzz/%_fuzzer.c test/fuzz/fuzz_die.h $(CODEC_SRCS) src/codec/wes_codec.h
 	$(FUZZ_CC) -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -Isrc/codec -o $@ $< $(CODEC_SRCS) -lsodium
 

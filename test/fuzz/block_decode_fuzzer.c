@@ -13,17 +13,9 @@
 #include <string.h>
 
 #include "wes_codec.h"
+#include "fuzz_die.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Stop the run: libFuzzer saves the input that got here */
-static void
-die(const char *what, const wes_error *err)
-{
-	fprintf(stderr, "invariant broken: %s (%s at %zu: %s)\n", what,
-			err ? err->field : "", err ? err->offset : 0, err ? err->message : "");
-	abort();
-}
 
 /* Resource metadata re-encodes exactly, and the transaction decodes alone the same */
 static void
