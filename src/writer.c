@@ -6,10 +6,12 @@
  * wes_write_block_bytes() reads as the path of architecture.md, one call per
  * arrow; the rules of wire-format.md are checked in their order, every one of
  * them before the first write, so a rejected block leaves nothing behind.
- * Everything runs inside the caller's transaction through SPI; nothing here
- * commits.  A block's memory (its decoded arrays, hash tables, the columns
- * handed to SPI) lives in a context of its own and in SPI's procedure context,
- * both deleted when the block is done, so a long run of blocks does not grow.
+ * Everything runs inside the caller's transaction; nothing here commits.  The
+ * chain-state row is read and moved through SPI; the block's rows go straight
+ * into the tables and their indexes (writer_rel.c).  A block's memory (its
+ * decoded arrays, hash tables, the rows waiting to go in) lives in a context
+ * of its own and in SPI's procedure context, both deleted when the block is
+ * done, so a long run of blocks does not grow.
  */
 #include "postgres.h"
 
@@ -56,6 +58,7 @@ wes_write_block_bytes(const uint8 *buf, size_t len)
 		elog(ERROR, "SPI_connect failed");
 	MemoryContextSwitchTo(blockcxt);
 	wes_writer_lock_tip(w);					/* lock tip */
+	w->rels = wes_writer_rels_open();		/* open the tables */
 	wes_writer_check_order(w);				/* rule 2: height, prev_hash */
 	wes_writer_check_merkle_roots(w);		/* rule 3: tx_root, receipt_root */
 	wes_writer_check_duplicate_txids(w);	/* rule 4: txids */

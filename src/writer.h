@@ -8,7 +8,8 @@
  *	  writer_roots.c    tx_root, receipt_root, state_root
  *	  writer_resolve.c  duplicate txids; every input against the UTXO set and
  *	                    the block's own earlier outputs; the LtHash delta
- *	  writer_store.c    one set-based statement per table
+ *	  writer_store.c    the rows of every table, straight from the decoded block
+ *	  writer_rel.c      direct table access: multi-insert, index entries, delete
  *	  writer_plans.c    the kept SPI plans and the OIDs of the extension's types
  */
 #ifndef WRITER_H
@@ -17,6 +18,7 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "nodes/execnodes.h"
 
 #include "wes_types.h"
 
@@ -33,6 +35,7 @@ typedef struct WesSpentOutput
 	WesOutpoint op;
 	const uint8 *encoding;		/* its exact bytes (from wes.utxos) */
 	uint32		encoding_len;
+	ItemPointerData tid;		/* its wes.utxos row */
 } WesSpentOutput;
 
 /* One block on its way through the writer; lives in the block's memory context */
@@ -47,6 +50,9 @@ typedef struct WesBlockWork
 	int64		base_height;
 	int64		utxo_count;
 	wes_lthash	acc;			/* accumulator before, then after the block */
+
+	/* the tables, open from the tip lock to the end of the block (writer_rel.c) */
+	struct WesWriterRels *rels;
 
 	/* txid -> index in the block (writer_resolve.c) */
 	struct HTAB *txids;
@@ -80,21 +86,69 @@ extern void wes_writer_apply_lthash(WesBlockWork *w);
 /* writer_store.c */
 extern void wes_writer_store_block(const WesBlockWork *w);
 
+/* writer_rel.c: the tables the writer fills directly */
+typedef enum WesTable
+{
+	WES_TABLE_BLOCKS,
+	WES_TABLE_TRANSACTIONS,
+	WES_TABLE_RECEIPTS,
+	WES_TABLE_OUTPUTS,
+	WES_TABLE_INPUTS,
+	WES_TABLE_UTXOS,
+	WES_TABLE_JOURNAL,
+	WES_TABLE_COUNT
+} WesTable;
+
+struct WesWriterRels;
+
+/* One table open for writing, with its indexes and the rows waiting to go in */
+typedef struct WesRel
+{
+	struct WesWriterRels *rels;
+	Relation	rel;
+	ResultRelInfo *rri;
+	TupleDesc	desc;			/* the slots' descriptor */
+	int			options;		/* table_multi_insert options */
+	TupleTableSlot **slots;		/* rows collected, up to a batch */
+	int			nslots;
+	MemoryContext rowcxt;		/* byte strings of the rows collected */
+} WesRel;
+
+typedef struct WesWriterRels
+{
+	EState	   *estate;
+	CommandId	cid;
+	WesRel		rel[WES_TABLE_COUNT];
+} WesWriterRels;
+
+extern WesWriterRels *wes_writer_rels_open(void);
+extern TupleTableSlot *wes_writer_row(WesRel *r);
+extern void wes_writer_row_done(WesRel *r);
+extern Datum wes_writer_bytea(WesRel *r, const uint8 *p, uint32 len);
+extern void wes_writer_rel_flush(WesRel *r);
+extern void wes_writer_rel_delete(WesRel *r, ItemPointer tid);
+
+/* Lookups by primary key (writer_rel.c) */
+typedef struct WesProbe
+{
+	Relation	index;
+	FmgrInfo	eq;
+	Snapshot	snapshot;
+	struct IndexScanDescData *scan;
+	TupleTableSlot *slot;		/* the row found */
+} WesProbe;
+
+extern WesProbe *wes_writer_probe_begin(WesRel *r);
+extern bool wes_writer_probe(WesProbe *p, Datum key);
+extern void wes_writer_probe_end(WesProbe *p);
+extern void wes_writer_rels_close(WesWriterRels *rels);
+
 /* writer_plans.c */
 typedef enum WesWriterPlan
 {
 	WES_PLAN_LOCK_TIP,
 	WES_PLAN_FIND_TXIDS,
-	WES_PLAN_PROBE_UTXOS,
 	WES_PLAN_FIND_SPENDER,
-	WES_PLAN_INSERT_BLOCK,
-	WES_PLAN_INSERT_TXS,
-	WES_PLAN_INSERT_OUTPUTS,
-	WES_PLAN_INSERT_INPUTS,
-	WES_PLAN_INSERT_RECEIPTS,
-	WES_PLAN_INSERT_UTXOS,
-	WES_PLAN_DELETE_UTXOS,
-	WES_PLAN_INSERT_JOURNAL,
 	WES_PLAN_UPDATE_TIP,
 	WES_PLAN_INSERT_RESOURCE,
 	WES_PLAN_COUNT

@@ -43,43 +43,9 @@ static const WesPlanDef plan_defs[WES_PLAN_COUNT] = {
 		"FROM wes.chain_state FOR UPDATE", ""},
 	[WES_PLAN_FIND_TXIDS] = {
 		"SELECT t.txid, t.block_height FROM wes.transactions t WHERE t.txid OPERATOR(%1$s.=) ANY ($1)", "H"},
-	[WES_PLAN_PROBE_UTXOS] = {
-		"SELECT u.outpoint, u.encoding FROM wes.utxos u "
-		"WHERE u.outpoint OPERATOR(%1$s.=) ANY ($1)", "O"},
 	[WES_PLAN_FIND_SPENDER] = {
 		"SELECT i.txid, i.height FROM wes.inputs i "
 		"WHERE i.outpoint OPERATOR(%1$s.=) $1 AND NOT i.reference", "o"},
-	[WES_PLAN_INSERT_BLOCK] = {
-		"INSERT INTO wes.blocks (height, hash, prev_hash, tx_root, receipt_root, state_root, "
-		"timestamp_ms, nonce, tx_count, size, header) "
-		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", "bhhhhhbbiiy"},
-	[WES_PLAN_INSERT_TXS] = {
-		"INSERT INTO wes.transactions (txid, block_height, tx_index, input_count, output_count, raw) "
-		"SELECT u.txid, $1, u.tx_index, u.n_in, u.n_out, u.raw "
-		"FROM unnest($2, $3, $4, $5, $6) AS u(txid, tx_index, n_in, n_out, raw)", "bHIIIY"},
-	[WES_PLAN_INSERT_OUTPUTS] = {
-		"INSERT INTO wes.outputs (outpoint, height, kind, owner, amount, ref, lock, data) "
-		"SELECT u.outpoint, $1, u.kind, u.owner, u.amount, u.ref, u.lock, u.data "
-		"FROM unnest($2, $3, $4, $5, $6, $7, $8) AS u(outpoint, kind, owner, amount, ref, lock, data)",
-	"bOSABHYY"},
-	[WES_PLAN_INSERT_INPUTS] = {
-		"INSERT INTO wes.inputs (txid, input_index, outpoint, reference, height, unlock) "
-		"SELECT u.txid, u.input_index, u.outpoint, u.reference, $1, u.unlock "
-		"FROM unnest($2, $3, $4, $5, $6) AS u(txid, input_index, outpoint, reference, unlock)",
-	"bHIOLY"},
-	[WES_PLAN_INSERT_RECEIPTS] = {
-		"INSERT INTO wes.receipts (txid, status, fee, raw) "
-		"SELECT u.txid, u.status, u.fee, u.raw FROM unnest($1, $2, $3, $4) AS u(txid, status, fee, raw)",
-	"HSBY"},
-	[WES_PLAN_INSERT_UTXOS] = {
-		"INSERT INTO wes.utxos (outpoint, owner, kind, ref, amount, height, encoding) "
-		"SELECT u.outpoint, u.owner, u.kind, u.ref, u.amount, $1, u.encoding "
-		"FROM unnest($2, $3, $4, $5, $6, $7) AS u(outpoint, kind, owner, amount, ref, encoding)",
-	"bOSABHY"},
-	[WES_PLAN_DELETE_UTXOS] = {
-		"DELETE FROM wes.utxos u WHERE u.outpoint OPERATOR(%1$s.=) ANY ($1)", "O"},
-	[WES_PLAN_INSERT_JOURNAL] = {
-		"INSERT INTO wes.journal (height, created, spent) VALUES ($1, $2, $3)", "bOO"},
 	[WES_PLAN_UPDATE_TIP] = {
 		"UPDATE wes.chain_state SET height = $1, hash = $2, state_root = $3, accumulator = $4, "
 		"utxo_count = $5", "bhhyb"},

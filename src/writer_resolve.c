@@ -6,7 +6,7 @@
  *	  from the UTXO set.
  *
  * The UTXO set is read once per block: every outpoint the inputs name that
- * the block does not create itself goes into one `outpoint = ANY($1)` probe.
+ * the block does not create itself is looked up by primary key, once.
  * The inputs are then walked in block order against that result and against
  * the block's own outputs, so the first input that breaks a rule is the one
  * reported.  Nothing here writes.
@@ -34,6 +34,7 @@ typedef struct NamedEntry
 	bool		found;			/* in wes.utxos before the block */
 	const uint8 *encoding;
 	uint32		encoding_len;
+	ItemPointerData tid;		/* its wes.utxos row */
 	WesInBlockSpend spent;		/* spent by an earlier input of the block */
 } NamedEntry;
 
@@ -207,6 +208,7 @@ resolve_in_chain(WesBlockWork *w, const InputRef *r, NamedEntry *e)
 		out->op = e->op;
 		out->encoding = e->encoding;
 		out->encoding_len = e->encoding_len;
+		out->tid = e->tid;
 	}
 }
 
@@ -233,46 +235,52 @@ layout_outputs(WesBlockWork *w)
 	w->n_spent = 0;
 }
 
-/* One probe of wes.utxos for every outpoint named that the block does not create */
+/* The UTXO row of a named outpoint: its encoding (copied) and its tuple id */
+static void
+take_utxo(NamedEntry *e, TupleTableSlot *row)
+{
+	bool		isnull;
+	bytea	   *enc = DatumGetByteaPP(slot_getattr(row, 7, &isnull));
+	uint32		len = VARSIZE_ANY_EXHDR(enc);
+	uint8	   *copy = palloc(Max(len, 1));
+
+	memcpy(copy, VARDATA_ANY(enc), len);
+	e->found = true;
+	e->encoding = copy;
+	e->encoding_len = len;
+	e->tid = row->tts_tid;
+	e->last_tx = e->last_input = e->spent.tx = e->spent.input = -1;
+}
+
+/* One primary-key probe of wes.utxos for every outpoint named that the block does not create */
 static HTAB *
 probe_utxos(const WesBlockWork *w)
 {
 	const wes_block *b = &w->block;
 	HTAB	   *named = block_table("wes block inputs", WES_OUTPOINT_LEN, sizeof(NamedEntry), w->n_inputs);
-	WesOutpoint *ops = palloc_extended(Max(w->n_inputs, 1) * sizeof(WesOutpoint), MCXT_ALLOC_HUGE);
-	Datum	   *elems = palloc_extended(Max(w->n_inputs, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
-	int			n = 0;
-	Datum		arg;
+	WesProbe   *probe = wes_writer_probe_begin(&w->rels->rel[WES_TABLE_UTXOS]);
 
 	for (uint32 t = 0; t < b->n_tx; t++)
 		for (uint32 k = 0; k < b->txs[t].n_inputs; k++)
 		{
 			const wes_input *in = &b->txs[t].inputs[k];
+			WesOutpoint op;
+			bool		seen;
+			NamedEntry *e;
 
 			if (hash_search(w->txids, in->txid, HASH_FIND, NULL) != NULL)
 				continue;
-			wes_outpoint_set(&ops[n], in->txid, in->index);
-			elems[n] = PointerGetDatum(&ops[n]);
-			n++;
+			wes_outpoint_set(&op, in->txid, in->index);
+			e = hash_search(named, op.data, HASH_ENTER, &seen);
+			if (seen)
+				continue;
+			if (wes_writer_probe(probe, PointerGetDatum(&op)))
+				take_utxo(e, probe->slot);
+			else
+				e->found = false;
+			e->last_tx = e->last_input = e->spent.tx = e->spent.input = -1;
 		}
-	if (n == 0)
-		return named;
-	arg = PointerGetDatum(construct_array(elems, n, wes_writer_types()->outpoint,
-										  WES_OUTPOINT_LEN, false, TYPALIGN_CHAR));
-	wes_writer_exec(WES_PLAN_PROBE_UTXOS, &arg, NULL);
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		bool		isnull;
-		HeapTuple	row = SPI_tuptable->vals[r];
-		WesOutpoint *op = DatumGetWesOutpointP(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
-		bytea	   *enc = DatumGetByteaPP(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull));
-		NamedEntry *e = hash_search(named, op->data, HASH_ENTER, NULL);
-
-		e->found = true;
-		e->encoding = (const uint8 *) VARDATA_ANY(enc);
-		e->encoding_len = VARSIZE_ANY_EXHDR(enc);
-		e->last_tx = e->last_input = e->spent.tx = e->spent.input = -1;
-	}
+	wes_writer_probe_end(probe);
 	return named;
 }
 
