@@ -147,7 +147,6 @@ extern void wes_writer_rels_close(WesWriterRels *rels);
 typedef enum WesWriterPlan
 {
 	WES_PLAN_LOCK_TIP,
-	WES_PLAN_FIND_TXIDS,
 	WES_PLAN_FIND_SPENDER,
 	WES_PLAN_UPDATE_TIP,
 	WES_PLAN_INSERT_RESOURCE,

@@ -41,8 +41,6 @@ static const WesPlanDef plan_defs[WES_PLAN_COUNT] = {
 	[WES_PLAN_LOCK_TIP] = {
 		"SELECT height, hash, accumulator, base_height, utxo_count "
 		"FROM wes.chain_state FOR UPDATE", ""},
-	[WES_PLAN_FIND_TXIDS] = {
-		"SELECT t.txid, t.block_height FROM wes.transactions t WHERE t.txid OPERATOR(%1$s.=) ANY ($1)", "H"},
 	[WES_PLAN_FIND_SPENDER] = {
 		"SELECT i.txid, i.height FROM wes.inputs i "
 		"WHERE i.outpoint OPERATOR(%1$s.=) $1 AND NOT i.reference", "o"},

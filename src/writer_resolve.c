@@ -89,40 +89,26 @@ void
 wes_writer_check_duplicate_txids(WesBlockWork *w)
 {
 	const wes_block *b = &w->block;
-	Datum	   *elems;
-	Datum		arg;
-	int32		first = -1;
-	int64		first_height = 0;
+	WesProbe   *probe;
 
 	w->txids = index_txids(w);
 	if (b->n_tx == 0)
 		return;
-	elems = palloc(b->n_tx * sizeof(Datum));
+	probe = wes_writer_probe_begin(&w->rels->rel[WES_TABLE_TRANSACTIONS]);
 	for (uint32 t = 0; t < b->n_tx; t++)
-		elems[t] = PointerGetDatum(b->txs[t].txid);
-	arg = PointerGetDatum(construct_array(elems, b->n_tx, wes_writer_types()->hash,
-										  WES_HASH_LEN, false, TYPALIGN_CHAR));
-	wes_writer_exec(WES_PLAN_FIND_TXIDS, &arg, NULL);
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		bool		isnull;
-		WesHash    *txid = DatumGetWesHashP(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
-		TxidEntry  *e = hash_search(w->txids, txid->data, HASH_FIND, NULL);
-
-		if (e != NULL && (first < 0 || e->tx < first))
+		if (wes_writer_probe(probe, PointerGetDatum(b->txs[t].txid)))
 		{
-			first = e->tx;
-			first_height = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull));
+			bool		isnull;
+			int64		height = DatumGetInt64(slot_getattr(probe->slot, 2, &isnull));
+
+			ereport(ERROR,
+					(errcode(ERRCODE_WES_DUPLICATE_TXID),
+					 errmsg("transaction %s (transaction %u of block %llu) already exists",
+							wes_hex_encode(b->txs[t].txid, WES_HASH_LEN), t,
+							(unsigned long long) b->header.height),
+					 errdetail("It was written in the block at height " INT64_FORMAT ".", height)));
 		}
-	}
-	if (first >= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_WES_DUPLICATE_TXID),
-				 errmsg("transaction %s (transaction %d of block %llu) already exists",
-						wes_hex_encode(b->txs[first].txid, WES_HASH_LEN), first,
-						(unsigned long long) b->header.height),
-				 errdetail("It was written in the block at height " INT64_FORMAT ".", first_height)));
-	SPI_freetuptable(SPI_tuptable);
+	wes_writer_probe_end(probe);
 }
 
 /* Report an input that breaks rule 5 (WE004) */
