@@ -9,7 +9,7 @@
 \set ON_ERROR_STOP true
 
 BEGIN;
-SELECT plan(37);
+SELECT plan(41);
 \ir lib/wes_state.sql
 
 \set chain `cat $WES_VECTORS/chain.json`
@@ -71,9 +71,35 @@ SELECT throws_ok(format('SELECT wes_write_blocks(ARRAY[%L::bytea, %L::bytea])',
 				 '22P03', NULL, 'wes_write_blocks: a valid block then a truncated one fails');
 SELECT is(pg_temp.wes_state(), (SELECT s FROM before), 'wes_write_blocks: the valid block of the failed run is not written');
 
--- The rejections left nothing behind that stops the next valid block
-SELECT lives_ok(format('SELECT wes_write_block(%L::bytea)', (SELECT raw FROM empty12)),
-				'after every rejection, a valid block 12 is accepted');
+-- The array position of a rejected block is in the error's context; a NULL element is refused
+CREATE FUNCTION pg_temp.context_of(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	ctx text;
+BEGIN
+	EXECUTE stmt;
+	RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS ctx = PG_EXCEPTION_CONTEXT;
+	RETURN ctx;
+END
+$$;
+SELECT matches(pg_temp.context_of(format('SELECT wes_write_blocks(ARRAY[%L::bytea, %L::bytea])',
+										 (SELECT raw FROM empty12), (SELECT raw FROM cases WHERE why = 'height gap'))),
+			   'block 2 of 2 in the array', 'wes_write_blocks: the error''s context names the array element');
+SELECT throws_ok(format('SELECT wes_write_blocks(ARRAY[%L::bytea, NULL])', (SELECT raw FROM empty12)),
+				 '22004', 'block 2 of the array is null', 'wes_write_blocks: a NULL element is 22004');
+SELECT is(pg_temp.wes_state(), (SELECT s FROM before), 'nothing of the refused runs was written');
+
+-- The rejections left nothing behind that stops the next valid block, written as wes_writer
+SELECT raw AS empty12 FROM empty12 \gset
+SET LOCAL ROLE wes_reader;
+SELECT throws_ok(format('SELECT wes_write_block(%L::bytea)', :'empty12'), '42501', NULL,
+				 'wes_reader may not call wes_write_block');
+RESET ROLE;
+SET LOCAL ROLE wes_writer;
+SELECT lives_ok(format('SELECT wes_write_block(%L::bytea)', :'empty12'),
+				'after every rejection, a valid block 12 is accepted from wes_writer');
+RESET ROLE;
 SELECT is((SELECT height FROM wes.chain_state), 12::bigint, 'the tip moves to 12');
 
 SELECT * FROM finish();
