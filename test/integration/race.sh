@@ -11,6 +11,9 @@
 #   4. Four sessions run wes_write_blocks over the same ten blocks at once, plus one
 #      wes_write_block of the first of them: one run wins, every other gets WE001,
 #      no deadlock (40P01) anywhere, and the chain holds each height once.
+#   5. B writes block 12 on top of A's uncommitted block 11: it waits, and once A commits
+#      it sees block 11 (spends and references its outputs; a repeated transaction is
+#      WE005, not a unique violation).
 # Sessions are psql processes fed through named pipes.
 set -uo pipefail
 
@@ -92,7 +95,7 @@ block() { echo "(SELECT raw FROM race_blocks WHERE name = '$1')"; }
 tip() { q -c "SELECT height || ' ' || hash FROM wes.chain_state"; }
 hash_of() { q -c "SELECT wes_block_hash(raw) FROM race_blocks WHERE name = '$1'"; }
 
-echo "1..23"
+echo "1..30"
 
 cluster_fresh "$DIR" "$PORT" >/dev/null || bail "cluster did not start"
 psql -X -q -d postgres -c "CREATE DATABASE $DB" >/dev/null || bail "createdb failed"
@@ -125,6 +128,28 @@ BEGIN
 END
 $$;
 SELECT count(wes_write_block(raw)) FROM (SELECT raw FROM race_blocks WHERE name BETWEEN 'v00' AND 'v10' ORDER BY name) b;
+-- c12 spends an output block 11 creates and references another; d12 repeats a transaction of
+-- block 11.  c12's state_root is the one the writer expects after block 11 (asked inside a
+-- transaction that is rolled back); what matters below is that it is accepted at all.
+CREATE TEMP TABLE b11 AS
+SELECT pg_temp.txid(pg_temp.block_item(raw, 'transactions[' || i || ']')) AS txid, i
+FROM race_blocks, generate_series(0, 8) i WHERE name = 'v11';
+CREATE TEMP TABLE live11 AS
+SELECT decode(split_part(o, ':', 1), 'hex') AS txid, split_part(o, ':', 2)::int AS idx
+FROM jsonb_array_elements_text(:'chain'::jsonb->'utxos') o
+WHERE decode(split_part(o, ':', 1), 'hex') IN (SELECT txid FROM b11) ORDER BY o LIMIT 2;
+CREATE TEMP TABLE c12 AS
+SELECT pg_temp.block(12, wes_block_hash(v.raw)::bytea,
+					 ARRAY[pg_temp.tx(ARRAY[pg_temp.input(a.txid, a.idx), pg_temp.input(b.txid, b.idx, 1)], ARRAY[pg_temp.output()])]) AS raw
+FROM race_blocks v, (SELECT * FROM live11 ORDER BY txid, idx LIMIT 1) a, (SELECT * FROM live11 ORDER BY txid DESC, idx DESC LIMIT 1) b
+WHERE v.name = 'v11';
+INSERT INTO race_blocks
+SELECT 'd12', pg_temp.block(12, wes_block_hash(raw)::bytea, ARRAY[pg_temp.block_item(raw, 'transactions[3]')]) FROM race_blocks WHERE name = 'v11';
+BEGIN;
+SELECT wes_write_block(raw) FROM race_blocks WHERE name = 'v11';
+SELECT substring(pg_temp.try_block(raw) from 'Expected ([0-9a-f]{64})') AS c12root FROM c12 \gset
+ROLLBACK;
+INSERT INTO race_blocks SELECT 'c12', overlay(raw placing decode(:'c12root', 'hex') from 117) FROM c12;
 SQL
 is "$(tip)" "10 $(hash_of v10)" "blocks 0..10 are written; the race blocks are built"
 
@@ -212,5 +237,29 @@ expected_tip=$([ "$winners" = 1 ] && echo "22 $(hash_of r22)" || echo "13 $(hash
 is "$(tip)" "$expected_tip" "the tip is the winner's last block"
 is "$(q -c 'SELECT count(*) = count(DISTINCT height) AND max(height) + 1 = count(*) FROM wes.blocks')" t \
 	"every height from 0 to the tip is written once"
+
+# ---- 5. The next height behind an uncommitted block: B sees A's block once it commits ----
+q -c 'SELECT wes_rollback_to(10)' >/dev/null
+race_next() {
+	local b_block=$1 what=$2 want=$3
+	session_start A
+	send A "BEGIN; SELECT wes_write_block($(block v11));"
+	idle_in_tx A
+	session_start B
+	send B "SELECT wes_write_block($(block "$b_block"));"
+	waits_on_lock B
+	ok $? "$what: B writing block 12 on A's uncommitted block 11 waits"
+	send A "COMMIT;"
+	session_end A
+	session_end B
+	grep -q "$want" "$W/B.out"
+	ok $? "$what: after A commits, B $4" || sed 's/^/# B: /' "$W/B.out"
+}
+race_next c12 "spending block 11's outputs" "^$(hash_of c12)\$" "is written (it sees block 11's outputs)"
+is "$(tip)" "12 $(hash_of c12)" "the tip is B's block 12"
+q -c 'SELECT wes_rollback_to(10)' >/dev/null
+race_next d12 "repeating a transaction of block 11" 'ERROR:  WE005: transaction [0-9a-f]* (transaction 0 of block 12) already exists' \
+	"fails with WE005 (it sees block 11's transactions)"
+is "$(tip)" "11 $(hash_of v11)" "the tip is A's block 11"
 
 exit $((FAILED > 0))
