@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Lookups: wes_utxo_lookup against PostgreSQL's own floor, a plain bytea primary-key
+# lookup of the same outpoints in the same database, measured in the same run.
+#
+# The chain: database wes_bench when an earlier part left it loaded, else
+# $WES_BENCH_WORK/chain-<WES_LOOKUP_TXS>.wes (default 100000 transactions; generated when
+# missing) loaded into a fresh database wes_lookup.
+#
+# 1. Single lookups, pgbench -M prepared, WES_LOOKUP_CLIENTS clients (default 2) for
+#    WES_LOOKUP_SECONDS (default 10) per run, the two scripts alternating
+#    WES_LOOKUP_REPS times (default 3; medians).  Each transaction picks a random row of
+#    lookup_ops (100k random outpoints of wes.outputs) and looks its outpoint up:
+#      wes:    SELECT l.* FROM lookup_ops o, wes_utxo_lookup(o.op) l WHERE o.id = :id
+#      floor:  SELECT p.* FROM lookup_ops o JOIN lookup_plain p ON p.outpoint = o.k WHERE o.id = :id
+#    lookup_plain is a copy of wes.outputs with the outpoint as a bytea primary key.  A
+#    second floor, lookup_plain_full, holds the whole answer of wes_utxo_lookup (the
+#    output and its spend, from wes_api.outputs) under the same kind of key: one probe
+#    for what wes_utxo_lookup needs two (wes.outputs, then the spend in wes.inputs).
+#    The outpoint comes from a join, so both sides are one statement and one round trip.
+#    A second pair passes the outpoint as a bind parameter, as a client does
+#    (\gset, then wes_utxo_lookup(:op) against WHERE outpoint = :k): two round trips each.
+#    The wes tables are vacuumed first (the state autovacuum keeps them in).
+# 2. Batched: wes_utxo_lookup(wes_outpoint[]) of 10k outpoints in one call (arrays kept
+#    in lookup_batches; the query reads amount and spent_by, so rows are fetched, not
+#    only index entries), outpoints/s, against = ANY of the same keys on lookup_plain.
+set -euo pipefail
+cd "$WES_ROOT"
+source scripts/lib.sh >/dev/null
+cluster_env "$WES_BENCH_PORT"
+
+TXS=${WES_LOOKUP_TXS:-100000}
+SECS=${WES_LOOKUP_SECONDS:-10}
+REPS=${WES_LOOKUP_REPS:-3}
+CLIENTS=${WES_LOOKUP_CLIENTS:-2}
+BATCH=10000
+WORK=$WES_BENCH_WORK
+PGBENCH=$PGBIN/pgbench
+[ -x "$PGBENCH" ] || PGBENCH=pgbench
+
+sql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# ---- the chain ----
+DB=wes_bench
+if [ "$(sql -d postgres -c "SELECT count(*) FROM pg_database WHERE datname = 'wes_bench'")" = 1 ] &&
+	[ "$(sql -d wes_bench -c "SELECT coalesce(height, -1) FROM wes.chain_state" 2>/dev/null || echo -1)" -ge 0 ]; then
+	echo "chain: database wes_bench (left by an earlier part)"
+else
+	DB=wes_lookup
+	chain="$WORK/chain-$TXS.wes"
+	if [ ! -s "$chain" ]; then
+		tools/wes-gen -q -b 1000 -i 2 -u 2 -t "$TXS" -s bench -o "$chain.part" --tip-out "$WORK/chain-$TXS.tip"
+		mv "$chain.part" "$chain"
+	fi
+	sql -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+	sql -d "$DB" -c "CREATE EXTENSION wes_persist"
+	tools/wes-load -q -d "dbname=$DB" "$chain"
+	echo "chain: $chain loaded into $DB"
+fi
+echo "rows: $(sql -d "$DB" -c "SELECT 'outputs ' || (SELECT count(*) FROM wes.outputs) || ', spent ' ||
+	(SELECT count(*) FROM wes.inputs WHERE NOT reference) || ', utxos ' || (SELECT count(*) FROM wes.utxos)")"
+
+# ---- the floor table and the outpoints to look up ----
+sql -d "$DB" <<SQL
+VACUUM ANALYZE wes.outputs;
+VACUUM ANALYZE wes.inputs;
+DROP TABLE IF EXISTS lookup_plain, lookup_plain_full, lookup_ops, lookup_batches;
+CREATE TABLE lookup_plain AS
+	SELECT outpoint::bytea AS outpoint, height, kind, owner::bytea AS owner, amount, ref::bytea AS ref, lock, data
+	FROM wes.outputs;
+ALTER TABLE lookup_plain ADD PRIMARY KEY (outpoint);
+CREATE TABLE lookup_plain_full AS
+	SELECT outpoint::bytea AS outpoint, txid::bytea AS txid, output_index, kind, owner::bytea AS owner, amount,
+		   ref::bytea AS ref, lock, data, created_height, spent_by::bytea AS spent_by, spent_height
+	FROM wes_api.outputs;
+ALTER TABLE lookup_plain_full ADD PRIMARY KEY (outpoint);
+CREATE TABLE lookup_ops AS
+	SELECT (row_number() OVER ())::integer AS id, outpoint AS op, outpoint::bytea AS k
+	FROM (SELECT outpoint FROM wes.outputs ORDER BY random() LIMIT 100000) s;
+ALTER TABLE lookup_ops ADD PRIMARY KEY (id);
+CREATE TABLE lookup_batches AS
+	SELECT b AS id, array_agg(op) AS ops, array_agg(k) AS keys
+	FROM (SELECT (id - 1) / $BATCH AS b, op, k FROM lookup_ops) s GROUP BY b;
+VACUUM ANALYZE lookup_plain;
+VACUUM ANALYZE lookup_plain_full;
+VACUUM ANALYZE lookup_ops;
+VACUUM ANALYZE lookup_batches;
+SQL
+N=$(sql -d "$DB" -c "SELECT count(*) FROM lookup_ops")
+NB=$(sql -d "$DB" -c "SELECT count(*) FROM lookup_batches WHERE cardinality(ops) = $BATCH")
+# both sides must find every outpoint
+[ "$(sql -d "$DB" -c "SELECT count(*) FROM lookup_ops o, wes_utxo_lookup(o.op) l")" = "$N" ] ||
+	{ echo "wes_utxo_lookup misses outpoints" >&2; exit 1; }
+
+S=$(mktemp -d)
+trap 'rm -rf "$S"' EXIT
+cat >"$S/wes.sql" <<'EOS'
+\set id random(1, :n)
+SELECT l.* FROM lookup_ops o, wes_utxo_lookup(o.op) l WHERE o.id = :id;
+EOS
+cat >"$S/plain.sql" <<'EOS'
+\set id random(1, :n)
+SELECT p.* FROM lookup_ops o JOIN lookup_plain p ON p.outpoint = o.k WHERE o.id = :id;
+EOS
+cat >"$S/plain_full.sql" <<'EOS'
+\set id random(1, :n)
+SELECT p.* FROM lookup_ops o JOIN lookup_plain_full p ON p.outpoint = o.k WHERE o.id = :id;
+EOS
+cat >"$S/wes_param.sql" <<'EOS'
+\set id random(1, :n)
+SELECT op FROM lookup_ops WHERE id = :id \gset
+SELECT * FROM wes_utxo_lookup(:op::wes_outpoint);
+EOS
+cat >"$S/plain_param.sql" <<'EOS'
+\set id random(1, :n)
+SELECT k FROM lookup_ops WHERE id = :id \gset
+SELECT * FROM lookup_plain WHERE outpoint = :k::bytea;
+EOS
+cat >"$S/wes_batch.sql" <<'EOS'
+\set b random(0, :nb - 1)
+SELECT count(l.amount) + count(l.spent_by) FROM lookup_batches b, wes_utxo_lookup(b.ops) l WHERE b.id = :b;
+EOS
+cat >"$S/plain_batch.sql" <<'EOS'
+\set b random(0, :nb - 1)
+SELECT count(p.amount) FROM lookup_batches b JOIN lookup_plain p ON p.outpoint = ANY (b.keys) WHERE b.id = :b;
+EOS
+
+# tps of one pgbench run of script NAME (errors abort the part)
+bench() {
+	local name=$1 secs=$2 clients=$3 out
+	out=$("$PGBENCH" -n -M prepared -c "$clients" -j "$clients" -T "$secs" -D n="$N" -D nb="$NB" \
+		-f "$S/$name.sql" "$DB" 2>&1) || { echo "$out" >&2; return 1; }
+	if grep -q 'number of failed transactions: [1-9]' <<<"$out"; then echo "$out" >&2; return 1; fi
+	sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out"
+}
+
+SINGLE="wes plain plain_full wes_param plain_param"
+for name in $SINGLE; do : >"$S/$name.tps"; done
+for rep in $(seq "$REPS"); do
+	for name in $SINGLE; do bench "$name" "$SECS" "$CLIENTS" >>"$S/$name.tps"; done
+done
+for name in $SINGLE; do printf -v "tps_$name" '%.0f' "$(median <"$S/$name.tps")"; done
+echo "single lookup wes_utxo_lookup(op): $tps_wes tps; plain bytea primary key (wes.outputs): $tps_plain tps; ratio $(ratio "$tps_wes" "$tps_plain") (target >= 1.0; pgbench -M prepared -c $CLIENTS -T $SECS, median of $REPS)"
+echo "single lookup against a plain table holding the same answer (output and spend): $tps_plain_full tps; ratio $(ratio "$tps_wes" "$tps_plain_full")"
+echo "single lookup, outpoint as a bind parameter: $tps_wes_param tps; plain: $tps_plain_param tps; ratio $(ratio "$tps_wes_param" "$tps_plain_param")"
+
+: >"$S/wes_batch.tps"; : >"$S/plain_batch.tps"
+for rep in $(seq "$REPS"); do
+	bench wes_batch "$SECS" 1 >>"$S/wes_batch.tps"
+	bench plain_batch "$SECS" 1 >>"$S/plain_batch.tps"
+done
+wb=$(median <"$S/wes_batch.tps"); pb=$(median <"$S/plain_batch.tps")
+echo "batched wes_utxo_lookup(wes_outpoint[]) of $BATCH: $(awk -v t="$wb" -v b=$BATCH 'BEGIN { printf "%.0f", t * b }') outpoints/s, $(awk -v t="$wb" 'BEGIN { printf "%.1f", 1000 / t }') ms a call (target >= 500000/s); plain = ANY: $(awk -v t="$pb" -v b=$BATCH 'BEGIN { printf "%.0f", t * b }') outpoints/s; ratio $(ratio "$wb" "$pb")"
+
+sql -d "$DB" -c "DROP TABLE lookup_plain, lookup_plain_full, lookup_ops, lookup_batches"
