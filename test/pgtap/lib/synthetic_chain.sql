@@ -36,8 +36,11 @@ BEGIN
 			txid := pg_temp.h32('tx' || h || '/' || t)::wes_hash;
 			n_in := 0;
 			IF h > 0 OR t > 0 THEN
-				-- spend up to two current outputs, possibly created earlier in this block
-				FOR op IN SELECT u.outpoint FROM wes.utxos u ORDER BY random() LIMIT floor(random() * 3)::int LOOP
+				-- spend up to two current outputs, possibly created earlier in this block.  The rows
+				-- are sorted before random() is drawn for them: heap order depends on what earlier
+				-- tests left behind and on autovacuum, and the history must not
+				FOR op IN SELECT u.outpoint FROM (SELECT outpoint FROM wes.utxos ORDER BY outpoint) u
+						  ORDER BY random() LIMIT floor(random() * 3)::int LOOP
 					INSERT INTO wes.inputs VALUES (txid, n_in, op, false, h, '\x01');
 					DELETE FROM wes.utxos WHERE outpoint = op;
 					n_in := n_in + 1;
@@ -45,7 +48,7 @@ BEGIN
 				IF random() < 0.2 THEN
 					INSERT INTO wes.inputs
 					SELECT txid, n_in, o.outpoint, true, h, '\x'
-					FROM wes.outputs o ORDER BY random() LIMIT 1;
+					FROM (SELECT outpoint FROM wes.outputs ORDER BY outpoint) o ORDER BY random() LIMIT 1;
 					n_in := n_in + 1;
 				END IF;
 			END IF;
