@@ -4,17 +4,20 @@
  *	  is the state right after block height, proved by its state_root.
  *
  * The journal says, per block, which outpoints it added to the UTXO set and
- * which it removed.  Undoing blocks h+1 .. tip, newest first, comes to: every
- * outpoint a block added and no later block removed leaves wes.utxos; every
- * outpoint a block removed that existed before block h+1 (created at or
- * below h) comes back, its row rebuilt from wes.outputs with the output's
- * exact encoding.  The accumulator moves by the same elements (LtHash remove
- * and add), and its root must equal block h's state_root: anything else is
- * internal corruption and aborts the call.  Then the history rows of the
- * undone blocks go (blocks, transactions, inputs = spend marks, outputs,
- * receipts, journal, snapshots above h).  Every statement reaches its rows
- * through an index by height, txid or outpoint, so the cost grows with what
- * is undone, not with the chain.
+ * which it removed.  Undoing blocks h+1 .. tip, newest first, nets out to:
+ * every outpoint they added that none of them removed leaves wes.utxos; every
+ * outpoint they removed that none of them added (so created at or below h)
+ * comes back, its row rebuilt from wes.outputs with the output's exact
+ * encoding.  That netting is done here in a hash table, so each side is one
+ * `outpoint = ANY($1)` statement over only what really changes.  The
+ * accumulator moves by the same elements (LtHash remove and add), and its root
+ * must equal block h's state_root: anything else is internal corruption and
+ * aborts the call.  Then the history rows of the undone blocks go (blocks,
+ * transactions, inputs = spend marks, outputs, receipts, journal, snapshots
+ * above h): by height through the B-tree of blocks, transactions and journal
+ * and the BRIN of inputs and outputs (the function runs with enable_seqscan
+ * off, so that a large rollback still takes them), receipts by txid.  The
+ * cost grows with what is undone, not with the chain.
  *
  * The chain-state row is locked first, exactly as the writer locks it, so a
  * rollback and a writer serialise and never deadlock.
@@ -24,6 +27,8 @@
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
 #include "utils/lsyscache.h"
 
 #include "wes_persist.h"
@@ -122,20 +127,106 @@ lthash_rows(wes_lthash *acc, bool add)
 	}
 }
 
+/* An outpoint some undone block added to the UTXO set */
+typedef struct AddedEntry
+{
+	WesOutpoint op;
+} AddedEntry;
+
+/* The outpoints of one journal column (a wes_outpoint[] Datum) */
+static void
+deconstruct_outpoints(Datum d, Datum **elems, int *n)
+{
+	deconstruct_array(DatumGetArrayTypeP(d), wes_writer_types()->outpoint, WES_OUTPOINT_LEN, false,
+					  TYPALIGN_CHAR, elems, NULL, n);
+}
+
+/*
+ * From the journal of the undone blocks: the outpoints to take out of wes.utxos
+ * (added by them and not removed by a later one of them) and those to put back
+ * (removed by them and added before them), as wes_outpoint[] Datums
+ */
+static void
+net_changes(int64 h, Datum *take_out, Datum *put_back, int *n_out, int *n_back)
+{
+	Oid			type = INT8OID;
+	Datum		value = Int64GetDatum(h);
+	HASHCTL		ctl = {.keysize = WES_OUTPOINT_LEN, .entrysize = sizeof(AddedEntry), .hcxt = CurrentMemoryContext};
+	HTAB	   *added;
+	Datum	   *elems,
+			   *back = NULL;
+	int			n;
+	HASH_SEQ_STATUS seq;
+	AddedEntry *e;
+
+	wes_spi_run("SELECT created, spent FROM wes.journal WHERE height > $1", NULL, 1, &type, &value, NULL, true);
+	added = hash_create("wes rollback added outpoints", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull;
+
+		deconstruct_outpoints(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull), &elems, &n);
+		for (int i = 0; i < n; i++)
+			hash_search(added, DatumGetPointer(elems[i]), HASH_ENTER, NULL);
+	}
+	*n_back = 0;
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull,
+					found;
+
+		deconstruct_outpoints(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull), &elems, &n);
+		back = back ? repalloc_huge(back, (*n_back + n + 1) * sizeof(Datum)) : palloc_extended((n + 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+		for (int i = 0; i < n; i++)
+		{
+			hash_search(added, DatumGetPointer(elems[i]), HASH_REMOVE, &found);
+			if (!found)
+				back[(*n_back)++] = elems[i];
+		}
+	}
+	*put_back = PointerGetDatum(construct_array(back, *n_back, wes_writer_types()->outpoint, WES_OUTPOINT_LEN,
+												false, TYPALIGN_CHAR));
+	*n_out = 0;
+	elems = palloc_extended((hash_get_num_entries(added) + 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+	hash_seq_init(&seq, added);
+	while ((e = hash_seq_search(&seq)) != NULL)
+		elems[(*n_out)++] = PointerGetDatum(&e->op);
+	*take_out = PointerGetDatum(construct_array(elems, *n_out, wes_writer_types()->outpoint, WES_OUTPOINT_LEN,
+												false, TYPALIGN_CHAR));
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* The UTXO set missed an outpoint the journal names: internal corruption */
+static void
+check_moved(const char *what, uint64 moved, int expected, int64 h)
+{
+	if (moved != (uint64) expected)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("rollback to height " INT64_FORMAT " %s " UINT64_FORMAT " outputs of the %d the journal names",
+						h, what, moved, expected),
+				 errhint("Run wes_verify().")));
+}
+
 /*
  * The UTXO set goes back: what the undone blocks added leaves it, what they
- * removed that existed before them returns (its encoding rebuilt from wes.outputs)
+ * removed returns (its encoding rebuilt from wes.outputs); the accumulator follows
  */
 static void
 undo_utxos(WesBlockWork *w, int64 h, const char *schema)
 {
-	Oid			types[2] = {INT8OID, INT8OID};
-	Datum		values[2] = {Int64GetDatum(h), Int64GetDatum(h)};
+	Oid			type = wes_writer_types()->outpoint_array;
+	Datum		take_out,
+				put_back;
+	int			n_out,
+				n_back;
 
-	wes_spi_run("DELETE FROM wes.utxos u WHERE u.outpoint OPERATOR(%1$s.=) ANY "
-				"(ARRAY(SELECT c FROM wes.journal j, unnest(j.created) c WHERE j.height > $1)) "
+	net_changes(h, &take_out, &put_back, &n_out, &n_back);
+
+	wes_spi_run("DELETE FROM wes.utxos u WHERE u.outpoint OPERATOR(%1$s.=) ANY ($1) "
 				"RETURNING u.outpoint, u.encoding",
-				schema, 1, types, values, NULL, false);
+				schema, 1, &type, &take_out, NULL, false);
+	check_moved("removes", SPI_processed, n_out, h);
 	lthash_rows(&w->acc, false);
 	w->utxo_count -= SPI_processed;
 	SPI_freetuptable(SPI_tuptable);
@@ -143,11 +234,10 @@ undo_utxos(WesBlockWork *w, int64 h, const char *schema)
 	wes_spi_run("INSERT INTO wes.utxos (outpoint, owner, kind, ref, amount, height, encoding) "
 				"SELECT o.outpoint, o.owner, o.kind, o.ref, o.amount, o.height, "
 				"wes.output_encoding(o.kind, o.owner, o.amount, o.ref, o.lock, o.data) "
-				"FROM wes.outputs o WHERE o.outpoint OPERATOR(%1$s.=) ANY "
-				"(ARRAY(SELECT s FROM wes.journal j, unnest(j.spent) s WHERE j.height > $1)) "
-				"AND o.height <= $2 "
+				"FROM wes.outputs o WHERE o.outpoint OPERATOR(%1$s.=) ANY ($1) "
 				"RETURNING outpoint, encoding",
-				schema, 2, types, values, NULL, false);
+				schema, 1, &type, &put_back, NULL, false);
+	check_moved("restores", SPI_processed, n_back, h);
 	lthash_rows(&w->acc, true);
 	w->utxo_count += SPI_processed;
 	SPI_freetuptable(SPI_tuptable);
@@ -158,13 +248,10 @@ static void
 delete_history(int64 h, const char *schema)
 {
 	static const char *const statements[] = {
-		"DELETE FROM wes.inputs i WHERE i.txid OPERATOR(%1$s.=) ANY "
-		"(ARRAY(SELECT t.txid FROM wes.transactions t WHERE t.block_height > $1))",
+		"DELETE FROM wes.inputs WHERE height > $1",
 		"DELETE FROM wes.receipts r WHERE r.txid OPERATOR(%1$s.=) ANY "
 		"(ARRAY(SELECT t.txid FROM wes.transactions t WHERE t.block_height > $1))",
-		"DELETE FROM wes.outputs o WHERE o.outpoint OPERATOR(%1$s.=) ANY "
-		"(ARRAY(SELECT %1$s.wes_outpoint(t.txid, g) FROM wes.transactions t, "
-		"generate_series(0, t.output_count - 1) g WHERE t.block_height > $1))",
+		"DELETE FROM wes.outputs WHERE height > $1",
 		"DELETE FROM wes.transactions WHERE block_height > $1",
 		"DELETE FROM wes.journal WHERE height > $1",
 		"DELETE FROM wes.snapshots WHERE height > $1",

@@ -68,4 +68,7 @@ extern void test_utf8(void);
 extern void test_nomem(const chain *ch, size_t bi);
 extern void report_speed(const chain *ch);
 
+/* codec_test_output.c */
+extern void test_output_decode(const chain *ch);
+
 #endif							/* CODEC_TEST_H */
