@@ -84,11 +84,56 @@ check_against() {
 		diff "$W/got.txt" "$W/want.txt" | head -n 10 | sed 's/^/# /'
 	is "$(q -c 'SELECT count(*) FROM wes.utxos u JOIN wes.outputs o USING (outpoint) WHERE o.kind = u.kind AND o.owner = u.owner AND o.amount = u.amount AND o.ref = u.ref')" \
 		"$(wc -l <"$W/want.txt")" "$what: every UTXO row agrees with its output row"
+	is "$(q -f "$W/index_check.sql" -c 'SELECT string_agg(d, E'"'"'\n'"'"') FROM pg_temp.index_disagreements() d')" "" \
+		"$what: every index of wes returns the rows a sequential scan returns (amcheck, through wes_verify, checks the keys)"
 	is "$(q -c "SELECT string_agg(check_name || ' ' || coalesce(height::text, '') || ' ' || detail, '; ') FROM wes_verify()" 2>&1)" "" \
 		"$what: wes_verify() (chain, roots, state commitment by a full scan, amcheck) finds nothing"
 }
 
-echo "1..24"
+echo "1..26"
+
+# Every index of schema wes, with its first column and predicate, counted through the
+# index (enable_seqscan off; the plan must use it) and by a sequential scan
+cat >"$W/index_check.sql" <<'SQL'
+CREATE FUNCTION pg_temp.index_disagreements() RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+	r record;
+	q text;
+	plan text;
+	line text;
+	n_idx bigint;
+	n_seq bigint;
+BEGIN
+	FOR r IN SELECT i.indexrelid::regclass::text AS idx, c.relname AS idxname, i.indrelid::regclass::text AS tbl,
+					a.attname, pg_get_expr(i.indpred, i.indrelid) AS pred
+			 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+			 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+			 WHERE c.relnamespace = 'wes'::regnamespace ORDER BY 1 LOOP
+		q := format('SELECT count(*) FROM %s WHERE %I IS NOT NULL%s', r.tbl, r.attname, coalesce(' AND ' || r.pred, ''));
+		PERFORM set_config('enable_seqscan', 'off', true);
+		PERFORM set_config('enable_indexscan', 'on', true);
+		PERFORM set_config('enable_indexonlyscan', 'on', true);
+		PERFORM set_config('enable_bitmapscan', 'on', true);
+		plan := '';
+		FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+			plan := plan || line || ' ';
+		END LOOP;
+		EXECUTE q INTO n_idx;
+		PERFORM set_config('enable_seqscan', 'on', true);
+		PERFORM set_config('enable_indexscan', 'off', true);
+		PERFORM set_config('enable_indexonlyscan', 'off', true);
+		PERFORM set_config('enable_bitmapscan', 'off', true);
+		EXECUTE q INTO n_seq;
+		IF plan !~ ('\m' || r.idxname || '\M') THEN
+			RETURN NEXT format('%s: not used by %s (%s)', r.idx, q, plan);
+		ELSIF n_idx <> n_seq THEN
+			RETURN NEXT format('%s: %s rows through the index, %s by a sequential scan', r.idx, n_idx, n_seq);
+		END IF;
+	END LOOP;
+END
+$$;
+SQL
+
 
 OPTS=(-b 100 -i 2 -u 2 --resource-share 0.1 --state-share 0.1 --reference-share 0.1 --inblock-share 0.2 --addresses 200)
 "$GEN" -q -t 5000 "${OPTS[@]}" -s generated-chain -o "$W/chain.blk" --state-out "$W/chain.state" --tip-out "$W/chain.tip"
