@@ -37,6 +37,11 @@ all:
 	@echo "PostgreSQL server headers are missing: run 'make test' or 'bash scripts/setup.sh' first" >&2; exit 1
 endif
 
+# PGXS tracks no header dependencies: rebuild every object when a header changes (a
+# struct that changes under a stale object crashes the backend)
+HEADERS      = $(wildcard src/*.h src/codec/*.h)
+$(OBJS) $(OBJS:.o=.bc): $(HEADERS)
+
 $(DATA_built): $(SQL_PARTS) $(EXTENSION).control
 	cat $(SQL_PARTS) > $@
 
