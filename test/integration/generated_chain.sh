@@ -9,36 +9,17 @@
 # WES_TEST_PORT+4.
 set -uo pipefail
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT"
-source scripts/lib.sh
-PORT=$((${WES_TEST_PORT:-54329} + 4))
+source "$(dirname "$0")/lib/common.sh"
+cd "$INTEG_ROOT"
+PORT=$((WES_TEST_PORT + 4))
 DB=wes_gen
-GEN=$ROOT/tools/wes-gen
-LOAD=$ROOT/tools/wes-load
-W=$(mktemp -d /tmp/wes-genchain.XXXXXX)
-DIR=$(cluster_dir genchain)
+GEN=$WES_GEN
+LOAD=$WES_LOAD
+integ_workdir
+W=$INTEG_WORK
 
-N=0
-FAILED=0
-ok() {
-	local status=$1; shift
-	N=$((N + 1))
-	if [ "$status" -eq 0 ]; then echo "ok $N - $*"; else echo "not ok $N - $*"; FAILED=$((FAILED + 1)); fi
-	return "$status"
-}
-is() {
-	local got=$1 want=$2; shift 2
-	[ "$got" == "$want" ] && ok 0 "$*" && return 0
-	ok 1 "$*"
-	printf '#   got:  %s\n#   want: %s\n' "${got:0:400}" "${want:0:400}"
-	return 1
-}
-bail() { echo "Bail out! $*"; exit 1; }
-q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
-field() { sed -n "s/^$2=//p" "$1"; }
-cleanup() { cluster_stop "$DIR"; rm -rf "$W"; }
-trap cleanup EXIT
+# psql on the test database (the cluster's PG* variables are exported)
+sq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 
 # The generator's state file (docs/block-file.md), read here on its own: header lines
 # next_height, tip_hash, accumulator, utxo_count, then one "<txid>:<index> <encoding hex>"
@@ -65,32 +46,32 @@ read_state() {
 check_against() {
 	local what=$1 tip=$2 state=$3
 	read_state "$state" >"$W/state.txt" || { ok 1 "$what: the state file reads"; return; }
-	is "$(q -c "SELECT height || ' ' || hash || ' ' || state_root || ' ' || utxo_count FROM wes.chain_state")" \
-		"$(field "$tip" height) $(field "$tip" hash) $(field "$tip" state_root) $(field "$tip" utxo_count)" \
+	is "$(sq -c "SELECT height || ' ' || hash || ' ' || state_root || ' ' || utxo_count FROM wes.chain_state")" \
+		"$(tip_field "$tip" height) $(tip_field "$tip" hash) $(tip_field "$tip" state_root) $(tip_field "$tip" utxo_count)" \
 		"$what: tip height, hash, state root and UTXO count are the generator's"
-	is "$(q -c 'SELECT height + 1, hash FROM wes.chain_state' -F ' ')" \
-		"$(field "$W/state.txt" next_height) $(field "$W/state.txt" tip_hash)" \
+	is "$(sq -c 'SELECT height + 1, hash FROM wes.chain_state' -F ' ')" \
+		"$(tip_field "$W/state.txt" next_height) $(tip_field "$W/state.txt" tip_hash)" \
 		"$what: the tip is the one in the generator's state file"
-	is "$(q -c "SELECT encode(accumulator, 'hex') FROM wes.chain_state")" "$(field "$W/state.txt" accumulator)" \
+	is "$(sq -c "SELECT encode(accumulator, 'hex') FROM wes.chain_state")" "$(tip_field "$W/state.txt" accumulator)" \
 		"$what: the accumulator's 2048 bytes are the generator's"
-	is "$(q -c "SELECT wes_digest(decode('$(field "$W/state.txt" accumulator)', 'hex'))::text")" \
-		"$(q -c 'SELECT state_root FROM wes.chain_state')" \
+	is "$(sq -c "SELECT wes_digest(decode('$(tip_field "$W/state.txt" accumulator)', 'hex'))::text")" \
+		"$(sq -c 'SELECT state_root FROM wes.chain_state')" \
 		"$what: the state root is H of the generator's accumulator"
 	grep ':' "$W/state.txt" >"$W/want.txt"
-	q -c "SELECT outpoint::text || ' ' || encode(encoding, 'hex') FROM wes.utxos" | LC_ALL=C sort >"$W/got.txt"
+	sq -c "SELECT outpoint::text || ' ' || encode(encoding, 'hex') FROM wes.utxos" | LC_ALL=C sort >"$W/got.txt"
 	LC_ALL=C sort -o "$W/want.txt" "$W/want.txt"
 	diff -q "$W/got.txt" "$W/want.txt" >/dev/null
 	ok $? "$what: the UTXO set ($(wc -l <"$W/want.txt") outputs) has the generator's outpoints and encodings" ||
 		diff "$W/got.txt" "$W/want.txt" | head -n 10 | sed 's/^/# /'
-	is "$(q -c 'SELECT count(*) FROM wes.utxos u JOIN wes.outputs o USING (outpoint) WHERE o.kind = u.kind AND o.owner = u.owner AND o.amount = u.amount AND o.ref = u.ref')" \
+	is "$(sq -c 'SELECT count(*) FROM wes.utxos u JOIN wes.outputs o USING (outpoint) WHERE o.kind = u.kind AND o.owner = u.owner AND o.amount = u.amount AND o.ref = u.ref')" \
 		"$(wc -l <"$W/want.txt")" "$what: every UTXO row agrees with its output row"
-	is "$(q -f "$W/index_check.sql" -c 'SELECT string_agg(d, E'"'"'\n'"'"') FROM pg_temp.index_disagreements() d')" "" \
+	is "$(sq -f "$W/index_check.sql" -c 'SELECT string_agg(d, E'"'"'\n'"'"') FROM pg_temp.index_disagreements() d')" "" \
 		"$what: every index of wes returns the rows a sequential scan returns (amcheck, through wes_verify, checks the keys)"
-	is "$(q -c "SELECT string_agg(check_name || ' ' || coalesce(height::text, '') || ' ' || detail, '; ') FROM wes_verify()" 2>&1)" "" \
+	is "$(sq -c "SELECT string_agg(check_name || ' ' || coalesce(height::text, '') || ' ' || detail, '; ') FROM wes_verify()" 2>&1)" "" \
 		"$what: wes_verify() (chain, roots, state commitment by a full scan, amcheck) finds nothing"
 }
 
-echo "1..26"
+plan 26
 
 # Every index of schema wes, with its first column and predicate, counted through the
 # index (enable_seqscan off; the plan must use it) and by a sequential scan
@@ -144,15 +125,15 @@ ok $? "wes-load --check accepts the file"
 diff -q "$W/check.tip" "$W/chain.tip" >/dev/null
 ok $? "wes-load --check prints the generator's tip, state root and counts" || diff "$W/check.tip" "$W/chain.tip" | sed 's/^/# /'
 
-cluster_fresh "$DIR" "$PORT" >/dev/null || bail "cluster did not start"
-psql -X -q -d postgres -c "CREATE DATABASE $DB" >/dev/null && q -c 'CREATE EXTENSION wes_persist' -c 'CREATE EXTENSION amcheck' ||
+integ_cluster DIR genchain "$PORT" 2>/dev/null || bail "cluster did not start"
+psql -X -q -d postgres -c "CREATE DATABASE $DB" >/dev/null && sq -c 'CREATE EXTENSION wes_persist' -c 'CREATE EXTENSION amcheck' ||
 	bail "CREATE EXTENSION failed"
 
 "$LOAD" -q -d "$DB" "$W/chain.blk"
 ok $? "wes-load loads the file"
-is "$(q -c 'SELECT count(*) FROM wes.transactions') $(q -c 'SELECT count(*) FROM wes.blocks')" \
-	"$(field "$W/chain.tip" txs) $(field "$W/chain.tip" blocks)" "every block and transaction is written"
-is "$(q -F ' ' -c "SELECT count(*) FILTER (WHERE i.reference) > 0, count(*) FILTER (WHERE NOT i.reference AND o.height = i.height) > 0,
+is "$(sq -c 'SELECT count(*) FROM wes.transactions') $(sq -c 'SELECT count(*) FROM wes.blocks')" \
+	"$(tip_field "$W/chain.tip" txs) $(tip_field "$W/chain.tip" blocks)" "every block and transaction is written"
+is "$(sq -F ' ' -c "SELECT count(*) FILTER (WHERE i.reference) > 0, count(*) FILTER (WHERE NOT i.reference AND o.height = i.height) > 0,
 						  (SELECT count(*) FROM wes.outputs WHERE kind = 1) > 0, (SELECT count(*) FROM wes.outputs WHERE kind = 2) > 0
 				   FROM wes.inputs i JOIN wes.outputs o USING (outpoint)")" "t t t t" \
 	"the chain has reference inputs, in-block spends, resource and state outputs"
@@ -160,7 +141,7 @@ check_against "after 5000 transactions" "$W/chain.tip" "$W/chain.state"
 
 "$LOAD" -q -d "$DB" "$W/chain.blk"
 ok $? "wes-load run again on the same file exits 0"
-is "$(q -c 'SELECT count(*) FROM wes.blocks')" "$(field "$W/chain.tip" blocks)" "and writes nothing (it resumes after the tip)"
+is "$(sq -c 'SELECT count(*) FROM wes.blocks')" "$(tip_field "$W/chain.tip" blocks)" "and writes nothing (it resumes after the tip)"
 
 "$GEN" -q -t 1000 "${OPTS[@]}" -s generated-chain-2 --state-in "$W/chain.state" -o "$W/more.blk" \
 	--state-out "$W/more.state" --tip-out "$W/more.tip"
@@ -169,4 +150,4 @@ ok $? "wes-gen continues the chain from its state file for 1000 more transaction
 ok $? "wes-load loads the continuation"
 check_against "after 6000 transactions" "$W/more.tip" "$W/more.state"
 
-exit $((FAILED > 0))
+exit $((T_FAILED > 0))

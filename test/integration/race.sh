@@ -17,42 +17,24 @@
 # Sessions are psql processes fed through named pipes.
 set -uo pipefail
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT"
-source scripts/lib.sh
-VECTORS=${WES_VECTORS:-$(cd "$ROOT/../shared/vectors" 2>/dev/null && pwd || echo "$ROOT/test/vectors")}
-PORT=$((${WES_TEST_PORT:-54329} + 3))
+source "$(dirname "$0")/lib/common.sh"
+cd "$INTEG_ROOT"
+VECTORS=${WES_VECTORS:-$(cd "$INTEG_ROOT/../shared/vectors" 2>/dev/null && pwd || echo "$INTEG_ROOT/test/vectors")}
+PORT=$((WES_TEST_PORT + 3))
 DB=wes_race
-W=$(mktemp -d /tmp/wes-race.XXXXXX)
-chmod 755 "$W"
-DIR=$(cluster_dir race)
+integ_workdir
+W=$INTEG_WORK
 
-N=0
-FAILED=0
-ok() {
-	local status=$1; shift
-	N=$((N + 1))
-	if [ "$status" -eq 0 ]; then echo "ok $N - $*"; else echo "not ok $N - $*"; FAILED=$((FAILED + 1)); fi
-	return "$status"
-}
-is() {
-	local got=$1 want=$2; shift 2
-	[ "$got" == "$want" ] && ok 0 "$*" && return 0
-	ok 1 "$*"
-	printf '#   got:  %s\n#   want: %s\n' "${got:0:400}" "${want:0:400}"
-	return 1
-}
-bail() { echo "Bail out! $*"; exit 1; }
-q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+# psql on the race database (the cluster's PG* variables are exported)
+sq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 
 declare -A FD PID
-cleanup() {
+race_cleanup() {
 	local s
 	for s in "${!PID[@]}"; do kill "${PID[$s]}" 2>/dev/null; done
-	cluster_stop "$DIR"
-	rm -rf "$W"
+	integ_cleanup
 }
-trap cleanup EXIT
+trap race_cleanup EXIT
 
 # A psql session named $1 that reads statements from a pipe; output in $W/$1.out
 session_start() {
@@ -79,7 +61,7 @@ session_end() {
 wait_for() {
 	local i
 	for ((i = 0; i < 200; i++)); do
-		[ "$(q -c "$1")" = 1 ] && return 0
+		[ "$(sq -c "$1")" = 1 ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -92,18 +74,18 @@ waits_on_lock() {
 			  AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted)"
 }
 block() { echo "(SELECT raw FROM race_blocks WHERE name = '$1')"; }
-tip() { q -c "SELECT height || ' ' || hash FROM wes.chain_state"; }
-hash_of() { q -c "SELECT wes_block_hash(raw) FROM race_blocks WHERE name = '$1'"; }
+tip() { sq -c "SELECT height || ' ' || hash FROM wes.chain_state"; }
+hash_of() { sq -c "SELECT wes_block_hash(raw) FROM race_blocks WHERE name = '$1'"; }
 
-echo "1..30"
+plan 30
 
-cluster_fresh "$DIR" "$PORT" >/dev/null || bail "cluster did not start"
+integ_cluster DIR race "$PORT" 2>/dev/null || bail "cluster did not start"
 psql -X -q -d postgres -c "CREATE DATABASE $DB" >/dev/null || bail "createdb failed"
-q -c 'CREATE EXTENSION wes_persist' || bail "CREATE EXTENSION failed"
+sq -c 'CREATE EXTENSION wes_persist' || bail "CREATE EXTENSION failed"
 
 # Blocks: the vectors' 0..11; e11 (empty, on block 10); a12 and b12 (empty, on 11, different
 # nonces); r13..r22 (empty, on b12).  Empty blocks: both roots H(""), state root unchanged.
-q -v chain="$(cat "$VECTORS/chain.json")" >/dev/null <<'SQL' || bail "building the blocks failed"
+sq -v chain="$(cat "$VECTORS/chain.json")" >/dev/null <<'SQL' || bail "building the blocks failed"
 \i test/pgtap/lib/blocks.sql
 CREATE TABLE race_blocks (name text PRIMARY KEY, raw bytea NOT NULL);
 INSERT INTO race_blocks
@@ -169,11 +151,11 @@ race_commit() {
 	session_end B
 	grep -q 'ERROR:  WE001: block height 11 is already written' "$W/B.out"
 	ok $? "$what: after A commits, B fails with WE001" || sed 's/^/# B: /' "$W/B.out"
-	is "$(tip) $(q -c 'SELECT count(*) FROM wes.blocks WHERE height = 11')" "11 $(hash_of v11) 1" \
+	is "$(tip) $(sq -c 'SELECT count(*) FROM wes.blocks WHERE height = 11')" "11 $(hash_of v11) 1" \
 		"$what: the tip is A's block 11, written once"
 }
 race_commit v11 "the same block 11"
-q -c 'SELECT wes_rollback_to(10)' >/dev/null
+sq -c 'SELECT wes_rollback_to(10)' >/dev/null
 is "$(tip)" "10 $(hash_of v10)" "wes_rollback_to(10) frees height 11 again"
 race_commit e11 "another valid block 11"
 
@@ -191,7 +173,7 @@ session_end A
 session_end B
 grep -q "^$(hash_of b12)\$" "$W/B.out" && ! grep -q ERROR "$W/B.out"
 ok $? "after A rolls back, B's block 12 is written and returns its hash" || sed 's/^/# B: /' "$W/B.out"
-is "$(tip) $(q -c 'SELECT count(*) FROM wes.blocks WHERE height = 12')" "12 $(hash_of b12) 1" "the tip is B's block 12"
+is "$(tip) $(sq -c 'SELECT count(*) FROM wes.blocks WHERE height = 12')" "12 $(hash_of b12) 1" "the tip is B's block 12"
 
 # ---- 3. REPEATABLE READ: the waiting writer cannot serialize ----
 session_start A
@@ -206,7 +188,7 @@ session_end A
 session_end B
 grep -q 'ERROR:  40001' "$W/B.out"
 ok $? "after A commits it fails with 40001 (retry in a new transaction)" || sed 's/^/# B: /' "$W/B.out"
-q -c 'SELECT wes_rollback_to(12)' >/dev/null
+sq -c 'SELECT wes_rollback_to(12)' >/dev/null
 is "$(tip)" "12 $(hash_of b12)" "wes_rollback_to(12) frees height 13 again"
 
 # ---- 4. Runs of blocks at once: one wins, no deadlock ----
@@ -235,11 +217,11 @@ deadlocks=$(cat "$W"/W[1-5].out "$DIR/server.log" | grep -c '40P01\|deadlock det
 is "$deadlocks" 0 "no deadlock in any session or in the server log"
 expected_tip=$([ "$winners" = 1 ] && echo "22 $(hash_of r22)" || echo "13 $(hash_of r13)")
 is "$(tip)" "$expected_tip" "the tip is the winner's last block"
-is "$(q -c 'SELECT count(*) = count(DISTINCT height) AND max(height) + 1 = count(*) FROM wes.blocks')" t \
+is "$(sq -c 'SELECT count(*) = count(DISTINCT height) AND max(height) + 1 = count(*) FROM wes.blocks')" t \
 	"every height from 0 to the tip is written once"
 
 # ---- 5. The next height behind an uncommitted block: B sees A's block once it commits ----
-q -c 'SELECT wes_rollback_to(10)' >/dev/null
+sq -c 'SELECT wes_rollback_to(10)' >/dev/null
 race_next() {
 	local b_block=$1 what=$2 want=$3
 	session_start A
@@ -257,9 +239,9 @@ race_next() {
 }
 race_next c12 "spending block 11's outputs" "^$(hash_of c12)\$" "is written (it sees block 11's outputs)"
 is "$(tip)" "12 $(hash_of c12)" "the tip is B's block 12"
-q -c 'SELECT wes_rollback_to(10)' >/dev/null
+sq -c 'SELECT wes_rollback_to(10)' >/dev/null
 race_next d12 "repeating a transaction of block 11" 'ERROR:  WE005: transaction [0-9a-f]* (transaction 0 of block 12) already exists' \
 	"fails with WE005 (it sees block 11's transactions)"
 is "$(tip)" "11 $(hash_of v11)" "the tip is A's block 11"
 
-exit $((FAILED > 0))
+exit $((T_FAILED > 0))
