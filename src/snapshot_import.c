@@ -7,8 +7,8 @@
  * (22P03 naming the byte offset), the checksum, outpoint order, every
  * output's encoding (through the codec's decoder), the count, and that the
  * LtHash of the records commits to the header's state root (WE003).  Then
- * wes.utxos and wes.outputs are filled in batches (one INSERT ... unnest per
- * table per batch), the chain-state row moves to the snapshot's height with
+ * wes.utxos and wes.outputs are filled the way the writer fills them (multi-
+ * insert and index entries, writer_rel.c), the chain-state row moves to the snapshot's height with
  * base_height = height + 1, and a snapshot row records where the database
  * started.  The writer then takes block height + 1 on top of it.
  */
@@ -18,7 +18,6 @@
 
 #include "catalog/pg_type.h"
 #include "funcapi.h"
-#include "utils/array.h"
 #include "utils/memutils.h"
 
 #include "wes_persist.h"
@@ -26,8 +25,6 @@
 #include "writer.h"
 
 PG_FUNCTION_INFO_V1(wes_snapshot_import);
-
-#define BATCH_ROWS		50000
 
 /* One record of the file, pointing into it */
 typedef struct SnapRecord
@@ -157,78 +154,40 @@ check_empty(const WesBlockWork *w)
 				 errhint("Import into a database where wes_persist was just created.")));
 }
 
-/* A bytea Datum copied from bytes of the file */
-static Datum
-bytea_of(const uint8 *p, uint32 len)
-{
-	bytea	   *v = palloc(VARHDRSZ + len);
-
-	SET_VARSIZE(v, VARHDRSZ + len);
-	memcpy(VARDATA(v), p, len);
-	return PointerGetDatum(v);
-}
-
-/* An array Datum of n elements of a type given by OID, length and by-value-ness */
-static Datum
-array_of(Datum *elems, int n, Oid type, int len, bool byval, char align)
-{
-	return PointerGetDatum(construct_array(elems, n, type, len, byval, align));
-}
-
-/* Insert records [from, from + n) into wes.outputs and wes.utxos with one statement */
-static void
-insert_batch(SPIPlanPtr plan, const SnapRecord *r, int n)
-{
-	const WesWriterTypes *t = wes_writer_types();
-	Datum	   *e = palloc(n * sizeof(Datum));
-	Datum		v[9];
-
-#define COLUMN(k, expr, type, len, byval, align) \
-	do { for (int i = 0; i < n; i++) e[i] = (expr); v[k] = array_of(e, n, type, len, byval, align); } while (0)
-	COLUMN(0, PointerGetDatum(&r[i].op), t->outpoint, WES_OUTPOINT_LEN, false, TYPALIGN_CHAR);
-	COLUMN(1, Int64GetDatum(r[i].created), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-	COLUMN(2, Int16GetDatum(r[i].out.kind), INT2OID, 2, true, TYPALIGN_SHORT);
-	COLUMN(3, PointerGetDatum(r[i].out.owner), t->address, WES_ADDR_LEN, false, TYPALIGN_CHAR);
-	COLUMN(4, Int64GetDatum((int64) r[i].out.amount), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-	COLUMN(5, PointerGetDatum(r[i].out.ref), t->hash, WES_HASH_LEN, false, TYPALIGN_CHAR);
-	COLUMN(6, bytea_of(r[i].out.lock.ptr, r[i].out.lock.len), BYTEAOID, -1, false, TYPALIGN_INT);
-	COLUMN(7, bytea_of(r[i].out.data.ptr, r[i].out.data.len), BYTEAOID, -1, false, TYPALIGN_INT);
-	COLUMN(8, bytea_of(r[i].out.encoding.ptr, r[i].out.encoding.len), BYTEAOID, -1, false, TYPALIGN_INT);
-#undef COLUMN
-	if (SPI_execute_plan(plan, v, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "inserting snapshot records failed");
-}
-
-/* wes.outputs and wes.utxos get every record, BATCH_ROWS at a time */
+/* wes.outputs and wes.utxos get every record, written as the writer writes a block's rows */
 static void
 store_records(const SnapFile *f)
 {
-	const WesWriterTypes *t = wes_writer_types();
-	Oid			types[9] = {t->outpoint_array, INT8ARRAYOID, INT2ARRAYOID, t->address_array, INT8ARRAYOID,
-							t->hash_array, BYTEAARRAYOID, BYTEAARRAYOID, BYTEAARRAYOID};
-	MemoryContext batchcxt = AllocSetContextCreate(CurrentMemoryContext, "wes snapshot batch",
-												   ALLOCSET_DEFAULT_SIZES);
-	MemoryContext old;
-	SPIPlanPtr	plan;
+	WesWriterRels *rels = wes_writer_rels_open();
+	WesRel	   *outputs = &rels->rel[WES_TABLE_OUTPUTS];
+	WesRel	   *utxos = &rels->rel[WES_TABLE_UTXOS];
 
-	plan = SPI_prepare("WITH r AS (SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-					   "AS u(outpoint, height, kind, owner, amount, ref, lock, data, encoding)), "
-					   "o AS (INSERT INTO wes.outputs (outpoint, height, kind, owner, amount, ref, lock, data) "
-					   "SELECT outpoint, height, kind, owner, amount, ref, lock, data FROM r) "
-					   "INSERT INTO wes.utxos (outpoint, owner, kind, ref, amount, height, encoding) "
-					   "SELECT outpoint, owner, kind, ref, amount, height, encoding FROM r",
-					   9, types);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	for (int64 from = 0; from < f->count; from += BATCH_ROWS)
+	for (int64 i = 0; i < f->count; i++)
 	{
-		old = MemoryContextSwitchTo(batchcxt);
-		insert_batch(plan, f->records + from, (int) Min(BATCH_ROWS, f->count - from));
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(batchcxt);
+		const SnapRecord *r = &f->records[i];
+		Datum	   *v = wes_writer_row(outputs)->tts_values;
+
+		v[0] = PointerGetDatum(&r->op);
+		v[1] = Int64GetDatum(r->created);
+		v[2] = Int16GetDatum((int16) r->out.kind);
+		v[3] = PointerGetDatum(r->out.owner);
+		v[4] = Int64GetDatum((int64) r->out.amount);
+		v[5] = PointerGetDatum(r->out.ref);
+		v[6] = wes_writer_bytea(outputs, r->out.lock.ptr, r->out.lock.len);
+		v[7] = wes_writer_bytea(outputs, r->out.data.ptr, r->out.data.len);
+		wes_writer_row_done(outputs);
+
+		v = wes_writer_row(utxos)->tts_values;
+		v[0] = PointerGetDatum(&r->op);
+		v[1] = PointerGetDatum(r->out.owner);
+		v[2] = Int16GetDatum((int16) r->out.kind);
+		v[3] = PointerGetDatum(r->out.ref);
+		v[4] = Int64GetDatum((int64) r->out.amount);
+		v[5] = Int64GetDatum(r->created);
+		v[6] = wes_writer_bytea(utxos, r->out.encoding.ptr, r->out.encoding.len);
+		wes_writer_row_done(utxos);
 	}
-	SPI_freeplan(plan);
-	MemoryContextDelete(batchcxt);
+	wes_writer_rels_close(rels);
 }
 
 /* The tip moves to the snapshot; a snapshot row records where the database started */
