@@ -108,7 +108,6 @@ typedef struct WesRel
 	Relation	rel;
 	ResultRelInfo *rri;
 	TupleDesc	desc;			/* the slots' descriptor */
-	int			options;		/* table_multi_insert options */
 	TupleTableSlot **slots;		/* rows collected, up to a batch */
 	int			nslots;
 	MemoryContext rowcxt;		/* byte strings of the rows collected */

@@ -42,18 +42,17 @@ typedef struct WesTableDef
 {
 	const char *name;
 	const char *columns;		/* comma-separated, in attribute order */
-	bool		insert_only;	/* no row is ever deleted while writing: skip the FSM */
 } WesTableDef;
 
 static const WesTableDef table_defs[WES_TABLE_COUNT] = {
 	[WES_TABLE_BLOCKS] = {"blocks",
-	"height,hash,prev_hash,tx_root,receipt_root,state_root,timestamp_ms,nonce,tx_count,size,header", true},
-	[WES_TABLE_TRANSACTIONS] = {"transactions", "txid,block_height,tx_index,input_count,output_count,raw", true},
-	[WES_TABLE_RECEIPTS] = {"receipts", "txid,status,fee,raw", true},
-	[WES_TABLE_OUTPUTS] = {"outputs", "outpoint,height,kind,owner,amount,ref,lock,data", true},
-	[WES_TABLE_INPUTS] = {"inputs", "txid,input_index,outpoint,reference,height,unlock", true},
-	[WES_TABLE_UTXOS] = {"utxos", "outpoint,owner,kind,ref,amount,height,encoding", false},
-	[WES_TABLE_JOURNAL] = {"journal", "height,created,spent", true},
+	"height,hash,prev_hash,tx_root,receipt_root,state_root,timestamp_ms,nonce,tx_count,size,header"},
+	[WES_TABLE_TRANSACTIONS] = {"transactions", "txid,block_height,tx_index,input_count,output_count,raw"},
+	[WES_TABLE_RECEIPTS] = {"receipts", "txid,status,fee,raw"},
+	[WES_TABLE_OUTPUTS] = {"outputs", "outpoint,height,kind,owner,amount,ref,lock,data"},
+	[WES_TABLE_INPUTS] = {"inputs", "txid,input_index,outpoint,reference,height,unlock"},
+	[WES_TABLE_UTXOS] = {"utxos", "outpoint,owner,kind,ref,amount,height,encoding"},
+	[WES_TABLE_JOURNAL] = {"journal", "height,created,spent"},
 };
 
 /* The relation OIDs whose layout was checked (reset when the schema's tables are new) */
@@ -110,7 +109,6 @@ wes_writer_rels_open(void)
 		InitResultRelInfo(r->rri, r->rel, 1, NULL, 0);
 		ExecOpenIndices(r->rri, false);
 		r->desc = CreateTupleDescCopy(RelationGetDescr(r->rel));	/* not refcounted: slots stay cheap */
-		r->options = table_defs[i].insert_only ? TABLE_INSERT_SKIP_FSM : 0;
 		r->slots = palloc0(WES_REL_BATCH * sizeof(TupleTableSlot *));
 		r->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "wes_writer rows",
 										  ALLOCSET_DEFAULT_SIZES);
@@ -164,7 +162,7 @@ wes_writer_rel_flush(WesRel *r)
 	if (r->nslots == 0)
 		return;
 	old = MemoryContextSwitchTo(GetPerTupleMemoryContext(rels->estate));
-	table_multi_insert(r->rel, r->slots, r->nslots, rels->cid, r->options, NULL);
+	table_multi_insert(r->rel, r->slots, r->nslots, rels->cid, 0, NULL);
 	for (int i = 0; i < r->nslots; i++)
 	{
 		List	   *recheck;
