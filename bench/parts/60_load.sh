@@ -155,6 +155,9 @@ awk '/^SQL script [0-9]+:/ { n = $NF; sub(/.*\//, "", n); sub(/\.sql$/, "", n) }
 	/^ - latency average/ && n != "" { printf "  reader %s: %s tps, %s %s average\n", n, t, $(NF - 1), $NF; n = "" }' \
 	"$S/readers-$REPS.out"
 echo "reader errors: $errors (target 0)"
-echo "tip after the windows: $(sql -d "$DB" -c "SELECT height FROM wes.chain_state") (blocks of 1000 transactions)"
+tip=$(sql -d "$DB" -c "SELECT height FROM wes.chain_state")
+echo "tip after the windows: $tip (blocks of 1000 transactions)"
+[ "$tip" -lt $((TXS / 1000 - 1)) ] ||
+	echo "warning: wes-load reached the end of the chain inside a window; raise WES_LOAD_TXS"
 sql -d postgres -c "DROP DATABASE $DB"
 [ "$errors" -eq 0 ]
