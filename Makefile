@@ -30,8 +30,6 @@ PGXS        := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
 all: $(TOOLS)
-# PGXS does not track headers: rebuild every object when one changes
-$(OBJS): $(wildcard src/*.h src/codec/*.h)
 else
 all:
 	@echo "PostgreSQL server headers are missing: run 'make test' or 'bash scripts/setup.sh' first" >&2; exit 1
