@@ -12,7 +12,7 @@
  * changes these tables under it.  The tables have no triggers, rules or
  * foreign keys (wes_writer_rel_open refuses one that has triggers) and no
  * CHECK constraint a writer row could break; their NOT NULL columns are
- * always given values.  Every table is checked once per session against the
+ * always given values.  Every table is checked, block by block, against the
  * column layout the writer fills, so a changed schema is an error, not bad rows.
  */
 #include "postgres.h"
@@ -55,20 +55,15 @@ static const WesTableDef table_defs[WES_TABLE_COUNT] = {
 	[WES_TABLE_JOURNAL] = {"journal", "height,created,spent"},
 };
 
-/* The relation OIDs whose layout was checked (reset when the schema's tables are new) */
-static Oid	checked_relid[WES_TABLE_COUNT];
-
-/* Check once per relation OID that the table has exactly the columns the writer fills */
+/* Check that the table has exactly the columns the writer fills, and no triggers */
 static void
-check_layout(Relation rel, const WesTableDef *def, WesTable which)
+check_layout(Relation rel, const WesTableDef *def)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	char	   *cols = pstrdup(def->columns);
 	char	   *save = NULL;
 	int			att = 0;
 
-	if (checked_relid[which] == RelationGetRelid(rel))
-		return;
 	for (char *col = strtok_r(cols, ",", &save); col != NULL; col = strtok_r(NULL, ",", &save))
 	{
 		while (att < desc->natts && TupleDescAttr(desc, att)->attisdropped)
@@ -83,7 +78,6 @@ check_layout(Relation rel, const WesTableDef *def, WesTable which)
 	if (rel->trigdesc != NULL)
 		elog(ERROR, "wes.%s has triggers: the writer inserts its rows directly", def->name);
 	pfree(cols);
-	checked_relid[which] = RelationGetRelid(rel);
 }
 
 /* Open the writer's tables and their indexes for one block (in the block's memory context) */
@@ -104,7 +98,7 @@ wes_writer_rels_open(void)
 			elog(ERROR, "table wes.%s not found", table_defs[i].name);
 		r->rels = rels;
 		r->rel = table_open(relid, RowExclusiveLock);
-		check_layout(r->rel, &table_defs[i], (WesTable) i);
+		check_layout(r->rel, &table_defs[i]);
 		r->rri = makeNode(ResultRelInfo);
 		InitResultRelInfo(r->rri, r->rel, 1, NULL, 0);
 		ExecOpenIndices(r->rri, false);
