@@ -68,7 +68,8 @@ for rep in $(seq "$REPS"); do
 done
 rollback_s=$(median <"$WORK/rollback.s")
 echo "rollback of $BLOCKS blocks ($txs_undone tx) at the tip of $TXS tx: $rollback_s s (median of $REPS; target <= 2 s)"
-echo "the same blocks written again by wes-load: $(median <"$WORK/reapply.s") s, same state root"
+reapply_s=$(median <"$WORK/reapply.s")
+echo "the same blocks written again by wes-load: $reapply_s s, same state root; rollback/write time: $(ratio "$rollback_s" "$reapply_s")"
 
 # ---- 2. snapshot export and import ----
 snapchain="$WORK/utxos-$UTXOS.wes"
