@@ -3,10 +3,12 @@
 --
 -- wes_verify(from_height, to_height) returns one row (check_name, height, detail)
 -- per finding and none when all is well.  The column is check_name because
--- CHECK is a reserved word.  The block-level checks are C (verify_chain.c); the
--- row-level ones are the set-based SQL functions wes.verify_* below, each
--- returning the same three columns; the state commitment is recomputed in C
--- (verify_state.c) and the indexes go through amcheck (verify_index.c).
+-- CHECK is a reserved word.  The checks are C (verify_chain.c, verify_state.c,
+-- verify_index.c): one pass over the raw blocks and transactions, which also
+-- sums order-independent digests of the rows they imply and compares them with
+-- digests of wes.outputs, wes.inputs, wes.journal and the UTXO set.  Only where
+-- a digest differs do the set-based SQL functions wes.verify_* below (each
+-- returning the same three columns) compare row by row to name what differs.
 --
 -- wes_verify is VOLATILE, not STABLE: it calls amcheck's bt_index_check (itself
 -- VOLATILE) and reports progress; it writes nothing, runs every statement on
@@ -138,50 +140,25 @@ END;
 COMMENT ON FUNCTION wes.verify_spends(bigint, bigint) IS
 	'findings of wes_verify: inputs of heights lo..hi naming no output or a later one, and outputs spent twice';
 
--- The journal rows of heights lo..hi (from the first height it retains) against outputs and spends
-CREATE FUNCTION wes.verify_journal(lo bigint, hi bigint)
+-- Each UTXO row against its output row (the set itself is checked by digest in C)
+CREATE FUNCTION wes.verify_utxo_rows()
 RETURNS TABLE (check_name text, height bigint, detail text)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
-	WITH b AS (
-		SELECT k.height FROM wes.blocks k
-		WHERE k.height BETWEEN greatest(lo, (SELECT min(j.height) FROM wes.journal j)) AND hi),
-	c AS (
-		SELECT o.height, array_agg(o.outpoint ORDER BY o.outpoint) AS ops
-		FROM wes.outputs o
-		WHERE o.height IN (SELECT b.height FROM b)
-		  AND NOT EXISTS (SELECT 1 FROM wes.inputs i
-						  WHERE i.outpoint = o.outpoint AND NOT i.reference AND i.height = o.height)
-		GROUP BY o.height),
-	s AS (
-		SELECT i.height, array_agg(i.outpoint ORDER BY i.outpoint) AS ops
-		FROM wes.inputs i LEFT JOIN wes.outputs o ON o.outpoint = i.outpoint
-		WHERE i.height IN (SELECT b.height FROM b) AND NOT i.reference
-		  AND (o.outpoint IS NULL OR o.height < i.height)
-		GROUP BY i.height),
-	j AS (
-		SELECT j.height,
-			   (SELECT coalesce(array_agg(x ORDER BY x), '{}') FROM unnest(j.created) x) AS created,
-			   (SELECT coalesce(array_agg(x ORDER BY x), '{}') FROM unnest(j.spent) x) AS spent
-		FROM wes.journal j WHERE j.height IN (SELECT b.height FROM b))
-	SELECT 'journal', b.height,
-		   CASE WHEN j.height IS NULL THEN 'the block has no journal row'
-				WHEN j.created IS DISTINCT FROM coalesce(c.ops, '{}')
-				THEN format('journal.created lists %s outpoints, the block leaves %s of its outputs unspent',
-							cardinality(j.created), coalesce(cardinality(c.ops), 0))
-				ELSE format('journal.spent lists %s outpoints, the block spends %s earlier outputs',
-							cardinality(j.spent), coalesce(cardinality(s.ops), 0)) END
-	FROM b
-	LEFT JOIN j ON j.height = b.height
-	LEFT JOIN c ON c.height = b.height
-	LEFT JOIN s ON s.height = b.height
-	WHERE j.height IS NULL
-	   OR j.created IS DISTINCT FROM coalesce(c.ops, '{}')
-	   OR j.spent IS DISTINCT FROM coalesce(s.ops, '{}')
-	ORDER BY 2;
+	SELECT 'utxos', u.height,
+		   CASE WHEN o.outpoint IS NULL THEN format('wes.utxos holds %s, which is no output', u.outpoint)
+				ELSE format('wes.utxos row %s disagrees with its output in owner, kind, ref, amount or height',
+							u.outpoint) END
+	FROM wes.utxos u
+	-- one index probe per UTXO (OFFSET 0 keeps it a nested loop): the set is small beside the history
+	LEFT JOIN LATERAL (SELECT r.outpoint, r.height, r.kind, r.owner, r.amount, r.ref FROM wes.outputs r
+					   WHERE r.outpoint = u.outpoint OFFSET 0) o ON true
+	WHERE (o.outpoint IS NULL AND u.height >= (SELECT s.base_height FROM wes.chain_state s))
+	   OR (u.height, u.kind, u.owner, u.amount, u.ref) IS DISTINCT FROM (o.height, o.kind, o.owner, o.amount, o.ref)
+	ORDER BY 2, 3;
 END;
-COMMENT ON FUNCTION wes.verify_journal(bigint, bigint) IS
-	'findings of wes_verify: journal rows of heights lo..hi that do not list what the block created and spent';
+COMMENT ON FUNCTION wes.verify_utxo_rows() IS
+	'findings of wes_verify: wes.utxos rows with no output row, or whose columns differ from their output''s';
 
 -- The UTXO set against the outputs nobody spent, and the published balances against those outputs
 CREATE FUNCTION wes.verify_utxos()
@@ -230,7 +207,9 @@ CREATE FUNCTION wes_verify(from_height bigint DEFAULT NULL, to_height bigint DEF
 RETURNS TABLE (check_name text, height bigint, detail text)
 AS 'MODULE_PATHNAME', 'wes_verify'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL RESTRICTED SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp;
+SET search_path = pg_catalog, pg_temp
+-- its statements run once per call over whole tables: compiling them costs more than it saves
+SET jit = off;
 COMMENT ON FUNCTION wes_verify(bigint, bigint) IS
 	'integrity checks; one row per finding (check_name, height, detail), none when all is well. '
 	'Blocks from_height..to_height (default: all): height_continuity, prev_hash, block_hash, header_columns, '
@@ -377,5 +356,5 @@ GRANT EXECUTE ON FUNCTION wes_repair() TO wes_writer;
 -- The internal functions are reached only through the functions above
 REVOKE EXECUTE ON FUNCTION wes.tx_outputs(bytea), wes.tx_inputs(bytea), wes.receipt_fields(bytea),
 	wes.verify_outputs(bigint, bigint), wes.verify_inputs(bigint, bigint), wes.verify_spends(bigint, bigint),
-	wes.verify_journal(bigint, bigint), wes.verify_utxos(), wes.rebuild_rows(bigint), wes.rebuild_utxos(),
+	wes.verify_utxo_rows(), wes.verify_utxos(), wes.rebuild_rows(bigint), wes.rebuild_utxos(),
 	wes.set_state(bytea, bytea, bigint) FROM PUBLIC;

@@ -163,7 +163,7 @@ replay_state(const WesVerifyRange *r, uint8 root[WES_HASH_LEN])
 
 	refuse_bad_raw(r);
 	fetch_int("SELECT wes.rebuild_utxos()", 0, NULL);
-	wes_utxo_scan(NULL, &acc, &count);
+	wes_utxo_scan(NULL, &acc, &count, NULL);
 	wes_lthash_root(&acc, root);
 	if (wes_tip_header_root(r, header_root) && memcmp(header_root, root, WES_HASH_LEN) != 0)
 		ereport(ERROR,

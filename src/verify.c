@@ -7,11 +7,16 @@
  *
  *	  chain      heights, prev hashes, block hashes, header columns, every raw
  *	             transaction and receipt, tx_root and receipt_root (verify_chain.c)
- *	  rows       wes.outputs and wes.inputs against the raw transactions, spends
- *	             against outputs, the journal against both (SQL in 55_verify.sql)
+ *	             in the same pass, digests of the rows the raw transactions imply,
+ *	             against digests of wes.outputs, wes.inputs and the journal; the
+ *	             SQL functions of 55_verify.sql name the rows only where a digest
+ *	             differs
+ *	  spends     every input against the outputs (SQL), when the range does not
+ *	             cover the whole history (else the UTXO digest below covers it)
  *	  state      the LtHash of a full scan of wes.utxos against the chain state and
- *	             the tip's state_root; the UTXO set and balances against outputs
- *	             minus spends (verify_state.c and SQL)
+ *	             the tip's state_root; the outpoints of wes.utxos against those
+ *	             created minus those spent; each UTXO row against its output
+ *	             (verify_state.c and SQL)
  *	  indexes    amcheck on every B-tree index of schema wes (verify_index.c)
  *
  * The last two are about the current state, not about a range of blocks: they
@@ -223,26 +228,27 @@ wes_verify_read_range(WesVerifyRange *r, FunctionCallInfo fcinfo, Datum from, bo
 	r->schema = wes_function_schema(fcinfo);
 }
 
-/* Copy the rows (check_name, height, detail) of one SQL check into the findings */
-static void
-run_sql_check(WesFindings *f, const char *fn, int nargs, const int64 *args)
+/* Copy the rows (check_name, height, detail) of one SQL check into the findings; returns how many */
+uint64
+wes_verify_sql_check(WesFindings *f, const char *fn, int nargs, const int64 *args)
 {
 	char	   *sql = psprintf("SELECT check_name, height, detail FROM wes.%s(%s)", fn,
 							   nargs == 2 ? "$1, $2" : nargs == 1 ? "$1" : "");
 	uint64		n = wes_spi_read(sql, nargs, args, NULL);
+	SPITupleTable *rows = SPI_tuptable;
 
 	for (uint64 i = 0; i < n; i++)
 	{
-		HeapTuple	row = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		char	   *check = SPI_getvalue(row, desc, 1);
-		char	   *height = SPI_getvalue(row, desc, 2);
-		char	   *detail = SPI_getvalue(row, desc, 3);
+		HeapTuple	row = rows->vals[i];
+		char	   *check = SPI_getvalue(row, rows->tupdesc, 1);
+		char	   *height = SPI_getvalue(row, rows->tupdesc, 2);
+		char	   *detail = SPI_getvalue(row, rows->tupdesc, 3);
 
 		wes_finding(f, check, height ? pg_strtoint64(height) : WES_NO_HEIGHT, "%s", detail);
 	}
 	check_end(f);
-	SPI_freetuptable(SPI_tuptable);
+	SPI_freetuptable(rows);
+	return n;
 }
 
 /* Every check, in order, over the range */
@@ -252,20 +258,19 @@ wes_verify_run(WesFindings *f, const WesVerifyRange *r)
 	int64		args[2] = {r->from, r->to};
 
 	last_progress = GetCurrentTimestamp();
+	f->history_known = false;
 	if (r->has_tip && r->from <= r->to)
 	{
 		wes_verify_chain(f, r);
 		check_end(f);
-		run_sql_check(f, "verify_outputs", 2, args);
-		run_sql_check(f, "verify_inputs", 2, args);
-		run_sql_check(f, "verify_spends", 2, args);
-		run_sql_check(f, "verify_journal", 2, args);
 	}
+	/* without the whole history the spends are checked row by row */
+	if (r->has_tip && r->from <= r->to && !f->history_known)
+		wes_verify_sql_check(f, "verify_spends", 2, args);
 	if (r->global)
 	{
 		wes_verify_state(f, r);
 		check_end(f);
-		run_sql_check(f, "verify_utxos", 0, NULL);
 		wes_verify_indexes(f);
 		check_end(f);
 	}

@@ -19,9 +19,18 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "utils/tuplestore.h"
 
 #include "wes_types.h"
+
+/* An order-independent digest of a multiset of byte strings: two 64-bit lane sums and a count */
+typedef struct WesDigest
+{
+	uint64		a;
+	uint64		b;
+	int64		n;
+} WesDigest;
 
 /* Where findings go: the result of wes_verify (check_name, height, detail) */
 typedef struct WesFinding
@@ -41,6 +50,9 @@ typedef struct WesFindings
 	int64		limit;			/* per check: more than this many of one check are summed up */
 	const char *check;			/* the check being run, for the per-check limit */
 	int64		check_count;
+	/* outpoints created minus outpoints spent over the whole history, when the scan covered it */
+	bool		history_known;
+	WesDigest	history;
 } WesFindings;
 
 /* The chain as the chain-state row describes it, and the range asked for */
@@ -65,6 +77,7 @@ extern void wes_verify_progress(const char *what, int64 done, int64 total, int64
 extern void wes_verify_read_range(WesVerifyRange *r, FunctionCallInfo fcinfo, Datum from,
 								  bool from_null, Datum to, bool to_null);
 extern void wes_verify_run(WesFindings *f, const WesVerifyRange *r);
+extern uint64 wes_verify_sql_check(WesFindings *f, const char *fn, int nargs, const int64 *args);
 
 /* What a repair function did: rows (action, detail) of wes_repair */
 typedef struct WesActions
@@ -83,12 +96,20 @@ extern void wes_repair_raw_transactions(const WesVerifyRange *r, const WesFindin
 
 /* verify_rows.c */
 extern bytea *wes_bytes_to_bytea(const uint8 *p, size_t n);
+extern void wes_digest_add(WesDigest *d, const uint8 *p, size_t len, int sign);
+extern bool wes_digest_equal(const WesDigest *x, const WesDigest *y);
+/* The element of an output row / input row, as both the raw side and the rows side build it */
+extern void wes_output_element(StringInfo s, const uint8 *outpoint, int64 height, const uint8 *enc, size_t enc_len);
+extern void wes_input_element(StringInfo s, const uint8 *txid, int32 index, const uint8 *outpoint,
+							  bool reference, int64 height, const uint8 *unlock, size_t unlock_len);
+/* Digests of the wes.outputs and wes.inputs rows of heights lo..hi */
+extern void wes_rows_digests(int64 lo, int64 hi, WesDigest *outputs, WesDigest *inputs);
 
 /* verify_chain.c */
 extern void wes_verify_chain(WesFindings *f, const WesVerifyRange *r);
 
 /* verify_state.c: the accumulator and count of wes.utxos (findings for rows whose columns disagree) */
-extern void wes_utxo_scan(WesFindings *f, wes_lthash *acc, int64 *count);
+extern void wes_utxo_scan(WesFindings *f, wes_lthash *acc, int64 *count, WesDigest *outpoints);
 extern void wes_verify_state(WesFindings *f, const WesVerifyRange *r);
 extern bool wes_tip_header_root(const WesVerifyRange *r, uint8 root[WES_HASH_LEN]);
 

@@ -14,6 +14,8 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 
 #include "verify.h"
@@ -35,6 +37,12 @@ typedef struct BlockInfo
 	int32		seen;					/* transaction rows met */
 	int64		bytes;					/* their encoded sizes with length prefixes */
 	bool		receipts_complete;
+	WesDigest	created;				/* outpoints of every output of the block */
+	WesDigest	inblock;				/* of those, the ones a later transaction of the block spends */
+	WesDigest	spent;					/* outpoints of earlier blocks the block spends */
+	bool		has_journal;			/* a journal row, with the digests of its arrays */
+	WesDigest	j_created;
+	WesDigest	j_spent;
 } BlockInfo;
 
 /* The state of one pass over the range */
@@ -52,6 +60,17 @@ typedef struct ChainScan
 	uint8		(*rhashes)[WES_HASH_LEN];
 	int64		n_leaves_cap;
 	int64		txs;
+	/* the derived rows the window's raw transactions imply, and the history's outpoints */
+	WesDigest	raw_outputs;
+	WesDigest	raw_inputs;
+	WesDigest	history;
+	StringInfoData element;
+	/* the outpoints created by the current block so far (in-block spends) */
+	HTAB	   *block_outputs;
+	int64		block_outputs_height;
+	MemoryContext blockcxt;
+	bool		has_journal_min;		/* the journal retains heights journal_min and up */
+	int64		journal_min;
 } ChainScan;
 
 /* A fixed-size column as bytes (NULL when null) */
@@ -194,6 +213,71 @@ read_blocks(ChainScan *c, int64 lo, int64 hi)
 	SPI_freetuptable(SPI_tuptable);
 }
 
+/* The journal rows of the window, as digests of their arrays, onto their blocks */
+static void
+read_journal(ChainScan *c, int64 lo, int64 hi)
+{
+	int64		args[2] = {lo, hi};
+	uint64		n;
+	int			k = 0;
+
+	if (!c->has_journal_min || hi < c->journal_min)
+		return;
+	n = wes_spi_read("SELECT height, created, spent FROM wes.journal WHERE height BETWEEN $1 AND $2 "
+					 "ORDER BY height", 2, args, NULL);
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	row = SPI_tuptable->vals[i];
+		int64		h = col_int(row, SPI_tuptable->tupdesc, 1, false);
+		BlockInfo  *b;
+
+		while (k < c->n_blocks && c->blocks[k].height < h)
+			k++;
+		if (k == c->n_blocks || c->blocks[k].height != h)
+			continue;			/* no block row: height_continuity names it */
+		b = &c->blocks[k];
+		b->has_journal = true;
+		for (int col = 2; col <= 3; col++)
+		{
+			bool		isnull;
+			ArrayType  *arr = DatumGetArrayTypeP(SPI_getbinval(row, SPI_tuptable->tupdesc, col, &isnull));
+			Datum	   *elems;
+			int			count;
+
+			deconstruct_array(arr, ARR_ELEMTYPE(arr), WES_OUTPOINT_LEN, false, TYPALIGN_CHAR,
+							  &elems, NULL, &count);
+			for (int e = 0; e < count; e++)
+				wes_digest_add(col == 2 ? &b->j_created : &b->j_spent,
+							   (const uint8 *) DatumGetPointer(elems[e]), WES_OUTPOINT_LEN, 1);
+		}
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* The window's wes.outputs and wes.inputs rows against what its raw transactions imply */
+static void
+check_rows(ChainScan *c, int64 lo, int64 hi)
+{
+	WesDigest	outputs,
+				inputs;
+	int64		args[2];
+
+	/* the first and last windows also take rows whose height lies outside the chain */
+	args[0] = (lo == c->r->from && c->r->from == 0 && c->r->base == 0) ? PG_INT64_MIN : lo;
+	args[1] = (hi == c->r->to && c->r->global) ? PG_INT64_MAX : hi;
+	wes_rows_digests(args[0], args[1], &outputs, &inputs);
+	if (!wes_digest_equal(&outputs, &c->raw_outputs) &&
+		wes_verify_sql_check(c->f, "verify_outputs", 2, args) == 0)
+		wes_finding(c->f, "outputs", lo, "the wes.outputs rows of heights " INT64_FORMAT " to " INT64_FORMAT
+					" do not add up to the outputs of their raw transactions", lo, hi);
+	if (!wes_digest_equal(&inputs, &c->raw_inputs) &&
+		wes_verify_sql_check(c->f, "verify_inputs", 2, args) == 0)
+		wes_finding(c->f, "inputs", lo, "the wes.inputs rows of heights " INT64_FORMAT " to " INT64_FORMAT
+					" do not add up to the inputs of their raw transactions", lo, hi);
+	memset(&c->raw_outputs, 0, sizeof(WesDigest));
+	memset(&c->raw_inputs, 0, sizeof(WesDigest));
+}
+
 /* The hash column of the block below the range, so that the first block's link is checked */
 static void
 read_prev(ChainScan *c)
@@ -222,12 +306,37 @@ leaf_room(ChainScan *c, int64 n)
 	c->rhashes = repalloc_huge(c->rhashes, c->n_leaves_cap * WES_HASH_LEN);
 }
 
-/* A block's transactions are all met: count, size, tx_root, receipt_root */
+/* The journal row of a block against what its raw transactions created and spent */
+static void
+check_journal(ChainScan *c, BlockInfo *b)
+{
+	WesDigest	created = b->created;
+
+	if (!c->has_journal_min || b->height < c->journal_min)
+		return;
+	if (!b->has_journal)
+	{
+		wes_finding(c->f, "journal", b->height, "the block has no journal row");
+		return;
+	}
+	created.a -= b->inblock.a;
+	created.b -= b->inblock.b;
+	created.n -= b->inblock.n;
+	if (!wes_digest_equal(&created, &b->j_created))
+		wes_finding(c->f, "journal", b->height, "journal.created lists " INT64_FORMAT " outpoints, the block "
+					"leaves " INT64_FORMAT " of its outputs unspent (or others)", b->j_created.n, created.n);
+	if (!wes_digest_equal(&b->spent, &b->j_spent))
+		wes_finding(c->f, "journal", b->height, "journal.spent lists " INT64_FORMAT " outpoints, the block "
+					"spends " INT64_FORMAT " earlier outputs (or others)", b->j_spent.n, b->spent.n);
+}
+
+/* A block's transactions are all met: count, size, tx_root, receipt_root, journal */
 static void
 finish_block(ChainScan *c, BlockInfo *b)
 {
 	uint8		root[WES_HASH_LEN];
 
+	check_journal(c, b);
 	if (b->seen != b->tx_count)
 		wes_finding(c->f, "tx_count", b->height, "tx_count is %d, wes.transactions holds %d",
 					b->tx_count, b->seen);
@@ -273,6 +382,61 @@ check_receipt(ChainScan *c, BlockInfo *b, HeapTuple row, TupleDesc desc, const u
 					hex(txid));
 }
 
+/* The outpoints block b has created so far, reset when a new block starts */
+static HTAB *
+block_outputs(ChainScan *c, const BlockInfo *b)
+{
+	if (c->block_outputs == NULL || c->block_outputs_height != b->height)
+	{
+		HASHCTL		ctl;
+
+		MemoryContextReset(c->blockcxt);
+		ctl.keysize = WES_OUTPOINT_LEN;
+		ctl.entrysize = WES_OUTPOINT_LEN;
+		ctl.hcxt = c->blockcxt;
+		c->block_outputs = hash_create("wes_verify block outputs", Max(b->tx_count, 16) * 2, &ctl,
+									   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		c->block_outputs_height = b->height;
+	}
+	return c->block_outputs;
+}
+
+/* A decoded transaction's rows and outpoints into the digests: window, block (journal) and history */
+static void
+account_tx(ChainScan *c, BlockInfo *b, const wes_tx *tx, const uint8 *txid)
+{
+	HTAB	   *made = block_outputs(c, b);
+	WesOutpoint op;
+
+	for (uint32 k = 0; k < tx->n_inputs; k++)
+	{
+		const wes_input *in = &tx->inputs[k];
+		bool		spend = in->flags == WES_INPUT_SPEND;
+
+		wes_outpoint_set(&op, in->txid, in->index);
+		wes_input_element(&c->element, txid, (int32) k, op.data, !spend, b->height,
+						  in->unlock.ptr, in->unlock.len);
+		wes_digest_add(&c->raw_inputs, (const uint8 *) c->element.data, c->element.len, 1);
+		if (!spend)
+			continue;
+		wes_digest_add(&c->history, op.data, WES_OUTPOINT_LEN, -1);
+		if (hash_search(made, op.data, HASH_FIND, NULL) != NULL)
+			wes_digest_add(&b->inblock, op.data, WES_OUTPOINT_LEN, 1);
+		else
+			wes_digest_add(&b->spent, op.data, WES_OUTPOINT_LEN, 1);
+	}
+	for (uint32 i = 0; i < tx->n_outputs; i++)
+	{
+		wes_outpoint_set(&op, txid, i);
+		wes_output_element(&c->element, op.data, b->height, tx->outputs[i].encoding.ptr,
+						   tx->outputs[i].encoding.len);
+		wes_digest_add(&c->raw_outputs, (const uint8 *) c->element.data, c->element.len, 1);
+		wes_digest_add(&c->history, op.data, WES_OUTPOINT_LEN, 1);
+		wes_digest_add(&b->created, op.data, WES_OUTPOINT_LEN, 1);
+		hash_search(made, op.data, HASH_ENTER, NULL);
+	}
+}
+
 /* One transaction row of block b */
 static void
 check_tx(ChainScan *c, BlockInfo *b, HeapTuple row, TupleDesc desc)
@@ -298,10 +462,14 @@ check_tx(ChainScan *c, BlockInfo *b, HeapTuple row, TupleDesc desc)
 					  &wes_palloc_allocator, &tx, &err) != WES_OK)
 		wes_finding(c->f, "tx_decode", b->height, "transaction %s does not decode: %s at byte offset %zu: %s",
 					hex(txid), err.field, err.offset, err.message);
-	else if (tx.n_inputs != col_int(row, desc, 4, true) || tx.n_outputs != col_int(row, desc, 5, true))
-		wes_finding(c->f, "tx_columns", b->height, "transaction %s: input_count %d and output_count %d, "
-					"the raw bytes have %u and %u", hex(txid), (int32) col_int(row, desc, 4, true),
-					(int32) col_int(row, desc, 5, true), tx.n_inputs, tx.n_outputs);
+	else
+	{
+		if (tx.n_inputs != col_int(row, desc, 4, true) || tx.n_outputs != col_int(row, desc, 5, true))
+			wes_finding(c->f, "tx_columns", b->height, "transaction %s: input_count %d and output_count %d, "
+						"the raw bytes have %u and %u", hex(txid), (int32) col_int(row, desc, 4, true),
+						(int32) col_int(row, desc, 5, true), tx.n_inputs, tx.n_outputs);
+		account_tx(c, b, &tx, txid);
+	}
 	check_receipt(c, b, row, desc, txid);
 	b->seen++;
 	c->txs++;
@@ -313,7 +481,9 @@ scan_transactions(ChainScan *c, int64 lo, int64 hi, MemoryContext rowcxt)
 {
 	char	   *sql = psprintf("SELECT t.block_height, t.tx_index, t.txid, t.input_count, t.output_count, "
 							   "t.raw, r.status, r.fee, r.raw FROM wes.transactions t "
-							   "LEFT JOIN wes.receipts r ON r.txid OPERATOR(%s.=) t.txid "
+							   /* one index probe per transaction (OFFSET 0 keeps it a nested loop) */
+							   "LEFT JOIN LATERAL (SELECT r.status, r.fee, r.raw FROM wes.receipts r "
+							   "WHERE r.txid OPERATOR(%s.=) t.txid OFFSET 0) r ON true "
 							   "WHERE t.block_height BETWEEN $1 AND $2 "
 							   "ORDER BY t.block_height, t.tx_index", c->schema);
 	Oid			types[2] = {INT8OID, INT8OID};
@@ -364,6 +534,16 @@ wes_verify_chain(WesFindings *f, const WesVerifyRange *r)
 	c.expected = r->from;
 	c.blocks = palloc(WINDOW_BLOCKS * sizeof(BlockInfo));
 	c.n_leaves_cap = 1024;
+	c.blockcxt = AllocSetContextCreate(CurrentMemoryContext, "wes_verify block", ALLOCSET_DEFAULT_SIZES);
+	initStringInfo(&c.element);
+	if (wes_spi_read("SELECT min(height) FROM wes.journal", 0, NULL, NULL) == 1)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		c.has_journal_min = !isnull;
+		c.journal_min = isnull ? 0 : DatumGetInt64(d);
+	}
 	c.txids = palloc_extended(c.n_leaves_cap * WES_HASH_LEN, MCXT_ALLOC_HUGE);
 	c.rhashes = palloc_extended(c.n_leaves_cap * WES_HASH_LEN, MCXT_ALLOC_HUGE);
 	read_prev(&c);
@@ -372,9 +552,15 @@ wes_verify_chain(WesFindings *f, const WesVerifyRange *r)
 		int64		hi = Min(lo + WINDOW_BLOCKS - 1, r->to);
 
 		read_blocks(&c, lo, hi);
+		read_journal(&c, lo, hi);
 		scan_transactions(&c, lo, hi, rowcxt);
+		check_rows(&c, lo, hi);
 		wes_verify_progress("blocks", hi - r->from + 1, r->to - r->from + 1, c.txs);
 	}
 	check_gap(&c, r->to + 1);
+	/* the whole history was read: outpoints created minus spent must be the UTXO set */
+	f->history_known = r->from == 0 && r->base == 0 && r->global;
+	f->history = c.history;
 	MemoryContextDelete(rowcxt);
+	MemoryContextDelete(c.blockcxt);
 }

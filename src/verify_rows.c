@@ -11,7 +11,11 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/memutils.h"
 
 #include "verify.h"
 
@@ -131,4 +135,163 @@ wes_receipt_fields(PG_FUNCTION_ARGS)
 		n[0] = n[1] = false;
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, v, n)));
+}
+
+/* ---- digests of the derived rows ---------------------------------------------------- */
+
+#define DIGEST_SEED_A	UINT64CONST(0x9e3779b97f4a7c15)
+#define DIGEST_SEED_B	UINT64CONST(0xc2b2ae3d27d4eb4f)
+
+/* Add (sign 1) or remove (sign -1) one element */
+void
+wes_digest_add(WesDigest *d, const uint8 *p, size_t len, int sign)
+{
+	uint64		a = hash_bytes_extended(p, (int) len, DIGEST_SEED_A);
+	uint64		b = hash_bytes_extended(p, (int) len, DIGEST_SEED_B);
+
+	if (sign > 0)
+	{
+		d->a += a;
+		d->b += b;
+		d->n++;
+	}
+	else
+	{
+		d->a -= a;
+		d->b -= b;
+		d->n--;
+	}
+}
+
+bool
+wes_digest_equal(const WesDigest *x, const WesDigest *y)
+{
+	return x->a == y->a && x->b == y->b && x->n == y->n;
+}
+
+/* outpoint || u64 height || the output's encoding */
+void
+wes_output_element(StringInfo s, const uint8 *outpoint, int64 height, const uint8 *enc, size_t enc_len)
+{
+	resetStringInfo(s);
+	appendBinaryStringInfo(s, (const char *) outpoint, WES_OUTPOINT_LEN);
+	appendBinaryStringInfo(s, (const char *) &height, sizeof(height));
+	appendBinaryStringInfo(s, (const char *) enc, (int) enc_len);
+}
+
+/* txid || index || outpoint || reference || height || unlock */
+void
+wes_input_element(StringInfo s, const uint8 *txid, int32 index, const uint8 *outpoint,
+				  bool reference, int64 height, const uint8 *unlock, size_t unlock_len)
+{
+	resetStringInfo(s);
+	appendBinaryStringInfo(s, (const char *) txid, WES_HASH_LEN);
+	appendBinaryStringInfo(s, (const char *) &index, sizeof(index));
+	appendBinaryStringInfo(s, (const char *) outpoint, WES_OUTPOINT_LEN);
+	appendStringInfoChar(s, reference ? 1 : 0);
+	appendBinaryStringInfo(s, (const char *) &height, sizeof(height));
+	appendBinaryStringInfo(s, (const char *) unlock, (int) unlock_len);
+}
+
+#define FETCH_ROWS	5000
+
+/* Add every row of a statement over heights lo..hi to d, each element built by add_row */
+static void
+digest_rows(const char *sql, int64 lo, int64 hi, WesDigest *d,
+			void (*add_row) (StringInfo s, HeapTuple row, TupleDesc desc, WesDigest *d))
+{
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		values[2] = {Int64GetDatum(lo), Int64GetDatum(hi)};
+	Portal		portal = SPI_cursor_open_with_args(NULL, sql, 2, types, values, NULL,
+												   wes_spi_is_read_only(), 0);
+	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "wes row digests",
+												 ALLOCSET_DEFAULT_SIZES);
+	StringInfoData s;
+
+	initStringInfo(&s);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			MemoryContext old = MemoryContextSwitchTo(rowcxt);
+
+			add_row(&s, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, d);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rowcxt);
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	MemoryContextDelete(rowcxt);
+}
+
+static bytea *
+row_bytea(HeapTuple row, TupleDesc desc, int col)
+{
+	bool		isnull;
+
+	return DatumGetByteaPP(SPI_getbinval(row, desc, col, &isnull));
+}
+
+static const uint8 *
+row_fixed(HeapTuple row, TupleDesc desc, int col)
+{
+	bool		isnull;
+
+	return (const uint8 *) DatumGetPointer(SPI_getbinval(row, desc, col, &isnull));
+}
+
+/* One wes.outputs row: its encoding rebuilt from the columns by the codec's encoder */
+static void
+add_output_row(StringInfo s, HeapTuple row, TupleDesc desc, WesDigest *d)
+{
+	bool		isnull;
+	wes_output	o = {0};
+	bytea	   *lock = row_bytea(row, desc, 7);
+	bytea	   *data = row_bytea(row, desc, 8);
+	wes_buf		enc;
+
+	o.kind = (uint8) DatumGetInt16(SPI_getbinval(row, desc, 3, &isnull));
+	o.owner = row_fixed(row, desc, 4);
+	o.amount = (uint64) DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull));
+	o.ref = row_fixed(row, desc, 6);
+	o.lock.ptr = (const uint8 *) VARDATA_ANY(lock);
+	o.lock.len = VARSIZE_ANY_EXHDR(lock);
+	o.data.ptr = (const uint8 *) VARDATA_ANY(data);
+	o.data.len = VARSIZE_ANY_EXHDR(data);
+	wes_buf_init(&enc, &wes_palloc_allocator, WES_MIN_OUTPUT_LEN + o.lock.len + o.data.len);
+	wes_encode_output(&enc, &o);
+	wes_output_element(s, row_fixed(row, desc, 1), DatumGetInt64(SPI_getbinval(row, desc, 2, &isnull)),
+					   enc.data, enc.len);
+	wes_digest_add(d, (const uint8 *) s->data, s->len, 1);
+}
+
+/* One wes.inputs row */
+static void
+add_input_row(StringInfo s, HeapTuple row, TupleDesc desc, WesDigest *d)
+{
+	bool		isnull;
+	bytea	   *unlock = row_bytea(row, desc, 6);
+
+	wes_input_element(s, row_fixed(row, desc, 1), DatumGetInt32(SPI_getbinval(row, desc, 2, &isnull)),
+					  row_fixed(row, desc, 3), DatumGetBool(SPI_getbinval(row, desc, 4, &isnull)),
+					  DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull)),
+					  (const uint8 *) VARDATA_ANY(unlock), VARSIZE_ANY_EXHDR(unlock));
+	wes_digest_add(d, (const uint8 *) s->data, s->len, 1);
+}
+
+/* Digests of the wes.outputs and wes.inputs rows of heights lo..hi */
+void
+wes_rows_digests(int64 lo, int64 hi, WesDigest *outputs, WesDigest *inputs)
+{
+	memset(outputs, 0, sizeof(*outputs));
+	memset(inputs, 0, sizeof(*inputs));
+	digest_rows("SELECT outpoint, height, kind, owner, amount, ref, lock, data FROM wes.outputs "
+				"WHERE height BETWEEN $1 AND $2", lo, hi, outputs, add_output_row);
+	digest_rows("SELECT txid, input_index, outpoint, reference, height, unlock FROM wes.inputs "
+				"WHERE height BETWEEN $1 AND $2", lo, hi, inputs, add_input_row);
 }

@@ -43,10 +43,11 @@ check_utxo_columns(WesFindings *f, const WesOutpoint *op, HeapTuple row, TupleDe
 
 /*
  * The LtHash accumulator and the row count of wes.utxos; when f is not NULL,
- * every row's columns are checked against its encoding too.
+ * every row's columns are checked against its encoding too, and when
+ * outpoints is not NULL it receives the digest of every outpoint.
  */
 void
-wes_utxo_scan(WesFindings *f, wes_lthash *acc, int64 *count)
+wes_utxo_scan(WesFindings *f, wes_lthash *acc, int64 *count, WesDigest *outpoints)
 {
 	Portal		portal = SPI_cursor_open_with_args(NULL, "SELECT outpoint, owner, kind, ref, amount, encoding "
 												   "FROM wes.utxos", 0, NULL, NULL, NULL,
@@ -56,6 +57,8 @@ wes_utxo_scan(WesFindings *f, wes_lthash *acc, int64 *count)
 
 	wes_lthash_init(acc);
 	*count = 0;
+	if (outpoints != NULL)
+		memset(outpoints, 0, sizeof(*outpoints));
 	for (;;)
 	{
 		SPI_cursor_fetch(portal, true, FETCH_ROWS);
@@ -74,6 +77,8 @@ wes_utxo_scan(WesFindings *f, wes_lthash *acc, int64 *count)
 			wes_lthash_add(acc, op->data, wes_outpoint_get_index(op), p, VARSIZE_ANY_EXHDR(enc));
 			if (f != NULL)
 				check_utxo_columns(f, op, row, desc, p, VARSIZE_ANY_EXHDR(enc));
+			if (outpoints != NULL)
+				wes_digest_add(outpoints, op->data, WES_OUTPOINT_LEN, 1);
 			MemoryContextSwitchTo(old);
 			MemoryContextReset(rowcxt);
 		}
@@ -127,6 +132,28 @@ check_tip(WesFindings *f, const WesVerifyRange *r)
 		wes_finding(f, "chain_state", r->tip, "chain_state.hash is not the hash of the block at the tip height");
 }
 
+/*
+ * The UTXO set against outputs minus spends.  When the chain scan read the
+ * whole history, the outpoints it created minus those it spent must be the
+ * outpoints of wes.utxos; only when they are not (or when the history is not
+ * all there, as after a snapshot import) are the rows compared one by one.
+ * The UTXO rows' other columns are compared with their outputs' either way.
+ */
+static void
+check_utxo_set(WesFindings *f, const WesVerifyRange *r, const WesDigest *outpoints)
+{
+	int64		args[2] = {r->base, r->tip};
+
+	wes_verify_sql_check(f, "verify_utxo_rows", 0, NULL);
+	if (f->history_known && wes_digest_equal(outpoints, &f->history))
+		return;
+	if (wes_verify_sql_check(f, "verify_utxos", 0, NULL) == 0 && f->history_known &&
+		wes_verify_sql_check(f, "verify_spends", 2, args) == 0)
+		wes_finding(f, "utxos", WES_NO_HEIGHT, "the outpoints of wes.utxos are not those the raw transactions "
+					"created and did not spend (" INT64_FORMAT " rows, " INT64_FORMAT " expected)",
+					outpoints->n, f->history.n);
+}
+
 /* The state commitment, the UTXO count and the tip */
 void
 wes_verify_state(WesFindings *f, const WesVerifyRange *r)
@@ -141,9 +168,11 @@ wes_verify_state(WesFindings *f, const WesVerifyRange *r)
 	bool		isnull;
 	bytea	   *acc_col;
 	int64		h = r->has_tip ? r->tip : WES_NO_HEIGHT;
+	WesDigest	outpoints;
 
 	check_tip(f, r);
-	wes_utxo_scan(f, &acc, &count);
+	wes_utxo_scan(f, &acc, &count, &outpoints);
+	check_utxo_set(f, r, &outpoints);
 	wes_lthash_root(&acc, root);
 	wes_spi_read("SELECT accumulator, state_root, utxo_count FROM wes.chain_state", 0, NULL, NULL);
 	row = SPI_tuptable->vals[0];

@@ -224,7 +224,7 @@ SELECT ok(NOT has_function_privilege('wes_reader', 'wes_repair()', 'EXECUTE')
 		  AND NOT has_function_privilege('wes_reader', 'wes_rebuild_indexes()', 'EXECUTE')
 		  AND NOT has_function_privilege('wes_reader', 'wes_replay_state()', 'EXECUTE'), 'wes_reader may not');
 SELECT is((SELECT count(*) FROM pg_proc WHERE proname IN ('wes_repair', 'wes_rebuild_indexes', 'wes_replay_state', 'wes_verify')
-		   AND prosecdef AND proconfig = '{"search_path=pg_catalog, pg_temp"}'), 4::bigint,
+		   AND prosecdef AND 'search_path=pg_catalog, pg_temp' = ANY (proconfig)), 4::bigint,
 		  'all four are SECURITY DEFINER with search_path pinned');
 
 SELECT * FROM finish();

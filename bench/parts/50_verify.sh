@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# wes_verify throughput, in transactions per second (target >= 100k tx/s), over the
+# chain part 10 left loaded in database wes_bench (when that database is missing, the
+# chain $WES_BENCH_WORK/chain-<WES_BENCH_TXS>.wes is generated if needed and loaded).
+# Three runs: every check (wes_verify()), the block-level checks alone (every block but
+# the tip: no state and index checks), and amcheck alone (bt_index_check with
+# heapallindexed on every B-tree index of schema wes), so that the parts' shares show.
+set -euo pipefail
+cd "$WES_ROOT"
+
+TXS=${WES_BENCH_TXS:-1000000}
+WORK=$WES_BENCH_WORK
+
+now() { date +%s.%N; }
+sql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
+
+if ! sql -d wes_bench -c "SELECT 1 FROM wes.chain_state" >/dev/null 2>&1; then
+	chain="$WORK/chain-$TXS.wes"
+	[ -s "$chain" ] || tools/wes-gen -q -b 1000 -i 2 -u 2 -t "$TXS" -s bench -o "$chain"
+	sql -d postgres -c "DROP DATABASE IF EXISTS wes_bench" -c "CREATE DATABASE wes_bench"
+	sql -d wes_bench -c "CREATE EXTENSION wes_persist CASCADE"
+	tools/wes-load -q -d dbname=wes_bench "$chain" >&2
+fi
+sql -d wes_bench -c "CREATE EXTENSION IF NOT EXISTS amcheck"
+txs=$(sql -d wes_bench -c "SELECT count(*) FROM wes.transactions")
+tip=$(sql -d wes_bench -c "SELECT height FROM wes.chain_state")
+
+# Seconds a statement takes; its output goes to $WORK/verify.out
+timed() {
+	local t0
+	t0=$(now)
+	sql -d wes_bench -c "$1" >"$WORK/verify.out"
+	awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'
+}
+
+all_s=$(timed "SELECT check_name, height, detail FROM wes_verify()")
+findings=$(wc -l <"$WORK/verify.out")
+echo "verify: $(rate "$txs" "$all_s") tx/s ($txs tx, $((tip + 1)) blocks, every check in $all_s s; $findings findings; target >= 100000)"
+[ "$findings" -eq 0 ] || { head -n 20 "$WORK/verify.out" >&2; exit 1; }
+chain_s=$(timed "SELECT count(*) FROM wes_verify(0, $((tip - 1)))")
+echo "verify, block-level checks only: $(rate "$txs" "$chain_s") tx/s ($chain_s s)"
+amcheck_s=$(timed "SELECT count(bt_index_check(c.oid, true)) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                   WHERE c.relnamespace = 'wes'::regnamespace AND c.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')")
+echo "verify, amcheck alone: $amcheck_s s"
