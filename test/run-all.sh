@@ -65,29 +65,20 @@ if want pgtap; then
 	tally_tap "$LOG/pgtap.log" $rc
 fi
 
-if want unit; then
-	layer "codec unit tests (plain, ASan+UBSan, valgrind)"
-	prove -v -e bash test/unit/*.sh >"$LOG/unit.log" 2>&1
-	rc=$?
-	grep -vE '^[[:space:]]*ok [0-9]+' "$LOG/unit.log"
-	tally_tap "$LOG/unit.log" $rc
-fi
+# Run the TAP scripts test/DIR/*.sh with prove as layer NAME, titled TITLE
+prove_layer() {
+	local name=$1 dir=$2 title=$3
+	want "$name" && ls test/"$dir"/*.sh >/dev/null 2>&1 || return 0
+	layer "$title"
+	prove -v -e bash test/"$dir"/*.sh >"$LOG/$name.log" 2>&1
+	local rc=$?
+	grep -vE '^[[:space:]]*ok [0-9]+' "$LOG/$name.log"
+	tally_tap "$LOG/$name.log" $rc
+}
 
-if want fuzz && ls test/fuzz/*.sh >/dev/null 2>&1; then
-	layer "fuzzing (short runs)"
-	prove -v -e bash test/fuzz/*.sh >"$LOG/fuzz.log" 2>&1
-	rc=$?
-	grep -vE '^[[:space:]]*ok [0-9]+' "$LOG/fuzz.log"
-	tally_tap "$LOG/fuzz.log" $rc
-fi
-
-if want integration && ls test/integration/*.sh >/dev/null 2>&1; then
-	layer "integration (test/integration)"
-	prove -v -e bash test/integration/*.sh >"$LOG/integration.log" 2>&1
-	rc=$?
-	grep -vE '^[[:space:]]*ok [0-9]+' "$LOG/integration.log"
-	tally_tap "$LOG/integration.log" $rc
-fi
+prove_layer unit unit "codec unit tests (plain, ASan+UBSan, valgrind)"
+prove_layer fuzz fuzz "fuzzing (short runs)"
+prove_layer integration integration "integration (test/integration)"
 
 echo
 echo "logs: $LOG"

@@ -86,17 +86,7 @@ SELECT is((SELECT count(*) FROM wes.outputs o
 		  0::bigint, 'an output is alive as of the tip exactly when it is in wes_api.utxos');
 
 -- Plans: every as-of read starts from an index, never from a scan of a history table
-CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	line text;
-	plan text := '';
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
-		plan := plan || line || E'\n';
-	END LOOP;
-	RETURN plan;
-END
-$$;
+\ir lib/plans_and_bytes.sql
 PREPARE asof_lookup(wes_outpoint, bigint) AS SELECT * FROM wes_utxo_lookup($1, $2);
 SET LOCAL plan_cache_mode = force_generic_plan;
 SELECT matches(pg_temp.plan_of('EXECUTE asof_lookup(''' || (SELECT outpoint FROM wes.outputs ORDER BY outpoint LIMIT 1) || ''', 700)'),

@@ -63,17 +63,7 @@ BEGIN
 						 format('pgrst_args AS (SELECT * FROM json_to_record(%L::json) AS _(%s)),', args::text, argdefs));
 END
 $$;
-CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	line text;
-	plan text := '';
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
-		plan := plan || line || E'\n';
-	END LOOP;
-	RETURN plan;
-END
-$$;
+\ir lib/plans_and_bytes.sql
 
 -- Brute force of an address's transactions, newest first (from the tables, as the owner)
 CREATE TEMP TABLE owner_txs AS
