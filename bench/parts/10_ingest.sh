@@ -20,33 +20,13 @@
 # WES_BENCH_REPS=N repeats steps 2 and 3 N times (alternating) and reports medians.
 set -euo pipefail
 cd "$WES_ROOT"
+source bench/lib.sh
 
 TXS=${WES_BENCH_TXS:-1000000}
 REPS=${WES_BENCH_REPS:-1}
 BIG=${WES_BENCH_BIG:-1}
 WORK=$WES_BENCH_WORK
 LOAD_OPTS=${WES_BENCH_LOAD_OPTS:-}
-GEN=(tools/wes-gen -q -b 1000 -i 2 -u 2)
-
-now() { date +%s.%N; }
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-sql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
-
-# A fresh database with the extension
-fresh_db() {
-	sql -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
-	sql -d "$1" -c "CREATE EXTENSION wes_persist CASCADE"
-}
-
-# Write a file through a temporary name, so that an interrupted run leaves none behind
-gen_file() {
-	local out=$1; shift
-	[ -s "$out" ] && return 0
-	"${GEN[@]}" "$@" -o "$out.part"
-	mv "$out.part" "$out"
-}
 
 # Load FILE into DB; prints the seconds it took
 timed_load() {

@@ -25,6 +25,7 @@
 #    only index entries), outpoints/s, against = ANY of the same keys on lookup_plain.
 set -euo pipefail
 cd "$WES_ROOT"
+source bench/lib.sh
 source scripts/lib.sh >/dev/null
 cluster_env "$WES_BENCH_PORT"
 
@@ -36,10 +37,6 @@ BATCH=10000
 WORK=$WES_BENCH_WORK
 PGBENCH=$PGBIN/pgbench
 [ -x "$PGBENCH" ] || PGBENCH=pgbench
-
-sql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # ---- the chain ----
 DB=wes_bench

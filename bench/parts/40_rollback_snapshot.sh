@@ -15,30 +15,14 @@
 #    (wes.utxos and wes.outputs) into the empty tables of a fresh database.
 set -euo pipefail
 cd "$WES_ROOT"
+source bench/lib.sh
 
 TXS=${WES_BENCH_TXS:-1000000}
 REPS=${WES_BENCH_REPS:-1}
 BLOCKS=${WES_BENCH_ROLLBACK_BLOCKS:-100}
 UTXOS=${WES_BENCH_SNAP_UTXOS:-1000000}
 WORK=$WES_BENCH_WORK
-GEN=(tools/wes-gen -q -b 1000 -i 2 -u 2)
 
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-sql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
-fresh_db() {
-	sql -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
-	sql -d "$1" -c "CREATE EXTENSION wes_persist CASCADE"
-}
-gen_file() {	# gen_file OUT wes-gen-options...: written only when missing
-	local out=$1; shift
-	[ -s "$out" ] && return 0
-	"${GEN[@]}" "$@" -o "$out.part"
-	mv "$out.part" "$out"
-}
 has_db() { [ "$(sql -d postgres -c "SELECT count(*) FROM pg_database WHERE datname = '$1'")" = 1 ]; }
 tip_of() { sql -d "$1" -c "SELECT coalesce(height, -1) FROM wes.chain_state"; }
 

@@ -7,13 +7,10 @@
 # heapallindexed on every B-tree index of schema wes), so that the parts' shares show.
 set -euo pipefail
 cd "$WES_ROOT"
+source bench/lib.sh
 
 TXS=${WES_BENCH_TXS:-1000000}
 WORK=$WES_BENCH_WORK
-
-now() { date +%s.%N; }
-sql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 
 if ! sql -d wes_bench -c "SELECT 1 FROM wes.chain_state" >/dev/null 2>&1; then
 	chain="$WORK/chain-$TXS.wes"

@@ -15,6 +15,7 @@
 # transactions).  Any error fails the part.
 set -euo pipefail
 cd "$WES_ROOT"
+source bench/lib.sh
 source scripts/lib.sh >/dev/null
 cluster_env "$WES_BENCH_PORT"
 
@@ -28,8 +29,6 @@ DB=wes_load
 PGBENCH=$PGBIN/pgbench
 [ -x "$PGBENCH" ] || PGBENCH=pgbench
 
-sql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
-now() { date +%s.%N; }
 mean() { awk '{ s += $1 } END { printf "%.0f", s / NR }'; }
 
 S=$(mktemp -d)
