@@ -43,6 +43,34 @@ COMMENT ON FUNCTION wes_snapshot_import(bytea) IS
 	'commit to the state root, fills the UTXO set, sets the tip to the snapshot''s block; blocks are then accepted from '
 	'height + 1. 22P03 malformed file or checksum, WE003 state root, WE006 the chain is not empty';
 
+CREATE FUNCTION wes_snapshot_import_begin() RETURNS void
+	AS 'MODULE_PATHNAME', 'wes_snapshot_import_begin'
+	LANGUAGE C VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION wes_snapshot_import_begin() IS
+	'begin importing a snapshot file in chunks, for files of any size: inside a transaction block, then '
+	'wes_snapshot_import_append for each chunk in order and wes_snapshot_import_finish, then COMMIT (the transaction '
+	'cannot commit an unfinished import). Locks the tip; WE006 the chain is not empty, 25P01 outside a transaction block';
+
+CREATE FUNCTION wes_snapshot_import_append(chunk bytea) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'wes_snapshot_import_append'
+	LANGUAGE C STRICT VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION wes_snapshot_import_append(bytea) IS
+	'the next bytes of the snapshot file whose import wes_snapshot_import_begin began (chunks may be cut anywhere); '
+	'checks and writes the records they complete and returns how many records are in so far. 22P03 malformed record, '
+	'55000 no import in progress in this transaction or a failed one';
+
+CREATE FUNCTION wes_snapshot_import_finish()
+RETURNS TABLE (height bigint, block_hash wes_hash, state_root wes_hash, utxo_count bigint)
+	AS 'MODULE_PATHNAME', 'wes_snapshot_import_finish'
+	LANGUAGE C VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION wes_snapshot_import_finish() IS
+	'end the import of a snapshot file in chunks: checks the count, the checksum and that the outputs commit to the '
+	'state root, builds the indexes of the UTXO set and outputs, sets the tip to the snapshot''s block, as '
+	'wes_snapshot_import does. 22P03 file cut short or checksum, WE003 state root, 55000 no import in progress';
+
 CREATE FUNCTION wes_snapshot_export(at_height bigint DEFAULT NULL) RETURNS SETOF bytea
 	AS 'MODULE_PATHNAME', 'wes_snapshot_export'
 	LANGUAGE C CALLED ON NULL INPUT STABLE PARALLEL SAFE SECURITY DEFINER
@@ -53,8 +81,14 @@ COMMENT ON FUNCTION wes_snapshot_export(bigint) IS
 	'Reads only: granted to wes_reader. WE006 on an empty chain or when no snapshot is kept at at_height';
 
 REVOKE EXECUTE ON FUNCTION wes_snapshot_import(bytea) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION wes_snapshot_import_begin() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION wes_snapshot_import_append(bytea) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION wes_snapshot_import_finish() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION wes_snapshot_export(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION wes_snapshot_import(bytea) TO wes_writer;
+GRANT EXECUTE ON FUNCTION wes_snapshot_import_begin() TO wes_writer;
+GRANT EXECUTE ON FUNCTION wes_snapshot_import_append(bytea) TO wes_writer;
+GRANT EXECUTE ON FUNCTION wes_snapshot_import_finish() TO wes_writer;
 GRANT EXECUTE ON FUNCTION wes_snapshot_export(bigint) TO wes_reader;
 REVOKE EXECUTE ON FUNCTION wes_rollback_to(bigint) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION wes_snapshot_create() FROM PUBLIC;

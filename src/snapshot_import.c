@@ -1,148 +1,87 @@
 /*
  * snapshot_import.c
- *	  wes_snapshot_import(file bytea): start an empty database from a snapshot
- *	  file (docs/snapshot-format.md), as Bitcoin Core's assumeutxo does.
+ *	  Start an empty database from a snapshot file (docs/snapshot-format.md),
+ *	  as Bitcoin Core's assumeutxo does:
  *
- * Everything is checked before the first write: magic, version and lengths
- * (22P03 naming the byte offset), the checksum, outpoint order, every
- * output's encoding (through the codec's decoder), the count, and that the
- * LtHash of the records commits to the header's state root (WE003).  Then
- * wes.utxos and wes.outputs are filled the way the writer fills them (multi-
- * insert and index entries, writer_rel.c), the chain-state row moves to the snapshot's height with
- * base_height = height + 1, and a snapshot row records where the database
- * started.  The writer then takes block height + 1 on top of it.
+ *	  wes_snapshot_import(file bytea)  the whole file in one call (up to 1 GB);
+ *	      its lengths and checksum are checked before the first write
+ *	  wes_snapshot_import_begin(), wes_snapshot_import_append(chunk bytea) ...,
+ *	  wes_snapshot_import_finish()  the file in chunks cut anywhere, in one
+ *	      transaction block, so that a file of any size can be sent
+ *
+ * Both lock the chain-state row and check that the chain is empty (WE006),
+ * read the records as they come (snapshot_import_parse.c), and write them
+ * heap-first with the indexes built at the end (snapshot_import_store.c).
+ * Every check that fails is an error, and an import lives in its transaction:
+ * a transaction that began one commits only once it is finished, and any
+ * failure or rolled-back savepoint on the way leaves nothing but rollback, so
+ * a failed import leaves no trace.
  */
 #include "postgres.h"
 
-#include <sodium.h>
-
-#include "catalog/pg_type.h"
+#include "access/xact.h"
+#include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/memutils.h"
 
+#include "snapshot_import.h"
 #include "wes_persist.h"
-#include "wes_snapshot.h"
-#include "writer.h"
 
 PG_FUNCTION_INFO_V1(wes_snapshot_import);
+PG_FUNCTION_INFO_V1(wes_snapshot_import_begin);
+PG_FUNCTION_INFO_V1(wes_snapshot_import_append);
+PG_FUNCTION_INFO_V1(wes_snapshot_import_finish);
 
-/* One record of the file, pointing into it */
-typedef struct SnapRecord
-{
-	WesOutpoint op;
-	int64		created;
-	wes_output	out;			/* decoded; its pointers are into the file */
-} SnapRecord;
+/* The import of this transaction, if one began (in TopTransactionContext) */
+static WesSnapImport *current = NULL;
 
-/* The file, parsed */
-typedef struct SnapFile
-{
-	const uint8 *buf;
-	size_t		len;
-	int64		height;
-	const uint8 *hash;
-	const uint8 *state_root;
-	int64		count;
-	SnapRecord *records;
-} SnapFile;
-
-/* A malformed file: 22P03 naming the byte offset */
-static pg_attribute_noreturn() void
-bad_file(size_t offset, const char *what)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid snapshot file at byte offset %zu: %s", offset, what)));
-}
-
-/* Magic, version, lengths and checksum; the header's fields into f */
+/* A transaction that began an import commits only after wes_snapshot_import_finish() */
 static void
-parse_header(SnapFile *f)
+import_xact_callback(XactEvent event, void *arg)
 {
-	uint8		sum[WES_HASH_LEN];
-	const uint8 *p = f->buf + WES_SNAP_MAGIC_LEN;
-	uint64		count;
-
-	if (f->len < WES_SNAP_HEADER_LEN + WES_HASH_LEN)
-		bad_file(f->len, psprintf("%zu bytes are shorter than a header and a checksum", f->len));
-	if (memcmp(f->buf, WES_SNAP_MAGIC, WES_SNAP_MAGIC_LEN) != 0)
-		bad_file(0, "magic is not \"" WES_SNAP_MAGIC "\"");
-	if (wes_get_u32(p) != WES_SNAP_VERSION)
-		bad_file(WES_SNAP_MAGIC_LEN, psprintf("version %u is not %d", wes_get_u32(p), WES_SNAP_VERSION));
-	wes_hash(f->buf, f->len - WES_HASH_LEN, sum);
-	if (memcmp(sum, f->buf + f->len - WES_HASH_LEN, WES_HASH_LEN) != 0)
-		bad_file(f->len - WES_HASH_LEN, "the checksum does not match the file");
-
-	f->height = (int64) wes_get_u64(p + 4);
-	f->hash = p + 12;
-	f->state_root = p + 12 + WES_HASH_LEN;
-	count = wes_get_u64(p + 12 + 2 * WES_HASH_LEN);
-	if (f->height < 0)
-		bad_file(WES_SNAP_MAGIC_LEN + 4, "height is above 2^63-1");
-	if (count > (f->len - WES_SNAP_HEADER_LEN - WES_HASH_LEN) / WES_SNAP_RECORD_MIN)
-		bad_file(WES_SNAP_HEADER_LEN - 8, psprintf("utxo_count %llu does not fit in the file",
-												   (unsigned long long) count));
-	f->count = (int64) count;
-}
-
-/* Every record: in outpoint order, each output decoding exactly; their LtHash into acc */
-static void
-parse_records(SnapFile *f, wes_lthash *acc)
-{
-	size_t		pos = WES_SNAP_HEADER_LEN;
-	size_t		end = f->len - WES_HASH_LEN;
-
-	f->records = palloc_extended(Max(f->count, 1) * sizeof(SnapRecord), MCXT_ALLOC_HUGE);
-	for (int64 i = 0; i < f->count; i++)
-	{
-		SnapRecord *r = &f->records[i];
-		uint32		len;
-		wes_error	err;
-
-		if (end - pos < WES_SNAP_RECORD_MIN)
-			bad_file(pos, psprintf("record " INT64_FORMAT " is cut short", i));
-		wes_outpoint_set(&r->op, f->buf + pos, wes_get_u32(f->buf + pos + WES_HASH_LEN));
-		r->created = (int64) wes_get_u64(f->buf + pos + WES_HASH_LEN + 4);
-		len = wes_get_u32(f->buf + pos + WES_HASH_LEN + 12);
-		if (i > 0 && memcmp(r[-1].op.data, r->op.data, WES_OUTPOINT_LEN) >= 0)
-			bad_file(pos, psprintf("record " INT64_FORMAT " (%s) is not above the one before it",
-								   i, wes_outpoint_text(&r->op)));
-		if (r->created < 0 || r->created > f->height)
-			bad_file(pos + WES_HASH_LEN + 4, psprintf("record " INT64_FORMAT " was created above the snapshot's height", i));
-		pos += WES_SNAP_RECORD_MIN;
-		if (len > end - pos)
-			bad_file(pos - 4, psprintf("the output of record " INT64_FORMAT " runs past the records", i));
-		if (wes_output_decode(f->buf + pos, len, &r->out, &err) != WES_OK)
-			bad_file(pos + err.offset, psprintf("output of record " INT64_FORMAT ", %s: %s", i, err.field, err.message));
-		wes_lthash_add(acc, r->op.data, wes_outpoint_get_index(&r->op), f->buf + pos, len);
-		pos += len;
-	}
-	if (pos != end)
-		bad_file(pos, psprintf("%zu bytes follow the last record", end - pos));
-}
-
-/* The records commit to the header's state root (WE003) */
-static void
-check_state_root(const SnapFile *f, const wes_lthash *acc)
-{
-	uint8		root[WES_HASH_LEN];
-
-	wes_lthash_root(acc, root);
-	if (memcmp(root, f->state_root, WES_HASH_LEN) != 0)
+	if (current == NULL)
+		return;
+	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PARALLEL_PRE_COMMIT
+		|| event == XACT_EVENT_PRE_PREPARE)
 		ereport(ERROR,
-				(errcode(ERRCODE_WES_ROOT_MISMATCH),
-				 errmsg("the outputs of the snapshot file do not commit to its state_root"),
-				 errdetail("Expected %s, given %s.", wes_hex_encode(root, WES_HASH_LEN),
-						   wes_hex_encode(f->state_root, WES_HASH_LEN))));
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("a snapshot import is not finished: the transaction cannot commit"),
+				 errhint("Call wes_snapshot_import_finish() before COMMIT, or roll back.")));
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT || event == XACT_EVENT_PREPARE
+		|| event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PARALLEL_COMMIT)
+		current = NULL;			/* its memory goes with the transaction's */
 }
 
-/* Only an empty database takes a snapshot (WE006) */
+/*
+ * A savepoint rolled back over the import's beginning undoes all of it (the
+ * subtransactions that began later are inside that one); one rolled back over
+ * some of its writes leaves it incomplete
+ */
 static void
-check_empty(const WesBlockWork *w)
+import_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						SubTransactionId parentSubid, void *arg)
 {
+	if (current == NULL || event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	if (current->begin_subxid >= mySubid)
+	{
+		MemoryContextDelete(current->cxt);
+		current = NULL;
+	}
+	else if (current->write_subxid >= mySubid)
+		current->broken = true;
+}
+
+/* Only an empty database takes a snapshot (WE006); SPI connected */
+static void
+check_empty(bool at_finish)
+{
+	WesBlockWork *w = palloc0(sizeof(WesBlockWork));
 	bool		isnull;
 
-	wes_spi_run("SELECT EXISTS (SELECT FROM wes.blocks) OR EXISTS (SELECT FROM wes.outputs) "
+	wes_writer_lock_tip(w);
+	wes_spi_run(at_finish ? "SELECT EXISTS (SELECT FROM wes.blocks) OR EXISTS (SELECT FROM wes.transactions)"
+				: "SELECT EXISTS (SELECT FROM wes.blocks) OR EXISTS (SELECT FROM wes.outputs) "
 				"OR EXISTS (SELECT FROM wes.utxos) OR EXISTS (SELECT FROM wes.transactions)",
 				NULL, 0, NULL, NULL, NULL, true);
 	if (w->has_tip || w->base_height != 0
@@ -154,63 +93,108 @@ check_empty(const WesBlockWork *w)
 				 errhint("Import into a database where wes_persist was just created.")));
 }
 
-/* wes.outputs and wes.utxos get every record, written as the writer writes a block's rows */
-static void
-store_records(const SnapFile *f)
+/* Lock the tip, check the chain is empty, and set up this transaction's import */
+static WesSnapImport *
+import_begin(void)
 {
-	WesWriterRels *rels = wes_writer_rels_open();
-	WesRel	   *outputs = &rels->rel[WES_TABLE_OUTPUTS];
-	WesRel	   *utxos = &rels->rel[WES_TABLE_UTXOS];
+	static bool registered = false;
+	MemoryContext cxt;
+	WesSnapImport *s;
 
-	for (int64 i = 0; i < f->count; i++)
+	if (current != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("a snapshot import is already in progress in this transaction")));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	check_empty(false);
+	SPI_finish();
+	if (!registered)
 	{
-		const SnapRecord *r = &f->records[i];
-		Datum	   *v = wes_writer_row(outputs)->tts_values;
-
-		v[0] = PointerGetDatum(&r->op);
-		v[1] = Int64GetDatum(r->created);
-		v[2] = Int16GetDatum((int16) r->out.kind);
-		v[3] = PointerGetDatum(r->out.owner);
-		v[4] = Int64GetDatum((int64) r->out.amount);
-		v[5] = PointerGetDatum(r->out.ref);
-		v[6] = wes_writer_bytea(outputs, r->out.lock.ptr, r->out.lock.len);
-		v[7] = wes_writer_bytea(outputs, r->out.data.ptr, r->out.data.len);
-		wes_writer_row_done(outputs);
-
-		v = wes_writer_row(utxos)->tts_values;
-		v[0] = PointerGetDatum(&r->op);
-		v[1] = PointerGetDatum(r->out.owner);
-		v[2] = Int16GetDatum((int16) r->out.kind);
-		v[3] = PointerGetDatum(r->out.ref);
-		v[4] = Int64GetDatum((int64) r->out.amount);
-		v[5] = Int64GetDatum(r->created);
-		v[6] = wes_writer_bytea(utxos, r->out.encoding.ptr, r->out.encoding.len);
-		wes_writer_row_done(utxos);
+		RegisterXactCallback(import_xact_callback, NULL);
+		RegisterSubXactCallback(import_subxact_callback, NULL);
+		registered = true;
 	}
-	wes_writer_rels_close(rels);
+	cxt = AllocSetContextCreate(TopTransactionContext, "wes_snapshot_import", ALLOCSET_DEFAULT_SIZES);
+	s = MemoryContextAllocZero(cxt, sizeof(WesSnapImport));
+	s->cxt = cxt;
+	s->sum = (crypto_generichash_state *)
+		TYPEALIGN(64, MemoryContextAlloc(cxt, sizeof(crypto_generichash_state) + 64));
+	crypto_generichash_init(s->sum, NULL, 0, WES_HASH_LEN);
+	wes_lthash_init(&s->acc);
+	s->begin_subxid = s->write_subxid = GetCurrentSubTransactionId();
+	current = s;
+	return s;
 }
 
-/* The tip moves to the snapshot; a snapshot row records where the database started */
-static void
-store_tip(const SnapFile *f, const wes_lthash *acc)
+/* The import of this transaction, in a state to take more */
+static WesSnapImport *
+import_current(void)
 {
-	const WesWriterTypes *t = wes_writer_types();
-	bytea	   *bytes = palloc(VARHDRSZ + WES_LTHASH_BYTES);
-	Oid			types[5] = {INT8OID, t->hash, t->hash, BYTEAOID, INT8OID};
-	Datum		v[5];
+	if (current == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("no snapshot import is in progress in this transaction"),
+				 errhint("Call wes_snapshot_import_begin() first, in the same transaction block.")));
+	if (current->broken)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the snapshot import of this transaction failed part-way"),
+				 errhint("Roll the transaction back and start again.")));
+	current->write_subxid = Max(current->write_subxid, GetCurrentSubTransactionId());
+	current->broken = true;		/* until the call returns */
+	return current;
+}
 
-	SET_VARSIZE(bytes, VARHDRSZ + WES_LTHASH_BYTES);
-	wes_lthash_to_bytes(acc, (uint8 *) VARDATA(bytes));
-	v[0] = Int64GetDatum(f->height);
-	v[1] = PointerGetDatum(f->hash);
-	v[2] = PointerGetDatum(f->state_root);
-	v[3] = PointerGetDatum(bytes);
-	v[4] = Int64GetDatum(f->count);
-	if (wes_spi_run("UPDATE wes.chain_state SET height = $1, hash = $2, state_root = $3, accumulator = $4, "
-					"utxo_count = $5, base_height = $1 + 1", NULL, 5, types, v, NULL, false) != 1)
-		elog(ERROR, "wes.chain_state must hold exactly one row");
-	wes_spi_run("INSERT INTO wes.snapshots (height, block_hash, state_root, utxo_count, accumulator, automatic) "
-				"VALUES ($1, $2, $3, $5, $4, false)", NULL, 5, types, v, NULL, false);
+/* Check the end of the file, build the indexes, move the tip; the import's result row */
+static Datum
+import_finish(WesSnapImport *s, FunctionCallInfo fcinfo)
+{
+	TupleDesc	desc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "a snapshot import must return a row");
+	wes_snap_end(s);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	check_empty(true);
+	wes_snap_build_indexes();
+	wes_snap_store_tip(s);
+	SPI_finish();
+
+	values[0] = Int64GetDatum(s->height);
+	values[1] = PointerGetDatum(wes_hash_from_bytes(s->hash));
+	values[2] = PointerGetDatum(wes_hash_from_bytes(s->state_root));
+	values[3] = Int64GetDatum(s->count);
+	current = NULL;
+	MemoryContextDelete(s->cxt);
+	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls));
+}
+
+/* The checks a whole file allows before its first record: header, lengths, checksum */
+static void
+check_whole_file(WesSnapImport *s, const uint8 *buf, size_t len)
+{
+	uint8		sum[WES_HASH_LEN];
+
+	if (len < WES_SNAP_HEADER_LEN + WES_HASH_LEN)
+		wes_snap_bad_file(len, psprintf("%zu bytes are shorter than a header and a checksum", len));
+	if (memcmp(buf, WES_SNAP_MAGIC, WES_SNAP_MAGIC_LEN) != 0)
+		wes_snap_bad_file(0, "magic is not \"" WES_SNAP_MAGIC "\"");
+	if (wes_get_u32(buf + WES_SNAP_MAGIC_LEN) != WES_SNAP_VERSION)
+		wes_snap_bad_file(WES_SNAP_MAGIC_LEN, psprintf("version %u is not %d",
+													   wes_get_u32(buf + WES_SNAP_MAGIC_LEN), WES_SNAP_VERSION));
+	wes_hash(buf, len - WES_HASH_LEN, sum);
+	if (memcmp(sum, buf + len - WES_HASH_LEN, WES_HASH_LEN) != 0)
+		wes_snap_bad_file(len - WES_HASH_LEN, "the checksum does not match the file");
+	wes_snap_read_header(s, buf);
+	s->have_header = false;		/* read again from the stream */
+	if ((uint64) s->count > (len - WES_SNAP_HEADER_LEN - WES_HASH_LEN) / WES_SNAP_RECORD_MIN)
+		wes_snap_bad_file(WES_SNAP_HEADER_LEN - 8, psprintf("utxo_count " INT64_FORMAT " does not fit in the file",
+															s->count));
+	s->sum_checked = true;
 }
 
 /*
@@ -221,31 +205,47 @@ Datum
 wes_snapshot_import(PG_FUNCTION_ARGS)
 {
 	bytea	   *file = PG_GETARG_BYTEA_PP(0);
-	WesBlockWork *w = palloc0(sizeof(WesBlockWork));
-	SnapFile	f = {(const uint8 *) VARDATA_ANY(file), VARSIZE_ANY_EXHDR(file)};
-	wes_lthash	acc;
-	TupleDesc	desc;
-	Datum		values[4];
-	bool		nulls[4] = {false, false, false, false};
+	const uint8 *buf = (const uint8 *) VARDATA_ANY(file);
+	size_t		len = VARSIZE_ANY_EXHDR(file);
+	WesSnapImport *s;
 
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "wes_snapshot_import must return a row");
-	parse_header(&f);
-	wes_lthash_init(&acc);
-	parse_records(&f, &acc);
-	check_state_root(&f, &acc);
+	if (current != NULL)
+		(void) import_current();	/* refuses: one import a transaction */
+	s = import_begin();
+	check_whole_file(s, buf, len);
+	wes_snap_feed(s, buf, len);
+	PG_RETURN_DATUM(import_finish(s, fcinfo));
+}
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	wes_writer_lock_tip(w);
-	check_empty(w);
-	store_records(&f);
-	store_tip(&f, &acc);
-	SPI_finish();
+/* wes_snapshot_import_begin() RETURNS void: an import in chunks starts in this transaction block */
+Datum
+wes_snapshot_import_begin(PG_FUNCTION_ARGS)
+{
+	if (!IsTransactionBlock())
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_ACTIVE_SQL_TRANSACTION),
+				 errmsg("wes_snapshot_import_begin() must be called inside a transaction block"),
+				 errhint("BEGIN; wes_snapshot_import_begin(); wes_snapshot_import_append(chunk) ...; "
+						 "wes_snapshot_import_finish(); COMMIT.")));
+	(void) import_begin();
+	PG_RETURN_VOID();
+}
 
-	values[0] = Int64GetDatum(f.height);
-	values[1] = PointerGetDatum(wes_hash_from_bytes(f.hash));
-	values[2] = PointerGetDatum(wes_hash_from_bytes(f.state_root));
-	values[3] = Int64GetDatum(f.count);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+/* wes_snapshot_import_append(chunk bytea) RETURNS bigint: the next bytes of the file; records read so far */
+Datum
+wes_snapshot_import_append(PG_FUNCTION_ARGS)
+{
+	bytea	   *chunk = PG_GETARG_BYTEA_PP(0);
+	WesSnapImport *s = import_current();
+
+	wes_snap_feed(s, (const uint8 *) VARDATA_ANY(chunk), VARSIZE_ANY_EXHDR(chunk));
+	s->broken = false;
+	PG_RETURN_INT64(s->done);
+}
+
+/* wes_snapshot_import_finish() RETURNS TABLE (height, block_hash, state_root, utxo_count) */
+Datum
+wes_snapshot_import_finish(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(import_finish(import_current(), fcinfo));
 }

@@ -117,6 +117,7 @@ typedef struct WesWriterRels
 {
 	EState	   *estate;
 	CommandId	cid;
+	bool		heap_only;		/* rows go to the heaps only: the caller rebuilds every index */
 	WesRel		rel[WES_TABLE_COUNT];
 } WesWriterRels;
 

@@ -146,7 +146,7 @@ wes_writer_bytea(WesRel *r, const uint8 *p, uint32 len)
 	return PointerGetDatum(v);
 }
 
-/* Write the collected rows: the heap in one call, then each row's index entries */
+/* Write the collected rows: the heap in one call, then each row's index entries (unless heap_only) */
 void
 wes_writer_rel_flush(WesRel *r)
 {
@@ -157,7 +157,7 @@ wes_writer_rel_flush(WesRel *r)
 		return;
 	old = MemoryContextSwitchTo(GetPerTupleMemoryContext(rels->estate));
 	table_multi_insert(r->rel, r->slots, r->nslots, rels->cid, 0, NULL);
-	for (int i = 0; i < r->nslots; i++)
+	for (int i = 0; i < r->nslots && !rels->heap_only; i++)
 	{
 		List	   *recheck;
 

@@ -7,6 +7,7 @@
 #    generated when missing, if that part did not run).  Timed as one statement;
 #    then wes-load puts the same blocks back (it resumes from the tip) and the state
 #    root must be the one from before.  WES_BENCH_REPS rounds, median.
+#    WES_BENCH_ROLLBACK_BLOCKS=0 skips this section.
 # 2. Snapshot of a UTXO set of WES_BENCH_SNAP_UTXOS outputs (default 1M; a chain of
 #    transactions without inputs until the set is that large): wes-snapshot export
 #    from wes_snap_src and import into a fresh wes_snap_dst, each timed, with the
@@ -27,6 +28,7 @@ has_db() { [ "$(sql -d postgres -c "SELECT count(*) FROM pg_database WHERE datna
 tip_of() { sql -d "$1" -c "SELECT coalesce(height, -1) FROM wes.chain_state"; }
 
 # ---- 1. rollback ----
+if [ "$BLOCKS" != 0 ]; then
 chain="$WORK/chain-$TXS.wes"
 gen_file "$chain" -t "$TXS" -s bench --tip-out "$WORK/chain-$TXS.tip"
 want_root=$(sed -n 's/^state_root=//p' "$WORK/chain-$TXS.tip")
@@ -54,6 +56,7 @@ rollback_s=$(median <"$WORK/rollback.s")
 echo "rollback of $BLOCKS blocks ($txs_undone tx) at the tip of $TXS tx: $rollback_s s (median of $REPS; target <= 2 s)"
 reapply_s=$(median <"$WORK/reapply.s")
 echo "the same blocks written again by wes-load: $reapply_s s, same state root; rollback/write time: $(ratio "$rollback_s" "$reapply_s")"
+fi
 
 # ---- 2. snapshot export and import ----
 snapchain="$WORK/utxos-$UTXOS.wes"

@@ -1,0 +1,109 @@
+/*
+ * snapshot_import_store.c
+ *	  What an import writes.  The records go to the heaps of wes.outputs and
+ *	  wes.utxos as the writer puts rows in (multi-insert, writer_rel.c), but
+ *	  without index entries: the tables were empty, so once every record is in,
+ *	  each of their indexes is built in one sorted pass over its table, as
+ *	  CREATE INDEX after a bulk load does (reindex_relation: a new index file
+ *	  filled bottom-up, transactional, so an aborted import leaves the old empty
+ *	  one).  That takes an ACCESS EXCLUSIVE lock on those indexes until the
+ *	  transaction ends: readers of the two tables wait for the import to commit
+ *	  and then see all of it.  Then the chain-state row moves to the snapshot's
+ *	  height with base_height = height + 1, and a snapshot row records where the
+ *	  database started.
+ */
+#include "postgres.h"
+
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/lsyscache.h"
+
+#include "snapshot_import.h"
+#include "wes_persist.h"
+
+/* A copy of the outpoint living as long as the table's pending rows */
+static Datum
+outpoint_datum(WesRel *r, const WesOutpoint *op)
+{
+	WesOutpoint *copy = MemoryContextAlloc(r->rowcxt, sizeof(WesOutpoint));
+
+	*copy = *op;
+	return PointerGetDatum(copy);
+}
+
+/*
+ * One record: a wes.outputs row and a wes.utxos row, heap only.  The owner and
+ * ref point into the caller's buffer, which outlives the rows' flush
+ * (wes_writer_rels_close).
+ */
+void
+wes_snap_store_record(WesWriterRels *rels, const WesOutpoint *op, int64 created, const wes_output *out)
+{
+	WesRel	   *outputs = &rels->rel[WES_TABLE_OUTPUTS];
+	WesRel	   *utxos = &rels->rel[WES_TABLE_UTXOS];
+	Datum	   *v = wes_writer_row(outputs)->tts_values;
+
+	v[0] = outpoint_datum(outputs, op);
+	v[1] = Int64GetDatum(created);
+	v[2] = Int16GetDatum((int16) out->kind);
+	v[3] = PointerGetDatum(out->owner);
+	v[4] = Int64GetDatum((int64) out->amount);
+	v[5] = PointerGetDatum(out->ref);
+	v[6] = wes_writer_bytea(outputs, out->lock.ptr, out->lock.len);
+	v[7] = wes_writer_bytea(outputs, out->data.ptr, out->data.len);
+	wes_writer_row_done(outputs);
+
+	v = wes_writer_row(utxos)->tts_values;
+	v[0] = outpoint_datum(utxos, op);
+	v[1] = PointerGetDatum(out->owner);
+	v[2] = Int16GetDatum((int16) out->kind);
+	v[3] = PointerGetDatum(out->ref);
+	v[4] = Int64GetDatum((int64) out->amount);
+	v[5] = Int64GetDatum(created);
+	v[6] = wes_writer_bytea(utxos, out->encoding.ptr, out->encoding.len);
+	wes_writer_row_done(utxos);
+}
+
+/* Every index of wes.outputs and wes.utxos, built from their rows in one sorted pass */
+void
+wes_snap_build_indexes(void)
+{
+	static const char *const tables[] = {"outputs", "utxos"};
+	Oid			nsp = get_namespace_oid("wes", false);
+
+	for (int i = 0; i < lengthof(tables); i++)
+	{
+		Oid			relid = get_relname_relid(tables[i], nsp);
+		ReindexParams params = {0};
+
+		if (!OidIsValid(relid))
+			elog(ERROR, "table wes.%s not found", tables[i]);
+		(void) reindex_relation(relid, 0, &params);
+	}
+	CommandCounterIncrement();
+}
+
+/* The tip moves to the snapshot; a snapshot row records where the database started */
+void
+wes_snap_store_tip(const WesSnapImport *s)
+{
+	const WesWriterTypes *t = wes_writer_types();
+	bytea	   *bytes = palloc(VARHDRSZ + WES_LTHASH_BYTES);
+	Oid			types[5] = {INT8OID, t->hash, t->hash, BYTEAOID, INT8OID};
+	Datum		v[5];
+
+	SET_VARSIZE(bytes, VARHDRSZ + WES_LTHASH_BYTES);
+	wes_lthash_to_bytes(&s->acc, (uint8 *) VARDATA(bytes));
+	v[0] = Int64GetDatum(s->height);
+	v[1] = PointerGetDatum(s->hash);
+	v[2] = PointerGetDatum(s->state_root);
+	v[3] = PointerGetDatum(bytes);
+	v[4] = Int64GetDatum(s->count);
+	if (wes_spi_run("UPDATE wes.chain_state SET height = $1, hash = $2, state_root = $3, accumulator = $4, "
+					"utxo_count = $5, base_height = $1 + 1", NULL, 5, types, v, NULL, false) != 1)
+		elog(ERROR, "wes.chain_state must hold exactly one row");
+	wes_spi_run("INSERT INTO wes.snapshots (height, block_hash, state_root, utxo_count, accumulator, automatic) "
+				"VALUES ($1, $2, $3, $5, $4, false)", NULL, 5, types, v, NULL, false);
+}
