@@ -4,8 +4,8 @@
  *
  *	  export  runs wes_snapshot_export() (any wes_reader may) and writes its
  *	          chunks, in order, to a file; the checksum is verified on the way
- *	  import  sends a file to wes_snapshot_import() (role wes_writer) as one
- *	          binary parameter
+ *	  import  sends a file in chunks (wes_snapshot_import_begin, _append for
+ *	          each chunk, _finish; role wes_writer) in one transaction: any size
  *	  check   verifies a file's header, record framing and checksum offline and
  *	          prints its header as name=value lines
  *
@@ -34,6 +34,7 @@ typedef struct snap_opts
 	const char *conninfo;
 	const char *file;
 	const char *height;			/* export: a retained snapshot's height, NULL for the tip */
+	size_t		chunk;			/* import: bytes sent a call */
 	int			quiet;
 } snap_opts;
 
@@ -42,13 +43,14 @@ usage(FILE *f)
 {
 	fprintf(f,
 			"Usage: wes-snapshot export [-d CONNINFO] [-H HEIGHT] -o FILE\n"
-			"       wes-snapshot import [-d CONNINFO] -i FILE\n"
+			"       wes-snapshot import [-d CONNINFO] [-c BYTES] -i FILE\n"
 			"       wes-snapshot check -i FILE\n"
 			"Write, read and check snapshot files (docs/snapshot-format.md).\n\n"
 			"  -d, --dbname CONNINFO   database name or connection string (default: libpq's PG* variables)\n"
 			"  -H, --height H          export the retained snapshot at height H (default: the tip)\n"
 			"  -o, --output FILE       file to write (export)\n"
 			"  -i, --input FILE        file to read (import, check)\n"
+			"  -c, --chunk BYTES       import: bytes sent a call (1 to 256 MiB, default 8 MiB)\n"
 			"  -q, --quiet             no summary on stderr\n"
 			"  -h, --help              this help\n");
 }
@@ -202,33 +204,59 @@ run_check(const snap_opts *o)
 	free(buf);
 }
 
-/* import: the file as one binary parameter of wes_snapshot_import */
-static void
-run_import(const snap_opts *o)
+/* One statement of the import; its result, which must be status want */
+static PGresult *
+import_step(PGconn *conn, const char *sql, const uint8_t *chunk, size_t len, ExecStatusType want)
 {
-	size_t		len;
-	uint8_t    *buf = read_file(o->file, &len);
-	PGconn	   *conn = connect_db(o->conninfo);
-	const char *params[1] = {(const char *) buf};
+	const char *params[1] = {(const char *) chunk};
 	int			lengths[1] = {(int) len};
 	int			formats[1] = {1};
 	Oid			types[1] = {BYTEAOID};
+	PGresult   *res = PQexecParams(conn, sql, chunk ? 1 : 0, types, params, lengths, formats, 0);
+
+	if (PQresultStatus(res) != want)
+		die("import failed: %s %s", PQresultErrorField(res, PG_DIAG_SQLSTATE), PQresultErrorMessage(res));
+	return res;
+}
+
+/*
+ * import: the file in chunks of o->chunk bytes, in one transaction:
+ * wes_snapshot_import_begin, wes_snapshot_import_append for each, then
+ * wes_snapshot_import_finish; a file of any size
+ */
+static void
+run_import(const snap_opts *o)
+{
+	FILE	   *f = fopen(o->file, "rb");
+	uint8_t    *chunk = xmalloc(o->chunk);
+	PGconn	   *conn = connect_db(o->conninfo);
 	double		t0 = now_seconds();
+	size_t		n,
+				chunks = 0;
 	PGresult   *res;
 
-	if (len > 1024UL * 1024 * 1024)
-		die("%s is larger than the 1 GB one import takes", o->file);
-	res = PQexecParams(conn, "SELECT height, block_hash, state_root, utxo_count FROM wes_snapshot_import($1)",
-					   1, types, params, lengths, formats, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		die("import failed: %s %s", PQresultErrorField(res, PG_DIAG_SQLSTATE), PQresultErrorMessage(res));
+	if (f == NULL)
+		die("cannot open %s: %s", o->file, strerror(errno));
+	PQclear(import_step(conn, "BEGIN", NULL, 0, PGRES_COMMAND_OK));
+	PQclear(import_step(conn, "SELECT wes_snapshot_import_begin()", NULL, 0, PGRES_TUPLES_OK));
+	while ((n = fread(chunk, 1, o->chunk, f)) > 0)
+	{
+		PQclear(import_step(conn, "SELECT wes_snapshot_import_append($1)", chunk, n, PGRES_TUPLES_OK));
+		chunks++;
+	}
+	if (ferror(f))
+		die("cannot read %s: %s", o->file, strerror(errno));
+	fclose(f);
+	res = import_step(conn, "SELECT height, block_hash, state_root, utxo_count FROM wes_snapshot_import_finish()",
+					  NULL, 0, PGRES_TUPLES_OK);
+	PQclear(import_step(conn, "COMMIT", NULL, 0, PGRES_COMMAND_OK));
 	if (!o->quiet)
-		fprintf(stderr, "height=%s\nhash=%s\nstate_root=%s\nutxo_count=%s\nseconds=%.3f\n",
+		fprintf(stderr, "height=%s\nhash=%s\nstate_root=%s\nutxo_count=%s\nchunks=%zu\nseconds=%.3f\n",
 				PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
-				PQgetvalue(res, 0, 3), now_seconds() - t0);
+				PQgetvalue(res, 0, 3), chunks, now_seconds() - t0);
 	PQclear(res);
 	PQfinish(conn);
-	free(buf);
+	free(chunk);
 }
 
 int
@@ -237,22 +265,24 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"dbname", required_argument, NULL, 'd'}, {"height", required_argument, NULL, 'H'},
 		{"output", required_argument, NULL, 'o'}, {"input", required_argument, NULL, 'i'},
-		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-	snap_opts	o = {0};
+		{"chunk", required_argument, NULL, 'c'}, {"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	snap_opts	o = {.chunk = 8 << 20};
 	int			c;
 
-	while ((c = getopt_long(argc, argv, "d:H:o:i:qh", longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "d:H:o:i:c:qh", longopts, NULL)) != -1)
 		switch (c)
 		{
 			case 'd': o.conninfo = optarg; break;
 			case 'H': parse_u64("--height", optarg, INT64_MAX); o.height = optarg; break;
 			case 'o': o.file = optarg; break;
 			case 'i': o.file = optarg; break;
+			case 'c': o.chunk = parse_u64("--chunk", optarg, 256 << 20); break;
 			case 'q': o.quiet = 1; break;
 			case 'h': usage(stdout); return 0;
 			default: usage(stderr); return 2;
 		}
-	if (optind != argc - 1 || o.file == NULL)
+	if (optind != argc - 1 || o.file == NULL || o.chunk == 0)
 	{
 		usage(stderr);
 		return 2;

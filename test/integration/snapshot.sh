@@ -34,7 +34,7 @@ fails_with() {	# fails_with SQLSTATE COMMAND...: the command fails and prints th
 	grep -q "$state" "$WORK/err" || { cat "$WORK/err"; return 1; }
 }
 
-echo "1..16"
+echo "1..19"
 GEN=(tools/wes-gen -q -b 40 -i 2 -u 2 --resource-share 0.1 --state-share 0.1 --reference-share 0.1
 	 --inblock-share 0.1 --addresses 50 -s snapshot-it)
 "${GEN[@]}" -n 30 -o "$WORK/a.wes" --state-out "$WORK/a.state" --tip-out "$WORK/a.tip"
@@ -71,8 +71,16 @@ check "a tampered record with a valid checksum is refused (WE003)" \
 	fails_with WE003 tools/wes-snapshot import -q -d "dbname=other user=snap_writer" -i "$WORK/bad.wessnap"
 check "import into a chain that has blocks is refused (WE006)" \
 	fails_with WE006 tools/wes-snapshot import -q -d "dbname=src user=snap_writer" -i "$WORK/a.wessnap"
-check "a writer role imports the file into the empty dst" \
-	tools/wes-snapshot import -q -d "dbname=dst user=snap_writer" -i "$WORK/a.wessnap"
+check "outside a transaction block, an import in chunks cannot begin (25P01)" \
+	fails_with 25P01 sql -d other -c "SELECT wes_snapshot_import_begin()"
+check "a transaction cannot commit an unfinished import (55000)" \
+	fails_with 55000 sql -d other -c "BEGIN" -c "SELECT wes_snapshot_import_begin()" \
+	-c "SELECT wes_snapshot_import_append(pg_read_binary_file('$WORK/a.wessnap'))" -c "COMMIT"
+check "... and leaves nothing behind" same "$(sql -d other -c "SELECT (SELECT count(*) FROM wes.utxos) +
+	(SELECT count(*) FROM wes.outputs) || ' ' || coalesce(height, -1) FROM wes.chain_state")" "0 -1"
+check "a writer role imports the file into the empty dst, in chunks of 4 KiB" bash -c "
+	tools/wes-snapshot import -c 4096 -d 'dbname=dst user=snap_writer' -i '$WORK/a.wessnap' 2>'$WORK/imp.out' &&
+	[ \$(sed -n 's/^chunks=//p' '$WORK/imp.out') -gt 10 ]"
 check "dst's tip is the first part's tip" same "$(dbtip dst)" "$A_TIP"
 
 check "the rest of the chain loads into src" tools/wes-load -q -d "dbname=src" "$WORK/b.wes"

@@ -12,7 +12,7 @@
 \set ON_ERROR_STOP true
 
 BEGIN;
-SELECT plan(45);
+SELECT plan(60);
 \ir lib/chain_state_helpers.sql
 
 CREATE FUNCTION pg_temp.le32(x bigint) RETURNS bytea
@@ -91,6 +91,7 @@ SELECT is(md5(pg_temp.export_file()), (SELECT md5(f) FROM tipfile), 'wes_reader 
 SELECT is((SELECT count(*) FROM wes_api.snapshots), 3::bigint, 'wes_reader lists the snapshots');
 SELECT throws_ok('SELECT wes_snapshot_create()', '42501', NULL, 'wes_reader may not take a snapshot');
 SELECT throws_ok($$SELECT wes_snapshot_import('\x')$$, '42501', NULL, 'wes_reader may not import one');
+SELECT throws_ok('SELECT wes_snapshot_import_begin()', '42501', NULL, '... nor begin an import in chunks');
 RESET ROLE;
 
 -- Rollback across a snapshot: the snapshots above the new tip go, and come back with the blocks
@@ -112,6 +113,55 @@ SELECT throws_ok($$SELECT wes_snapshot_import((SELECT substr(file, 1, length(fil
 SELECT throws_ok($$SELECT wes_snapshot_import((SELECT overlay(file placing 'X' from 1) FROM after WHERE height = 6))$$,
 				 '22P03', NULL, 'a wrong magic is refused (22P03)');
 SELECT is((SELECT count(*) FROM wes.utxos) + (SELECT count(*) FROM wes.outputs), 0::bigint, '... and nothing was written');
+
+-- Import in chunks: cut anywhere (inside the header, records and checksum), the same state as in one call
+CREATE FUNCTION pg_temp.append_in_chunks(file bytea, size int) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+	n bigint;
+BEGIN
+	FOR pos IN 1..length(file) BY size LOOP
+		n := wes_snapshot_import_append(substr(file, pos, size));
+	END LOOP;
+	RETURN n;
+END $$;
+SAVEPOINT chunks;
+SELECT throws_ok($$SELECT wes_snapshot_import_append('\x00')$$, '55000', NULL, 'no chunk before wes_snapshot_import_begin (55000)');
+SELECT lives_ok('SELECT wes_snapshot_import_begin()', 'an import in chunks begins');
+SELECT throws_ok('SELECT wes_snapshot_import_begin()', '55000', NULL, '... once a transaction (55000)');
+SELECT is((SELECT pg_temp.le64(pg_temp.append_in_chunks(file, 37)) FROM after WHERE height = 6),
+		  (SELECT substr(file, 85, 8) FROM after WHERE height = 6),
+		  'the file goes in chunks of 37 bytes; every record of the header''s count is read');
+SELECT results_eq('SELECT height, block_hash::text, state_root::text FROM wes_snapshot_import_finish()',
+				  'SELECT height, hash, state_root FROM vblocks WHERE height = 6',
+				  'wes_snapshot_import_finish returns the snapshot''s block');
+SELECT results_eq('SELECT height, hash::text, state_root::text, base_height, accumulator FROM wes.chain_state',
+				  $$SELECT 6::bigint, b.hash, b.state_root, 7::bigint, a.acc FROM vblocks b JOIN after a USING (height) WHERE height = 6$$,
+				  '... and the tip is block 6, with its accumulator');
+SELECT is((pg_temp.state_digest())[5], (SELECT d[5] FROM after WHERE height = 6), '... wes.utxos is what it was after block 6');
+SELECT lives_ok($t$
+	DO $d$
+	DECLARE
+		i regclass;
+	BEGIN
+		FOR i IN SELECT c.oid FROM pg_class c JOIN pg_am a ON a.oid = c.relam JOIN pg_index x ON x.indexrelid = c.oid
+				 WHERE x.indrelid IN ('wes.utxos'::regclass, 'wes.outputs'::regclass) AND a.amname = 'btree'
+		LOOP
+			PERFORM bt_index_check(i, true);
+		END LOOP;
+	END
+	$d$ $t$, 'the indexes built at the end have an entry for every row (bt_index_check, heapallindexed)');
+ROLLBACK TO SAVEPOINT chunks;
+SELECT lives_ok('SELECT wes_snapshot_import_begin()', 'rolled back, an import can begin again');
+SELECT throws_ok($$SELECT wes_snapshot_import_append((SELECT overlay(file placing 'X' from 1) FROM after WHERE height = 6))$$,
+				 '22P03', NULL, 'a chunk with a wrong magic is refused (22P03)');
+SELECT throws_ok($$SELECT wes_snapshot_import_append('\x00')$$, '55000', NULL,
+				 '... and then the import takes nothing more (55000)');
+ROLLBACK TO SAVEPOINT chunks;
+SELECT lives_ok($$SELECT wes_snapshot_import_begin(), wes_snapshot_import_append((SELECT substr(file, 1, length(file) - 40) FROM after WHERE height = 6))$$,
+				'a file cut short goes in');
+SELECT throws_ok('SELECT * FROM wes_snapshot_import_finish()', '22P03', NULL, 'a file cut short is refused at the finish (22P03)');
+ROLLBACK TO SAVEPOINT chunks;
+SELECT is((SELECT count(*) FROM wes.utxos) + (SELECT count(*) FROM wes.outputs), 0::bigint, '... and nothing was left');
 
 SELECT results_eq($$SELECT height, block_hash::text, state_root::text FROM wes_snapshot_import((SELECT file FROM after WHERE height = 6))$$,
 				  'SELECT height, hash, state_root FROM vblocks WHERE height = 6',
