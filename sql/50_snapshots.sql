@@ -39,7 +39,8 @@ RETURNS TABLE (height bigint, block_hash wes_hash, state_root wes_hash, utxo_cou
 	LANGUAGE C STRICT VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION wes_snapshot_import(bytea) IS
-	'start an empty chain from a snapshot file (docs/snapshot-format.md): checks the checksum, the outputs and that they '
+	'start an empty chain from a snapshot file (docs/snapshot-format.md) given whole, up to 1 GB (larger files go in chunks: '
+	'wes_snapshot_import_begin): checks the checksum, the outputs and that they '
 	'commit to the state root, fills the UTXO set, sets the tip to the snapshot''s block; blocks are then accepted from '
 	'height + 1. 22P03 malformed file or checksum, WE003 state root, WE006 the chain is not empty';
 
