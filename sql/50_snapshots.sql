@@ -17,7 +17,8 @@ CREATE FUNCTION wes_rollback_to(height bigint) RETURNS bigint
 	AS 'MODULE_PATHNAME', 'wes_rollback_to'
 	LANGUAGE C STRICT VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
-	SET enable_seqscan = off;
+	SET enable_seqscan = off
+	SET jit = off;
 COMMENT ON FUNCTION wes_rollback_to(bigint) IS
 	'undo every block above height (-1: back to the empty chain), newest first, from the journal: history rows, '
 	'spend marks, UTXO set, accumulator and tip; the result is checked against block height''s state_root. '

@@ -4,33 +4,41 @@
  *	  is the state right after block height, proved by its state_root.
  *
  * The journal says, per block, which outpoints it added to the UTXO set and
- * which it removed.  Undoing blocks h+1 .. tip, newest first, nets out to:
- * every outpoint they added that none of them removed leaves wes.utxos; every
- * outpoint they removed that none of them added (so created at or below h)
- * comes back, its row rebuilt from wes.outputs with the output's exact
- * encoding.  That netting is done here in a hash table, so each side is one
- * `outpoint = ANY($1)` statement over only what really changes.  The
- * accumulator moves by the same elements (LtHash remove and add), and its root
- * must equal block h's state_root: anything else is internal corruption and
- * aborts the call.  Then the history rows of the undone blocks go (blocks,
- * transactions, inputs = spend marks, outputs, receipts, journal, snapshots
- * above h): by height through the B-tree of blocks, transactions and journal
- * and the BRIN of inputs and outputs (the function runs with enable_seqscan
- * off, so that a large rollback still takes them), receipts by txid.  The
- * cost grows with what is undone, not with the chain.
+ * which it removed.  Undoing blocks h+1 .. tip nets out to: every outpoint
+ * they added that none of them removed leaves wes.utxos; every outpoint they
+ * removed that none of them added (so created at or below h) comes back, its
+ * row rebuilt from wes.outputs with the output's exact encoding.  That netting
+ * is done here, oldest block first, in a hash table that holds only what the
+ * blocks read so far left live, one journal array in memory at a time; so
+ * each side is one `outpoint = ANY($1)` statement over only what really
+ * changes.  The accumulator moves by the same elements (LtHash remove and
+ * add), and its root must equal block h's state_root: anything else is
+ * internal corruption and aborts the call.  Then the history rows of the
+ * undone blocks go (blocks, transactions, inputs = spend marks, outputs,
+ * receipts, journal, snapshots above h): by height through the B-tree of
+ * blocks, transactions and journal and the BRIN of inputs and outputs (the
+ * function runs with enable_seqscan off, so that a large rollback still takes
+ * them, and with jit off: the disabled plans' costs would otherwise compile
+ * every statement), receipts by txid through one forward walk of their
+ * primary key (index_walk.c).  The cost grows with what is undone, not with
+ * the chain.
  *
  * The chain-state row is locked first, exactly as the writer locks it, so a
  * rollback and a writer serialise and never deadlock.
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/table.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "nodes/makefuncs.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/lsyscache.h"
 
+#include "index_walk.h"
 #include "wes_persist.h"
 #include "wes_snapshot.h"
 #include "writer.h"
@@ -127,73 +135,131 @@ lthash_rows(wes_lthash *acc, bool add)
 	}
 }
 
-/* An outpoint some undone block added to the UTXO set */
-typedef struct AddedEntry
+/*
+ * The netting set: the outpoints the undone blocks read so far added to the
+ * UTXO set and no later one removed.  An open-addressing table keyed by the
+ * 36 outpoint bytes (simplehash).
+ */
+typedef struct LiveEntry
 {
 	WesOutpoint op;
-} AddedEntry;
+	char		status;			/* simplehash's slot state */
+} LiveEntry;
 
-/* The outpoints of one journal column (a wes_outpoint[] Datum) */
-static void
-deconstruct_outpoints(Datum d, Datum **elems, int *n)
+#define SH_PREFIX		live
+#define SH_ELEMENT_TYPE LiveEntry
+#define SH_KEY_TYPE		WesOutpoint
+#define SH_KEY			op
+#define SH_HASH_KEY(tb, key) hash_bytes((const unsigned char *) (key).data, WES_OUTPOINT_LEN)
+#define SH_EQUAL(tb, a, b) (memcmp((a).data, (b).data, WES_OUTPOINT_LEN) == 0)
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* A growing list of outpoints */
+typedef struct OutpointList
 {
-	deconstruct_array(DatumGetArrayTypeP(d), wes_writer_types()->outpoint, WES_OUTPOINT_LEN, false,
-					  TYPALIGN_CHAR, elems, NULL, n);
+	WesOutpoint *ops;
+	int			n;
+	int			cap;
+} OutpointList;
+
+static void
+list_add(OutpointList *l, const WesOutpoint *op)
+{
+	if (l->n == l->cap)
+	{
+		l->cap = l->cap ? l->cap * 2 : 1024;
+		l->ops = l->ops ? repalloc_huge(l->ops, (Size) l->cap * sizeof(WesOutpoint))
+			: palloc_extended((Size) l->cap * sizeof(WesOutpoint), MCXT_ALLOC_HUGE);
+	}
+	l->ops[l->n++] = *op;
+}
+
+/* The list as a wes_outpoint[] Datum (wes_outpoint is fixed-length and char-aligned: packed) */
+static Datum
+outpoint_array(const OutpointList *l)
+{
+	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + (Size) l->n * WES_OUTPOINT_LEN;
+	ArrayType  *a;
+
+	if (l->n == 0)
+		return PointerGetDatum(construct_empty_array(wes_writer_types()->outpoint));
+	a = palloc_extended(nbytes, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	SET_VARSIZE(a, nbytes);
+	a->ndim = 1;
+	a->dataoffset = 0;
+	a->elemtype = wes_writer_types()->outpoint;
+	*ARR_DIMS(a) = l->n;
+	*ARR_LBOUND(a) = 1;
+	memcpy(ARR_DATA_PTR(a), l->ops, (Size) l->n * WES_OUTPOINT_LEN);
+	return PointerGetDatum(a);
 }
 
 /*
- * From the journal of the undone blocks: the outpoints to take out of wes.utxos
- * (added by them and not removed by a later one of them) and those to put back
- * (removed by them and added before them), as wes_outpoint[] Datums
+ * One journal column of row r (a wes_outpoint[], no NULLs): spent ones leave
+ * the netting set, or go to back when an earlier block added them; created
+ * ones join it.  The column is detoasted, read and freed, so that a large
+ * rollback never holds the whole journal in memory.
+ */
+static void
+net_column(uint64 r, int column, live_hash *set, OutpointList *back)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, column, &isnull);
+	ArrayType  *a = DatumGetArrayTypeP(d);
+	const WesOutpoint *ops = (const WesOutpoint *) ARR_DATA_PTR(a);
+	int			n = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	bool		found;
+
+	if (ARR_HASNULL(a) || ARR_ELEMTYPE(a) != wes_writer_types()->outpoint)
+		elog(ERROR, "a wes.journal column holds NULLs or is not a wes_outpoint[]");
+	for (int i = 0; i < n; i++)
+	{
+		if (back == NULL)
+			live_insert(set, ops[i], &found);
+		else if (!live_delete(set, ops[i]))
+			list_add(back, &ops[i]);
+	}
+	if ((Pointer) a != DatumGetPointer(d))
+		pfree(a);
+}
+
+/*
+ * From the journal of the undone blocks, oldest first: the outpoints to take
+ * out of wes.utxos (added by them and not removed by a later one of them) and
+ * those to put back (removed by them and added before them), as
+ * wes_outpoint[] Datums.  A block's spent outpoints existed before it and its
+ * created ones were not spent inside it, so each block's spends are netted
+ * before its creations join the set.
  */
 static void
 net_changes(int64 h, Datum *take_out, Datum *put_back, int *n_out, int *n_back)
 {
 	Oid			type = INT8OID;
 	Datum		value = Int64GetDatum(h);
-	HASHCTL		ctl = {.keysize = WES_OUTPOINT_LEN, .entrysize = sizeof(AddedEntry), .hcxt = CurrentMemoryContext};
-	HTAB	   *added;
-	Datum	   *elems,
-			   *back = NULL;
-	int			n;
-	HASH_SEQ_STATUS seq;
-	AddedEntry *e;
+	live_hash  *set = live_create(CurrentMemoryContext, 1024, NULL);
+	OutpointList back = {0},
+				out = {0};
+	live_iterator it;
+	LiveEntry  *e;
 
-	wes_spi_run("SELECT created, spent FROM wes.journal WHERE height > $1", NULL, 1, &type, &value, NULL, true);
-	added = hash_create("wes rollback added outpoints", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	wes_spi_run("SELECT created, spent FROM wes.journal WHERE height > $1 ORDER BY height",
+				NULL, 1, &type, &value, NULL, true);
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
-		bool		isnull;
-
-		deconstruct_outpoints(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull), &elems, &n);
-		for (int i = 0; i < n; i++)
-			hash_search(added, DatumGetPointer(elems[i]), HASH_ENTER, NULL);
+		net_column(r, 2, set, &back);
+		net_column(r, 1, set, NULL);
 	}
-	*n_back = 0;
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		bool		isnull,
-					found;
-
-		deconstruct_outpoints(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull), &elems, &n);
-		back = back ? repalloc_huge(back, (*n_back + n + 1) * sizeof(Datum)) : palloc_extended((n + 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
-		for (int i = 0; i < n; i++)
-		{
-			hash_search(added, DatumGetPointer(elems[i]), HASH_REMOVE, &found);
-			if (!found)
-				back[(*n_back)++] = elems[i];
-		}
-	}
-	*put_back = PointerGetDatum(construct_array(back, *n_back, wes_writer_types()->outpoint, WES_OUTPOINT_LEN,
-												false, TYPALIGN_CHAR));
-	*n_out = 0;
-	elems = palloc_extended((hash_get_num_entries(added) + 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
-	hash_seq_init(&seq, added);
-	while ((e = hash_seq_search(&seq)) != NULL)
-		elems[(*n_out)++] = PointerGetDatum(&e->op);
-	*take_out = PointerGetDatum(construct_array(elems, *n_out, wes_writer_types()->outpoint, WES_OUTPOINT_LEN,
-												false, TYPALIGN_CHAR));
 	SPI_freetuptable(SPI_tuptable);
+	live_start_iterate(set, &it);
+	while ((e = live_iterate(set, &it)) != NULL)
+		list_add(&out, &e->op);
+	*put_back = outpoint_array(&back);
+	*take_out = outpoint_array(&out);
+	*n_back = back.n;
+	*n_out = out.n;
 }
 
 /* The UTXO set missed an outpoint the journal names: internal corruption */
@@ -243,16 +309,94 @@ undo_utxos(WesBlockWork *w, int64 h, const char *schema)
 	SPI_freetuptable(SPI_tuptable);
 }
 
+/* memcmp order of two hashes (their B-tree order), for qsort */
+static int
+hash_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, WES_HASH_LEN);
+}
+
+/* The txids of the undone blocks, sorted; read in batches, so that no large result is materialised */
+static WesHash *
+undone_txids(int64 h, int *n)
+{
+	Oid			type = INT8OID;
+	Datum		value = Int64GetDatum(h);
+	Portal		portal = SPI_cursor_open_with_args(NULL, "SELECT txid FROM wes.transactions WHERE block_height > $1",
+												   1, &type, &value, NULL, true, 0);
+	int			cap = 1024;
+	WesHash    *keys = palloc(cap * sizeof(WesHash));
+
+	*n = 0;
+	for (SPI_cursor_fetch(portal, true, 1000); SPI_processed > 0; SPI_cursor_fetch(portal, true, 1000))
+	{
+		if (*n + (int) SPI_processed > cap)
+			keys = repalloc_huge(keys, (Size) (cap = 2 * (*n + (int) SPI_processed)) * sizeof(WesHash));
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+
+			keys[(*n)++] = *DatumGetWesHashP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	SPI_cursor_close(portal);
+	qsort(keys, *n, sizeof(WesHash), hash_cmp);
+	return keys;
+}
+
+/* A wes_hash[] Datum of n txids */
+static Datum
+txid_array(const WesHash *keys, int n)
+{
+	Datum	   *elems = palloc_extended(((Size) n + 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+
+	for (int i = 0; i < n; i++)
+		elems[i] = PointerGetDatum(&keys[i]);
+	return PointerGetDatum(construct_array(elems, n, wes_writer_types()->hash, WES_HASH_LEN, false,
+										   TYPALIGN_CHAR));
+}
+
+/*
+ * The transactions of the undone blocks and their receipts.  Receipts have no
+ * height: they are found by txid, through a walk of their primary key's leaf
+ * level rather than one descent per txid, and deleted in place
+ * (index_walk.c).  Should fewer go than there are txids, a txid = ANY
+ * statement makes sure none is left.
+ */
+static void
+delete_transactions(int64 h, const char *schema)
+{
+	Oid			types[2] = {INT8OID, wes_writer_types()->hash_array};
+	Datum		values[2] = {Int64GetDatum(h)};
+	int			n;
+	WesHash    *keys = undone_txids(h, &n);
+	Relation	heap;
+	Relation	index;
+	uint64		deleted;
+
+	wes_spi_run("DELETE FROM wes.transactions WHERE block_height > $1", NULL, 1, types, values, NULL, false);
+	heap = table_openrv(makeRangeVar("wes", "receipts", -1), RowExclusiveLock);
+	index = index_open(RelationGetPrimaryKeyIndex(heap), RowExclusiveLock);
+	deleted = wes_index_walk_delete(heap, index, keys, n);
+	index_close(index, NoLock);
+	table_close(heap, NoLock);
+	if (deleted < (uint64) n)
+	{
+		values[1] = txid_array(keys, n);
+		wes_spi_run("DELETE FROM wes.receipts r WHERE r.txid OPERATOR(%1$s.=) ANY ($1)",
+					schema, 1, types + 1, values + 1, NULL, false);
+	}
+}
+
 /* The history rows of the undone blocks, each table through an index */
 static void
 delete_history(int64 h, const char *schema)
 {
 	static const char *const statements[] = {
 		"DELETE FROM wes.inputs WHERE height > $1",
-		"DELETE FROM wes.receipts r WHERE r.txid OPERATOR(%1$s.=) ANY "
-		"(ARRAY(SELECT t.txid FROM wes.transactions t WHERE t.block_height > $1))",
 		"DELETE FROM wes.outputs WHERE height > $1",
-		"DELETE FROM wes.transactions WHERE block_height > $1",
 		"DELETE FROM wes.journal WHERE height > $1",
 		"DELETE FROM wes.snapshots WHERE height > $1",
 		"DELETE FROM wes.blocks WHERE height > $1",
@@ -260,6 +404,7 @@ delete_history(int64 h, const char *schema)
 	Oid			type = INT8OID;
 	Datum		value = Int64GetDatum(h);
 
+	delete_transactions(h, schema);
 	for (int i = 0; i < lengthof(statements); i++)
 		wes_spi_run(statements[i], schema, 1, &type, &value, NULL, false);
 }

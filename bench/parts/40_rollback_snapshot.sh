@@ -14,6 +14,7 @@
 #    floors measured in the same run: COPY TO of the same rows (outpoint, height,
 #    encoding of wes.utxos, binary) and COPY FROM of the rows an import writes
 #    (wes.utxos and wes.outputs) into the empty tables of a fresh database.
+#    WES_BENCH_SNAP_UTXOS=0 skips this section (to time the rollback alone).
 set -euo pipefail
 cd "$WES_ROOT"
 source bench/lib.sh
@@ -59,6 +60,7 @@ echo "the same blocks written again by wes-load: $reapply_s s, same state root; 
 fi
 
 # ---- 2. snapshot export and import ----
+[ "$UTXOS" -gt 0 ] || exit 0
 snapchain="$WORK/utxos-$UTXOS.wes"
 gen_file "$snapchain" -t $((UTXOS / 2)) --utxo-target "$UTXOS" -s bench-snap --tip-out "$WORK/utxos-$UTXOS.tip"
 snap_root=$(sed -n 's/^state_root=//p' "$WORK/utxos-$UTXOS.tip")
