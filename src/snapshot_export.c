@@ -22,6 +22,7 @@
 #include "utils/tuplestore.h"
 
 #include "wes_persist.h"
+#include "spi_walk.h"
 #include "wes_snapshot.h"
 #include "writer.h"
 
@@ -161,41 +162,44 @@ open_records(bool at_tip, int64 at_height, const char *schema)
 	return portal;
 }
 
+/* What put_record needs besides the row */
+typedef struct RecordWalk
+{
+	ExportSink *s;
+	wes_lthash *acc;
+} RecordWalk;
+
+/* One record (outpoint, created height, encoding) into the file, and into acc when there is one */
+static void
+put_record(HeapTuple row, TupleDesc desc, void *arg)
+{
+	RecordWalk *w = arg;
+	ExportSink *s = w->s;
+	bool		isnull;
+	WesOutpoint *op = DatumGetWesOutpointP(SPI_getbinval(row, desc, 1, &isnull));
+	int64		created = DatumGetInt64(SPI_getbinval(row, desc, 2, &isnull));
+	bytea	   *enc = DatumGetByteaPP(SPI_getbinval(row, desc, 3, &isnull));
+	uint32		index = wes_outpoint_get_index(op);
+	uint32		len = VARSIZE_ANY_EXHDR(enc);
+
+	sink_put(s, op->data, WES_HASH_LEN);
+	sink_put_u32(s, index);
+	sink_put_u64(s, (uint64) created);
+	sink_put_u32(s, len);
+	sink_put(s, VARDATA_ANY(enc), len);
+	if (w->acc != NULL)
+		wes_lthash_add(w->acc, op->data, index, (const uint8 *) VARDATA_ANY(enc), len);
+	if (s->chunk.len >= CHUNK_BYTES)
+		sink_flush(s, true);
+}
+
 /* Every record; returns how many, and their LtHash in acc */
 static int64
 put_records(ExportSink *s, Portal portal, wes_lthash *acc)
 {
-	int64		n = 0;
+	RecordWalk	w = {s, acc};
 
-	for (;;)
-	{
-		SPI_cursor_fetch(portal, true, FETCH_ROWS);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			HeapTuple	row = SPI_tuptable->vals[i];
-			bool		isnull;
-			WesOutpoint *op = DatumGetWesOutpointP(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
-			int64		created = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull));
-			bytea	   *enc = DatumGetByteaPP(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull));
-			uint32		index = wes_outpoint_get_index(op);
-			uint32		len = VARSIZE_ANY_EXHDR(enc);
-
-			sink_put(s, op->data, WES_HASH_LEN);
-			sink_put_u32(s, index);
-			sink_put_u64(s, (uint64) created);
-			sink_put_u32(s, len);
-			sink_put(s, VARDATA_ANY(enc), len);
-			if (acc != NULL)
-				wes_lthash_add(acc, op->data, index, (const uint8 *) VARDATA_ANY(enc), len);
-			if (s->chunk.len >= CHUNK_BYTES)
-				sink_flush(s, true);
-		}
-		n += SPI_processed;
-		SPI_freetuptable(SPI_tuptable);
-	}
-	return n;
+	return (int64) wes_spi_walk(portal, FETCH_ROWS, put_record, &w);
 }
 
 /* A historical set must be the one the snapshot committed to */

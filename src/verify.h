@@ -7,17 +7,21 @@
  *	  verify_state.c   the state commitment recomputed by a full scan of wes.utxos
  *	  verify_index.c   amcheck's bt_index_check on every B-tree index of schema wes
  *	  verify_rows.c    the rows a raw transaction implies (wes.tx_outputs, wes.tx_inputs)
+ *	  verify_scan.c    the transactions and receipts of a range, read straight from the tables
  *	  repair.c         wes_rebuild_indexes, wes_replay_state, wes_repair
  *	  repair_raw.c     raw headers and transactions restored from their columns
  *
- * Every check reads through SPI with read_only = true, so that one call of
- * wes_verify sees one snapshot from its first query to its last.
+ * Every check reads through SPI with read_only = true, or straight from the
+ * tables on the same snapshot, so that one call of wes_verify sees one
+ * snapshot from its first query to its last.
  */
 #ifndef VERIFY_H
 #define VERIFY_H
 
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/tableam.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/tuplestore.h"
@@ -105,6 +109,24 @@ extern void wes_input_element(StringInfo s, const uint8 *txid, int32 index, cons
 /* Digests of the wes.outputs and wes.inputs rows of heights lo..hi */
 extern void wes_rows_digests(int64 lo, int64 hi, WesDigest *outputs, WesDigest *inputs);
 
+/*
+ * The same digests for n windows of heights at once: window k takes heights
+ * from + k * width up to the next window (the last one up to to), the first
+ * also the rows below from when below, the last those above to when above
+ */
+typedef struct WesRowWindows
+{
+	int64		from;
+	int64		to;
+	int64		width;
+	int64		n;
+	bool		below;
+	bool		above;
+	WesDigest  *outputs;
+	WesDigest  *inputs;
+} WesRowWindows;
+extern bool wes_rows_digests_scan(WesRowWindows *w);
+
 /* verify_chain.c */
 extern void wes_verify_chain(WesFindings *f, const WesVerifyRange *r);
 
@@ -112,6 +134,49 @@ extern void wes_verify_chain(WesFindings *f, const WesVerifyRange *r);
 extern void wes_utxo_scan(WesFindings *f, wes_lthash *acc, int64 *count, WesDigest *outpoints);
 extern void wes_verify_state(WesFindings *f, const WesVerifyRange *r);
 extern bool wes_tip_header_root(const WesVerifyRange *r, uint8 root[WES_HASH_LEN]);
+
+/* verify_scan.c: one transaction row and its receipt (the bytea are detoasted, in the row's memory context) */
+typedef struct WesTxRow
+{
+	int64		height;
+	int32		index;
+	uint8		txid[WES_HASH_LEN];
+	int32		input_count;
+	int32		output_count;
+	bytea	   *raw;
+	bool		has_receipt;
+	int16		status;
+	int64		fee;
+	bytea	   *receipt;
+} WesTxRow;
+
+typedef struct WesTxScan
+{
+	Snapshot	snapshot;
+	Relation	tx;
+	Relation	tx_idx;
+	Relation	rc;
+	Relation	rc_idx;
+	AttrNumber	a_height, a_index, a_txid, a_inputs, a_outputs, a_raw;
+	AttrNumber	r_txid, r_status, r_fee, r_raw;
+	IndexScanDesc tx_scan;		/* transactions in (block_height, tx_index) order */
+	ScanKeyData tx_keys[2];
+	TupleTableSlot *tx_slot;
+	TableScanDesc rc_seq;		/* receipts in physical order, from after the last one found */
+	TupleTableSlot *rc_slot;	/* its next row, when rc_ahead */
+	bool		rc_ahead;
+	ItemPointerData rc_end;
+	IndexScanDesc rc_probe;		/* receipts by txid, when the next row is not the one */
+	ScanKeyData rc_key;
+	TupleTableSlot *rc_found;
+} WesTxScan;
+
+extern Snapshot wes_verify_snapshot_push(void);
+extern Relation wes_verify_open(const char *name, bool index);
+extern void wes_txscan_begin(WesTxScan *s, Snapshot snapshot);
+extern void wes_txscan_range(WesTxScan *s, int64 lo, int64 hi);
+extern bool wes_txscan_next(WesTxScan *s, WesTxRow *t);
+extern void wes_txscan_end(WesTxScan *s);
 
 /* verify_index.c */
 extern Oid	wes_amcheck_function(void);

@@ -7,21 +7,22 @@
  *	  receipt_root recomputed from the stored bytes.
  *
  * Blocks are read in windows of WINDOW_BLOCKS: the window's block rows first,
- * then its transactions with their receipts through a cursor in
- * (block_height, tx_index) order, so memory does not grow with the chain and
- * every transaction is read once.
+ * then its transactions with their receipts straight from the tables in
+ * (block_height, tx_index) order (verify_scan.c), so memory does not grow
+ * with the chain and every transaction is read once.
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 
 #include "verify.h"
 
 #define WINDOW_BLOCKS	1000
-#define FETCH_ROWS		2000
 
 static const uint8 zero_hash[WES_HASH_LEN];
 
@@ -71,6 +72,7 @@ typedef struct ChainScan
 	MemoryContext blockcxt;
 	bool		has_journal_min;		/* the journal retains heights journal_min and up */
 	int64		journal_min;
+	WesRowWindows windows;				/* the derived rows' digests per window, when outputs is set */
 } ChainScan;
 
 /* A fixed-size column as bytes (NULL when null) */
@@ -263,9 +265,15 @@ check_rows(ChainScan *c, int64 lo, int64 hi)
 	int64		args[2];
 
 	/* the first and last windows also take rows whose height lies outside the chain */
-	args[0] = (lo == c->r->from && c->r->from == 0 && c->r->base == 0) ? PG_INT64_MIN : lo;
-	args[1] = (hi == c->r->to && c->r->global) ? PG_INT64_MAX : hi;
-	wes_rows_digests(args[0], args[1], &outputs, &inputs);
+	args[0] = (lo == c->r->from && c->windows.below) ? PG_INT64_MIN : lo;
+	args[1] = (hi == c->r->to && c->windows.above) ? PG_INT64_MAX : hi;
+	if (c->windows.outputs != NULL)
+	{
+		outputs = c->windows.outputs[(lo - c->r->from) / WINDOW_BLOCKS];
+		inputs = c->windows.inputs[(lo - c->r->from) / WINDOW_BLOCKS];
+	}
+	else
+		wes_rows_digests(args[0], args[1], &outputs, &inputs);
 	if (!wes_digest_equal(&outputs, &c->raw_outputs) &&
 		wes_verify_sql_check(c->f, "verify_outputs", 2, args) == 0)
 		wes_finding(c->f, "outputs", lo, "the wes.outputs rows of heights " INT64_FORMAT " to " INT64_FORMAT
@@ -276,6 +284,30 @@ check_rows(ChainScan *c, int64 lo, int64 hi)
 					" do not add up to the inputs of their raw transactions", lo, hi);
 	memset(&c->raw_outputs, 0, sizeof(WesDigest));
 	memset(&c->raw_inputs, 0, sizeof(WesDigest));
+}
+
+/*
+ * When the range covers a good part of the chain, the derived rows of every
+ * window are digested by one sequential scan of each table first; else
+ * check_rows reads each window's rows through the height indexes.
+ */
+static void
+digest_windows(ChainScan *c)
+{
+	const WesVerifyRange *r = c->r;
+	WesRowWindows *w = &c->windows;
+
+	w->from = r->from;
+	w->to = r->to;
+	w->width = WINDOW_BLOCKS;
+	w->n = (r->to - r->from) / WINDOW_BLOCKS + 1;
+	w->below = r->from == 0 && r->base == 0;
+	w->above = r->global;
+	w->outputs = w->inputs = NULL;
+	if ((r->to - r->from + 1) * 4 < r->tip - r->base + 1)
+		return;
+	if (!wes_rows_digests_scan(w))
+		w->outputs = w->inputs = NULL;
 }
 
 /* The hash column of the block below the range, so that the first block's link is checked */
@@ -356,30 +388,32 @@ finish_block(ChainScan *c, BlockInfo *b)
 					hex(b->receipt_root), hex(root));
 }
 
-/* The receipt columns of a transaction row: raw decodes, status and fee agree; its hash is a leaf */
+/* The receipt of a transaction: raw decodes, status and fee agree; its hash is a leaf */
 static void
-check_receipt(ChainScan *c, BlockInfo *b, HeapTuple row, TupleDesc desc, const uint8 *txid)
+check_receipt(ChainScan *c, BlockInfo *b, const WesTxRow *t)
 {
-	bytea	   *raw = col_bytea(row, desc, 9);
+	const uint8 *p;
+	size_t		len;
 	wes_receipt rc;
 	wes_error	err;
 
-	if (raw == NULL)
+	if (!t->has_receipt)
 	{
-		wes_finding(c->f, "receipts", b->height, "transaction %s has no receipt", hex(txid));
+		wes_finding(c->f, "receipts", b->height, "transaction %s has no receipt", hex(t->txid));
 		b->receipts_complete = false;
 		return;
 	}
-	b->bytes += 4 + VARSIZE_ANY_EXHDR(raw);
-	wes_hash((const uint8 *) VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), c->rhashes[b->seen]);
-	if (wes_receipt_decode((const uint8 *) VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw),
-						   &wes_palloc_allocator, &rc, &err) != WES_OK)
+	p = (const uint8 *) VARDATA_ANY(t->receipt);
+	len = VARSIZE_ANY_EXHDR(t->receipt);
+	b->bytes += 4 + len;
+	wes_hash(p, len, c->rhashes[b->seen]);
+	if (wes_receipt_decode(p, len, &wes_palloc_allocator, &rc, &err) != WES_OK)
 		wes_finding(c->f, "receipt_decode", b->height, "the receipt of transaction %s does not decode: "
-					"%s at byte offset %zu: %s", hex(txid), err.field, err.offset, err.message);
-	else if (rc.status != col_int(row, desc, 7, true) || (int64) rc.fee != col_int(row, desc, 8, false))
+					"%s at byte offset %zu: %s", hex(t->txid), err.field, err.offset, err.message);
+	else if (rc.status != t->status || (int64) rc.fee != t->fee)
 		wes_finding(c->f, "receipt_columns", b->height,
 					"the status or fee column of the receipt of transaction %s disagrees with its raw bytes",
-					hex(txid));
+					hex(t->txid));
 }
 
 /* The outpoints block b has created so far, reset when a new block starts */
@@ -439,83 +473,69 @@ account_tx(ChainScan *c, BlockInfo *b, const wes_tx *tx, const uint8 *txid)
 
 /* One transaction row of block b */
 static void
-check_tx(ChainScan *c, BlockInfo *b, HeapTuple row, TupleDesc desc)
+check_tx(ChainScan *c, BlockInfo *b, const WesTxRow *t)
 {
-	const uint8 *txid = col_bytes(row, desc, 3);
-	bytea	   *raw = col_bytea(row, desc, 6);
-	int32		index = (int32) col_int(row, desc, 2, true);
+	const uint8 *p = (const uint8 *) VARDATA_ANY(t->raw);
+	size_t		len = VARSIZE_ANY_EXHDR(t->raw);
 	uint8		hash[WES_HASH_LEN];
 	wes_tx		tx;
 	wes_error	err;
 
 	leaf_room(c, b->seen + 1);
-	if (index != b->seen)
+	if (t->index != b->seen)
 		wes_finding(c->f, "transactions", b->height, "transaction %s has tx_index %d where %d is next",
-					hex(txid), index, b->seen);
-	memcpy(c->txids[b->seen], txid, WES_HASH_LEN);
-	b->bytes += 4 + VARSIZE_ANY_EXHDR(raw);
-	wes_hash((const uint8 *) VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw), hash);
-	if (memcmp(hash, txid, WES_HASH_LEN) != 0)
+					hex(t->txid), t->index, b->seen);
+	memcpy(c->txids[b->seen], t->txid, WES_HASH_LEN);
+	b->bytes += 4 + len;
+	wes_hash(p, len, hash);
+	if (memcmp(hash, t->txid, WES_HASH_LEN) != 0)
 		wes_finding(c->f, "txid", b->height, "transaction %d: the txid column is %s, the raw bytes hash to %s",
-					index, hex(txid), hex(hash));
-	if (wes_tx_decode((const uint8 *) VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw),
-					  &wes_palloc_allocator, &tx, &err) != WES_OK)
+					t->index, hex(t->txid), hex(hash));
+	if (wes_tx_decode(p, len, &wes_palloc_allocator, &tx, &err) != WES_OK)
 		wes_finding(c->f, "tx_decode", b->height, "transaction %s does not decode: %s at byte offset %zu: %s",
-					hex(txid), err.field, err.offset, err.message);
+					hex(t->txid), err.field, err.offset, err.message);
 	else
 	{
-		if (tx.n_inputs != col_int(row, desc, 4, true) || tx.n_outputs != col_int(row, desc, 5, true))
+		if (tx.n_inputs != t->input_count || tx.n_outputs != t->output_count)
 			wes_finding(c->f, "tx_columns", b->height, "transaction %s: input_count %d and output_count %d, "
-						"the raw bytes have %u and %u", hex(txid), (int32) col_int(row, desc, 4, true),
-						(int32) col_int(row, desc, 5, true), tx.n_inputs, tx.n_outputs);
-		account_tx(c, b, &tx, txid);
+						"the raw bytes have %u and %u", hex(t->txid), t->input_count, t->output_count,
+						tx.n_inputs, tx.n_outputs);
+		account_tx(c, b, &tx, t->txid);
 	}
-	check_receipt(c, b, row, desc, txid);
+	check_receipt(c, b, t);
 	b->seen++;
 	c->txs++;
 }
 
 /* The window's transactions, in order, against its blocks */
 static void
-scan_transactions(ChainScan *c, int64 lo, int64 hi, MemoryContext rowcxt)
+scan_transactions(ChainScan *c, WesTxScan *scan, int64 lo, int64 hi, MemoryContext rowcxt)
 {
-	char	   *sql = psprintf("SELECT t.block_height, t.tx_index, t.txid, t.input_count, t.output_count, "
-							   "t.raw, r.status, r.fee, r.raw FROM wes.transactions t "
-							   /* one index probe per transaction (OFFSET 0 keeps it a nested loop) */
-							   "LEFT JOIN LATERAL (SELECT r.status, r.fee, r.raw FROM wes.receipts r "
-							   "WHERE r.txid OPERATOR(%s.=) t.txid OFFSET 0) r ON true "
-							   "WHERE t.block_height BETWEEN $1 AND $2 "
-							   "ORDER BY t.block_height, t.tx_index", c->schema);
-	Oid			types[2] = {INT8OID, INT8OID};
-	Datum		values[2] = {Int64GetDatum(lo), Int64GetDatum(hi)};
-	Portal		portal = SPI_cursor_open_with_args(NULL, sql, 2, types, values, NULL,
-													   wes_spi_is_read_only(), 0);
 	int			cur = 0;
+	WesTxRow	t;
 
+	wes_txscan_range(scan, lo, hi);
 	for (;;)
 	{
-		SPI_cursor_fetch(portal, true, FETCH_ROWS);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			HeapTuple	row = SPI_tuptable->vals[i];
-			int64		h = col_int(row, SPI_tuptable->tupdesc, 1, false);
-			MemoryContext old = MemoryContextSwitchTo(rowcxt);
+		MemoryContext old = MemoryContextSwitchTo(rowcxt);
+		bool		more = wes_txscan_next(scan, &t);
 
-			while (cur < c->n_blocks && c->blocks[cur].height < h)
+		if (more)
+		{
+			while (cur < c->n_blocks && c->blocks[cur].height < t.height)
 				finish_block(c, &c->blocks[cur++]);
-			if (cur < c->n_blocks && c->blocks[cur].height == h)
-				check_tx(c, &c->blocks[cur], row, SPI_tuptable->tupdesc);
+			if (cur < c->n_blocks && c->blocks[cur].height == t.height)
+				check_tx(c, &c->blocks[cur], &t);
 			else
-				wes_finding(c->f, "transactions", h, "transaction %s names height " INT64_FORMAT
-							", which has no block", hex(col_bytes(row, SPI_tuptable->tupdesc, 3)), h);
-			MemoryContextSwitchTo(old);
-			MemoryContextReset(rowcxt);
+				wes_finding(c->f, "transactions", t.height, "transaction %s names height " INT64_FORMAT
+							", which has no block", hex(t.txid), t.height);
 		}
-		SPI_freetuptable(SPI_tuptable);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(rowcxt);
+		if (!more)
+			break;
+		CHECK_FOR_INTERRUPTS();
 	}
-	SPI_cursor_close(portal);
 	while (cur < c->n_blocks)
 		finish_block(c, &c->blocks[cur++]);
 }
@@ -525,6 +545,7 @@ void
 wes_verify_chain(WesFindings *f, const WesVerifyRange *r)
 {
 	ChainScan	c = {0};
+	WesTxScan	scan;
 	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "wes_verify rows",
 												 ALLOCSET_DEFAULT_SIZES);
 
@@ -547,16 +568,20 @@ wes_verify_chain(WesFindings *f, const WesVerifyRange *r)
 	c.txids = palloc_extended(c.n_leaves_cap * WES_HASH_LEN, MCXT_ALLOC_HUGE);
 	c.rhashes = palloc_extended(c.n_leaves_cap * WES_HASH_LEN, MCXT_ALLOC_HUGE);
 	read_prev(&c);
+	wes_txscan_begin(&scan, wes_verify_snapshot_push());
+	digest_windows(&c);
 	for (int64 lo = r->from; lo <= r->to; lo += WINDOW_BLOCKS)
 	{
 		int64		hi = Min(lo + WINDOW_BLOCKS - 1, r->to);
 
 		read_blocks(&c, lo, hi);
 		read_journal(&c, lo, hi);
-		scan_transactions(&c, lo, hi, rowcxt);
+		scan_transactions(&c, &scan, lo, hi, rowcxt);
 		check_rows(&c, lo, hi);
 		wes_verify_progress("blocks", hi - r->from + 1, r->to - r->from + 1, c.txs);
 	}
+	wes_txscan_end(&scan);
+	PopActiveSnapshot();
 	check_gap(&c, r->to + 1);
 	/* the whole history was read: outpoints created minus spent must be the UTXO set */
 	f->history_known = r->from == 0 && r->base == 0 && r->global;

@@ -1,12 +1,16 @@
 /*
  * verify_index.c
  *	  amcheck on every B-tree index of schema wes: bt_index_check(index,
- *	  heapallindexed => true), which checks the index's structure and that
- *	  every heap tuple has its index entry, under AccessShareLock only (so it
- *	  neither blocks writers nor needs a primary).  amcheck reports corruption
- *	  as an ERROR: each index is checked in a subtransaction of its own and the
- *	  error becomes a finding.  When the extension amcheck is not installed,
- *	  that itself is the finding (wes_repair creates it).
+ *	  heapallindexed), under AccessShareLock only (so it neither blocks writers
+ *	  nor needs a primary).  By default heapallindexed is false, as in
+ *	  PostgreSQL's own pg_amcheck: the structure of every index is checked
+ *	  (page order, keys in order, parent and child keys agree), not that every
+ *	  heap row has its entry.  SET wes_persist.verify_heapallindexed = on adds
+ *	  that deeper check, which re-reads every table and costs several times
+ *	  more.  amcheck reports corruption as an ERROR: each index is checked in
+ *	  a subtransaction of its own and the error becomes a finding.  When the
+ *	  extension amcheck is not installed, that itself is the finding
+ *	  (wes_repair creates it).
  */
 #include "postgres.h"
 
@@ -16,6 +20,7 @@
 #include "utils/resowner.h"
 
 #include "verify.h"
+#include "wes_persist.h"
 
 /* bt_index_check(regclass, boolean) of the installed amcheck, InvalidOid when absent */
 Oid
@@ -48,7 +53,7 @@ check_one(Oid fn, Oid index)
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		OidFunctionCall2(fn, ObjectIdGetDatum(index), BoolGetDatum(true));
+		OidFunctionCall2(fn, ObjectIdGetDatum(index), BoolGetDatum(wes_verify_heapallindexed));
 		ReleaseCurrentSubTransaction();
 	}
 	PG_CATCH();

@@ -11,12 +11,20 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "executor/tuptable.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
+#include "spi_walk.h"
 #include "verify.h"
 
 PG_FUNCTION_INFO_V1(wes_tx_outputs);
@@ -195,6 +203,22 @@ wes_input_element(StringInfo s, const uint8 *txid, int32 index, const uint8 *out
 
 #define FETCH_ROWS	5000
 
+/* What one row of a digest adds: the element built by add, into d */
+typedef struct DigestWalk
+{
+	void		(*add) (StringInfo s, HeapTuple row, TupleDesc desc, WesDigest *d);
+	StringInfoData element;
+	WesDigest  *d;
+} DigestWalk;
+
+static void
+digest_row(HeapTuple row, TupleDesc desc, void *arg)
+{
+	DigestWalk *w = arg;
+
+	w->add(&w->element, row, desc, w->d);
+}
+
 /* Add every row of a statement over heights lo..hi to d, each element built by add_row */
 static void
 digest_rows(const char *sql, int64 lo, int64 hi, WesDigest *d,
@@ -204,29 +228,12 @@ digest_rows(const char *sql, int64 lo, int64 hi, WesDigest *d,
 	Datum		values[2] = {Int64GetDatum(lo), Int64GetDatum(hi)};
 	Portal		portal = SPI_cursor_open_with_args(NULL, sql, 2, types, values, NULL,
 												   wes_spi_is_read_only(), 0);
-	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "wes row digests",
-												 ALLOCSET_DEFAULT_SIZES);
-	StringInfoData s;
+	DigestWalk	w = {add_row, {0}, d};
 
-	initStringInfo(&s);
-	for (;;)
-	{
-		SPI_cursor_fetch(portal, true, FETCH_ROWS);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			MemoryContext old = MemoryContextSwitchTo(rowcxt);
-
-			add_row(&s, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, d);
-			MemoryContextSwitchTo(old);
-			MemoryContextReset(rowcxt);
-		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
-	}
+	initStringInfo(&w.element);
+	wes_spi_walk(portal, FETCH_ROWS, digest_row, &w);
 	SPI_cursor_close(portal);
-	MemoryContextDelete(rowcxt);
+	pfree(w.element.data);
 }
 
 static bytea *
@@ -284,7 +291,7 @@ add_input_row(StringInfo s, HeapTuple row, TupleDesc desc, WesDigest *d)
 	wes_digest_add(d, (const uint8 *) s->data, s->len, 1);
 }
 
-/* Digests of the wes.outputs and wes.inputs rows of heights lo..hi */
+/* Digests of the wes.outputs and wes.inputs rows of heights lo..hi, through their BRIN indexes */
 void
 wes_rows_digests(int64 lo, int64 hi, WesDigest *outputs, WesDigest *inputs)
 {
@@ -294,4 +301,92 @@ wes_rows_digests(int64 lo, int64 hi, WesDigest *outputs, WesDigest *inputs)
 				"WHERE height BETWEEN $1 AND $2", lo, hi, outputs, add_output_row);
 	digest_rows("SELECT txid, input_index, outpoint, reference, height, unlock FROM wes.inputs "
 				"WHERE height BETWEEN $1 AND $2", lo, hi, inputs, add_input_row);
+}
+
+/* The window of a row of height h, -1 when the windows do not take it */
+static int64
+window_of(const WesRowWindows *w, int64 h)
+{
+	if (h < w->from)
+		return w->below ? 0 : -1;
+	if (h > w->to)
+		return w->above ? w->n - 1 : -1;
+	return (h - w->from) / w->width;
+}
+
+/* Whether the table's first columns are these, in this order (as the add_row functions read them) */
+static bool
+columns_in_order(Relation rel, const char *const *names)
+{
+	for (int i = 0; names[i] != NULL; i++)
+		if (get_attnum(RelationGetRelid(rel), names[i]) != i + 1)
+			return false;
+	return true;
+}
+
+/* Every row of table wes.name into the digest of its window, by one sequential scan; false when its columns moved */
+static bool
+digest_table(const char *name, const char *const *cols, AttrNumber height_col, WesRowWindows *w,
+			 WesDigest *d, void (*add_row) (StringInfo s, HeapTuple row, TupleDesc desc, WesDigest *d))
+{
+	Relation	rel = wes_verify_open(name, false);
+	TupleDesc	desc = RelationGetDescr(rel);
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	MemoryContext rowcxt;
+	StringInfoData s;
+
+	if (!columns_in_order(rel, cols))
+	{
+		table_close(rel, AccessShareLock);
+		return false;
+	}
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	slot = table_slot_create(rel, NULL);
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "wes row digests", ALLOCSET_DEFAULT_SIZES);
+	initStringInfo(&s);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		bool		should_free;
+		bool		isnull;
+		HeapTuple	row = ExecFetchSlotHeapTuple(slot, false, &should_free);
+		int64		k = window_of(w, DatumGetInt64(heap_getattr(row, height_col, desc, &isnull)));
+
+		if (k >= 0)
+		{
+			MemoryContext old = MemoryContextSwitchTo(rowcxt);
+
+			add_row(&s, row, desc, &d[k]);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rowcxt);
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	MemoryContextDelete(rowcxt);
+	pfree(s.data);
+	table_close(rel, AccessShareLock);
+	return true;
+}
+
+/*
+ * Digests of the wes.outputs and wes.inputs rows of every window at once, by
+ * one sequential scan of each table on the active snapshot: cheaper than
+ * wes_rows_digests window by window when the windows cover most of the
+ * chain.  False (and the digests of no use) when a table's columns are not
+ * where the add_row functions read them.
+ */
+bool
+wes_rows_digests_scan(WesRowWindows *w)
+{
+	static const char *const out_cols[] = {"outpoint", "height", "kind", "owner", "amount", "ref", "lock",
+	"data", NULL};
+	static const char *const in_cols[] = {"txid", "input_index", "outpoint", "reference", "height", "unlock",
+	NULL};
+
+	w->outputs = palloc0(w->n * sizeof(WesDigest));
+	w->inputs = palloc0(w->n * sizeof(WesDigest));
+	return digest_table("outputs", out_cols, 2, w, w->outputs, add_output_row) &&
+		digest_table("inputs", in_cols, 5, w, w->inputs, add_input_row);
 }

@@ -10,9 +10,8 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "miscadmin.h"
-#include "utils/memutils.h"
 
+#include "spi_walk.h"
 #include "verify.h"
 #include "writer.h"
 
@@ -41,6 +40,30 @@ check_utxo_columns(WesFindings *f, const WesOutpoint *op, HeapTuple row, TupleDe
 					"UTXO %s: owner, kind, ref or amount disagrees with its encoding", wes_outpoint_text(op));
 }
 
+/* What each UTXO row adds to */
+typedef struct UtxoWalk
+{
+	WesFindings *f;
+	wes_lthash *acc;
+	WesDigest  *outpoints;
+} UtxoWalk;
+
+static void
+utxo_row(HeapTuple row, TupleDesc desc, void *arg)
+{
+	UtxoWalk   *w = arg;
+	bool		isnull;
+	const WesOutpoint *op = DatumGetWesOutpointP(SPI_getbinval(row, desc, 1, &isnull));
+	bytea	   *enc = DatumGetByteaPP(SPI_getbinval(row, desc, 6, &isnull));
+	const uint8 *p = (const uint8 *) VARDATA_ANY(enc);
+
+	wes_lthash_add(w->acc, op->data, wes_outpoint_get_index(op), p, VARSIZE_ANY_EXHDR(enc));
+	if (w->f != NULL)
+		check_utxo_columns(w->f, op, row, desc, p, VARSIZE_ANY_EXHDR(enc));
+	if (w->outpoints != NULL)
+		wes_digest_add(w->outpoints, op->data, WES_OUTPOINT_LEN, 1);
+}
+
 /*
  * The LtHash accumulator and the row count of wes.utxos; when f is not NULL,
  * every row's columns are checked against its encoding too, and when
@@ -52,42 +75,13 @@ wes_utxo_scan(WesFindings *f, wes_lthash *acc, int64 *count, WesDigest *outpoint
 	Portal		portal = SPI_cursor_open_with_args(NULL, "SELECT outpoint, owner, kind, ref, amount, encoding "
 												   "FROM wes.utxos", 0, NULL, NULL, NULL,
 												   wes_spi_is_read_only(), 0);
-	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "wes utxo scan",
-												 ALLOCSET_DEFAULT_SIZES);
+	UtxoWalk	w = {f, acc, outpoints};
 
 	wes_lthash_init(acc);
-	*count = 0;
 	if (outpoints != NULL)
 		memset(outpoints, 0, sizeof(*outpoints));
-	for (;;)
-	{
-		SPI_cursor_fetch(portal, true, FETCH_ROWS);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			HeapTuple	row = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			MemoryContext old = MemoryContextSwitchTo(rowcxt);
-			bool		isnull;
-			const WesOutpoint *op = DatumGetWesOutpointP(SPI_getbinval(row, desc, 1, &isnull));
-			bytea	   *enc = DatumGetByteaPP(SPI_getbinval(row, desc, 6, &isnull));
-			const uint8 *p = (const uint8 *) VARDATA_ANY(enc);
-
-			wes_lthash_add(acc, op->data, wes_outpoint_get_index(op), p, VARSIZE_ANY_EXHDR(enc));
-			if (f != NULL)
-				check_utxo_columns(f, op, row, desc, p, VARSIZE_ANY_EXHDR(enc));
-			if (outpoints != NULL)
-				wes_digest_add(outpoints, op->data, WES_OUTPOINT_LEN, 1);
-			MemoryContextSwitchTo(old);
-			MemoryContextReset(rowcxt);
-		}
-		*count += SPI_processed;
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
-	}
+	*count = (int64) wes_spi_walk(portal, FETCH_ROWS, utxo_row, &w);
 	SPI_cursor_close(portal);
-	MemoryContextDelete(rowcxt);
 }
 
 /* The state_root of the tip block's stored header (false when the tip has no block row) */

@@ -19,6 +19,7 @@ PG_MODULE_MAGIC;
 int			wes_journal_depth = 0;
 int			wes_snapshot_interval = 1000;
 int			wes_snapshot_retention = 10;
+bool		wes_verify_heapallindexed = false;
 
 /* Codec allocations come from the current memory context; huge blocks are allowed */
 static void *
@@ -116,5 +117,9 @@ _PG_init(void)
 							"Automatic snapshots kept; older ones are deleted (0 keeps all).",
 							NULL, &wes_snapshot_retention, 10, 0, INT_MAX,
 							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("wes_persist.verify_heapallindexed",
+							 "wes_verify also checks that every heap row has its index entries (slower).",
+							 NULL, &wes_verify_heapallindexed, false,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("wes_persist");
 }

@@ -13,6 +13,7 @@ extern void _PG_init(void);
 extern int	wes_journal_depth;
 extern int	wes_snapshot_interval;
 extern int	wes_snapshot_retention;
+extern bool wes_verify_heapallindexed;
 
 /*
  * writer.c: validate one block in wire format and write everything it implies,

@@ -1,0 +1,206 @@
+/*
+ * verify_scan.c
+ *	  The transactions of a range of heights with their receipts, read
+ *	  straight from the tables (not through SQL) for the chain check, which
+ *	  reads every transaction once.
+ *
+ * Transactions come through their index transactions_block_idx, in
+ * (block_height, tx_index) order.  Receipts are written with their block,
+ * in transaction order, so they are read by a sequential scan of
+ * wes.receipts that runs alongside: when its next row is not the receipt of
+ * the transaction at hand, the primary key finds it (or finds that there is
+ * none) and the sequential scan goes on after the row found.  Each
+ * transaction gets exactly the row the primary key names; the scan only
+ * spares the index descent for the usual case.
+ *
+ * Every read is on the snapshot the checks' SQL statements use (see
+ * wes_verify_snapshot_push).
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "access/stratnum.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "executor/tuptable.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "verify.h"
+
+/*
+ * The snapshot for direct reads, pushed as the active one: the caller's in
+ * read-only mode (as SPI's read-only statements use it), else a new one that
+ * sees what the repair functions wrote before (as read-write SPI takes).
+ */
+Snapshot
+wes_verify_snapshot_push(void)
+{
+	if (wes_spi_is_read_only())
+		PushActiveSnapshot(GetActiveSnapshot());
+	else
+	{
+		CommandCounterIncrement();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		UpdateActiveSnapshotCommandId();
+	}
+	return GetActiveSnapshot();
+}
+
+/* The table or index wes.name, under AccessShareLock; an index must be valid to be read */
+Relation
+wes_verify_open(const char *name, bool index)
+{
+	Oid			relid = get_relname_relid(name, get_namespace_oid("wes", false));
+	Relation	rel;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("relation wes.%s does not exist", name),
+				 errhint("wes_verify reads it; reinstall the extension or restore it.")));
+	if (!index)
+		return table_open(relid, AccessShareLock);
+	rel = index_open(relid, AccessShareLock);
+	if (!rel->rd_index->indisvalid)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("index wes.%s is not valid", name),
+				 errhint("REINDEX INDEX wes.%s, then run wes_verify again.", name)));
+	return rel;
+}
+
+/* The attribute number of column name of rel */
+static AttrNumber
+column(Relation rel, const char *name)
+{
+	AttrNumber	att = get_attnum(RelationGetRelid(rel), name);
+
+	if (att == InvalidAttrNumber)
+		elog(ERROR, "column %s of wes.%s does not exist", name, RelationGetRelationName(rel));
+	return att;
+}
+
+/* Open the tables and indexes; the ranges are set by wes_txscan_range */
+void
+wes_txscan_begin(WesTxScan *s, Snapshot snapshot)
+{
+	ItemPointerData first;
+	Oid			eq;
+
+	memset(s, 0, sizeof(*s));
+	s->snapshot = snapshot;
+	s->tx = wes_verify_open("transactions", false);
+	s->tx_idx = wes_verify_open("transactions_block_idx", true);
+	s->rc = wes_verify_open("receipts", false);
+	s->rc_idx = wes_verify_open("receipts_pkey", true);
+	s->a_height = column(s->tx, "block_height");
+	s->a_index = column(s->tx, "tx_index");
+	s->a_txid = column(s->tx, "txid");
+	s->a_inputs = column(s->tx, "input_count");
+	s->a_outputs = column(s->tx, "output_count");
+	s->a_raw = column(s->tx, "raw");
+	s->r_txid = column(s->rc, "txid");
+	s->r_status = column(s->rc, "status");
+	s->r_fee = column(s->rc, "fee");
+	s->r_raw = column(s->rc, "raw");
+	s->tx_slot = table_slot_create(s->tx, NULL);
+	s->tx_scan = index_beginscan(s->tx, s->tx_idx, snapshot, 2, 0);
+	s->rc_slot = table_slot_create(s->rc, NULL);
+	s->rc_found = table_slot_create(s->rc, NULL);
+	s->rc_probe = index_beginscan(s->rc, s->rc_idx, snapshot, 1, 0);
+	eq = get_opfamily_member(s->rc_idx->rd_opfamily[0], s->rc_idx->rd_opcintype[0],
+							 s->rc_idx->rd_opcintype[0], BTEqualStrategyNumber);
+	ScanKeyInit(&s->rc_key, 1, BTEqualStrategyNumber, get_opcode(eq), (Datum) 0);
+	ItemPointerSet(&first, 0, 1);
+	ItemPointerSet(&s->rc_end, MaxBlockNumber, MaxOffsetNumber);
+	s->rc_seq = table_beginscan_tidrange(s->rc, snapshot, &first, &s->rc_end);
+	s->rc_ahead = table_scan_getnextslot_tidrange(s->rc_seq, ForwardScanDirection, s->rc_slot);
+}
+
+/* The transactions of heights lo..hi next */
+void
+wes_txscan_range(WesTxScan *s, int64 lo, int64 hi)
+{
+	ScanKeyInit(&s->tx_keys[0], 1, BTGreaterEqualStrategyNumber, F_INT8GE, Int64GetDatum(lo));
+	ScanKeyInit(&s->tx_keys[1], 1, BTLessEqualStrategyNumber, F_INT8LE, Int64GetDatum(hi));
+	index_rescan(s->tx_scan, s->tx_keys, 2, NULL, 0);
+}
+
+/* The receipt columns of the row in slot into t */
+static void
+take_receipt(WesTxScan *s, TupleTableSlot *slot, WesTxRow *t)
+{
+	slot_getallattrs(slot);
+	t->has_receipt = true;
+	t->status = DatumGetInt16(slot->tts_values[s->r_status - 1]);
+	t->fee = DatumGetInt64(slot->tts_values[s->r_fee - 1]);
+	t->receipt = DatumGetByteaPP(slot->tts_values[s->r_raw - 1]);
+}
+
+/* The receipt of transaction txid into t: the sequential scan's next row when it is that one, else by the key */
+static void
+find_receipt(WesTxScan *s, const uint8 *txid, WesTxRow *t)
+{
+	ItemPointerData next;
+	bool		isnull;
+
+	t->has_receipt = false;
+	if (s->rc_ahead &&
+		memcmp(DatumGetPointer(slot_getattr(s->rc_slot, s->r_txid, &isnull)), txid, WES_HASH_LEN) == 0)
+	{
+		take_receipt(s, s->rc_slot, t);
+		s->rc_ahead = table_scan_getnextslot_tidrange(s->rc_seq, ForwardScanDirection, s->rc_slot);
+		return;
+	}
+	s->rc_key.sk_argument = PointerGetDatum(txid);
+	index_rescan(s->rc_probe, &s->rc_key, 1, NULL, 0);
+	if (!index_getnext_slot(s->rc_probe, ForwardScanDirection, s->rc_found))
+		return;
+	take_receipt(s, s->rc_found, t);
+	/* go on sequentially after the row the key found */
+	next = s->rc_found->tts_tid;
+	ItemPointerSetOffsetNumber(&next, ItemPointerGetOffsetNumber(&next) + 1);
+	table_rescan_tidrange(s->rc_seq, &next, &s->rc_end);
+	s->rc_ahead = table_scan_getnextslot_tidrange(s->rc_seq, ForwardScanDirection, s->rc_slot);
+}
+
+/* The next transaction of the range with its receipt, read into t (in the current memory context); false at the end */
+bool
+wes_txscan_next(WesTxScan *s, WesTxRow *t)
+{
+	TupleTableSlot *slot = s->tx_slot;
+
+	if (!index_getnext_slot(s->tx_scan, ForwardScanDirection, slot))
+		return false;
+	slot_getallattrs(slot);
+	t->height = DatumGetInt64(slot->tts_values[s->a_height - 1]);
+	t->index = DatumGetInt32(slot->tts_values[s->a_index - 1]);
+	memcpy(t->txid, DatumGetPointer(slot->tts_values[s->a_txid - 1]), WES_HASH_LEN);
+	t->input_count = DatumGetInt32(slot->tts_values[s->a_inputs - 1]);
+	t->output_count = DatumGetInt32(slot->tts_values[s->a_outputs - 1]);
+	t->raw = DatumGetByteaPP(slot->tts_values[s->a_raw - 1]);
+	find_receipt(s, t->txid, t);
+	return true;
+}
+
+/* Close everything wes_txscan_begin opened */
+void
+wes_txscan_end(WesTxScan *s)
+{
+	index_endscan(s->tx_scan);
+	index_endscan(s->rc_probe);
+	table_endscan(s->rc_seq);
+	ExecDropSingleTupleTableSlot(s->tx_slot);
+	ExecDropSingleTupleTableSlot(s->rc_slot);
+	ExecDropSingleTupleTableSlot(s->rc_found);
+	index_close(s->tx_idx, AccessShareLock);
+	index_close(s->rc_idx, AccessShareLock);
+	table_close(s->tx, AccessShareLock);
+	table_close(s->rc, AccessShareLock);
+}
