@@ -10,6 +10,12 @@
 -- a digest differs do the set-based SQL functions wes.verify_* below (each
 -- returning the same three columns) compare row by row to name what differs.
 --
+-- amcheck runs bt_index_check without heapallindexed, as pg_amcheck does by
+-- default: it checks the structure of every index, not that every heap row
+-- has its entry.  SET wes_persist.verify_heapallindexed = on for that deeper
+-- check (it re-reads every table and several times the cost); wes_repair
+-- follows the same setting.
+--
 -- wes_verify is VOLATILE, not STABLE: it calls amcheck's bt_index_check (itself
 -- VOLATILE) and reports progress; it writes nothing, runs every statement on
 -- the caller's snapshot, and so runs on a hot standby too.  It reads the tables
@@ -217,9 +223,10 @@ COMMENT ON FUNCTION wes_verify(bigint, bigint) IS
 	'receipt_columns, receipt_root, outputs, inputs, spend_marks, spends, journal. When the range reaches the tip '
 	'(to_height NULL or at least the tip), also the current state: chain_state, state_commitment (LtHash of a full '
 	'scan of wes.utxos against chain_state and the tip''s state_root), utxo_count, utxo_columns, utxos (against '
-	'outputs minus spends), balances, and amcheck (bt_index_check with heapallindexed on every B-tree index of '
-	'schema wes; a finding when the extension amcheck is missing). Read-only, on one snapshot; a NOTICE every '
-	'10 s reports progress. height is NULL for findings about no particular block';
+	'outputs minus spends), balances, and amcheck (bt_index_check on every B-tree index of schema wes: the '
+	'structure of each index; with wes_persist.verify_heapallindexed = on also that every row has its index '
+	'entries, several times slower; a finding when the extension amcheck is missing). Read-only, on one '
+	'snapshot; a NOTICE every 10 s reports progress. height is NULL for findings about no particular block';
 
 REVOKE EXECUTE ON FUNCTION wes_verify(bigint, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION wes_verify(bigint, bigint) TO wes_writer;

@@ -17,7 +17,8 @@
  *	             the tip's state_root; the outpoints of wes.utxos against those
  *	             created minus those spent; each UTXO row against its output
  *	             (verify_state.c and SQL)
- *	  indexes    amcheck on every B-tree index of schema wes (verify_index.c)
+ *	  indexes    amcheck on every B-tree index of schema wes, heapallindexed
+ *	             only when wes_persist.verify_heapallindexed is on (verify_index.c)
  *
  * The last two are about the current state, not about a range of blocks: they
  * run when the range reaches the tip.  Every statement is read-only and runs

@@ -9,7 +9,7 @@
 \set ON_ERROR_STOP true
 
 BEGIN;
-SELECT plan(49);
+SELECT plan(51);
 
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS amcheck;
@@ -46,6 +46,11 @@ INSERT INTO f SELECT * FROM pg_temp.findings();
 SELECT ok(pg_temp.named('outputs', 6, (SELECT outpoint::text FROM pick)), 'a deleted output: check outputs, its height and outpoint');
 SELECT ok(pg_temp.named('utxos', 6, (SELECT outpoint::text FROM pick) || ', which is no output'), 'and its UTXO row is named as having no output');
 SELECT ok(NOT pg_temp.named('journal', 6), 'the journal still agrees with the raw transactions');
+-- a narrow range reads the derived rows of its heights only (through their height indexes)
+SELECT ok(EXISTS (SELECT 1 FROM pg_temp.findings(6, 6) x WHERE x.check_name = 'outputs' AND x.height = 6
+				  AND x.detail LIKE '%' || (SELECT outpoint::text FROM pick) || '%'),
+		  'over the range 6..6 alone, check outputs names it too');
+SELECT is((SELECT count(*) FROM pg_temp.findings(7, 8)), 0::bigint, 'and the range 7..8 finds nothing');
 ROLLBACK TO d;
 TRUNCATE f, pick;
 
