@@ -101,6 +101,8 @@ extern void wes_repair_raw_transactions(const WesVerifyRange *r, const WesFindin
 /* verify_rows.c */
 extern bytea *wes_bytes_to_bytea(const uint8 *p, size_t n);
 extern void wes_digest_add(WesDigest *d, const uint8 *p, size_t len, int sign);
+extern void wes_digest_of(WesDigest *h, const uint8 *p, size_t len);
+extern void wes_digest_merge(WesDigest *d, const WesDigest *h, int sign);
 extern bool wes_digest_equal(const WesDigest *x, const WesDigest *y);
 /* The element of an output row / input row, as both the raw side and the rows side build it */
 extern void wes_output_element(StringInfo s, const uint8 *outpoint, int64 height, const uint8 *enc, size_t enc_len);

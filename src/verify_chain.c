@@ -441,6 +441,7 @@ account_tx(ChainScan *c, BlockInfo *b, const wes_tx *tx, const uint8 *txid)
 {
 	HTAB	   *made = block_outputs(c, b);
 	WesOutpoint op;
+	WesDigest	h;
 
 	for (uint32 k = 0; k < tx->n_inputs; k++)
 	{
@@ -453,11 +454,12 @@ account_tx(ChainScan *c, BlockInfo *b, const wes_tx *tx, const uint8 *txid)
 		wes_digest_add(&c->raw_inputs, (const uint8 *) c->element.data, c->element.len, 1);
 		if (!spend)
 			continue;
-		wes_digest_add(&c->history, op.data, WES_OUTPOINT_LEN, -1);
+		wes_digest_of(&h, op.data, WES_OUTPOINT_LEN);
+		wes_digest_merge(&c->history, &h, -1);
 		if (hash_search(made, op.data, HASH_FIND, NULL) != NULL)
-			wes_digest_add(&b->inblock, op.data, WES_OUTPOINT_LEN, 1);
+			wes_digest_merge(&b->inblock, &h, 1);
 		else
-			wes_digest_add(&b->spent, op.data, WES_OUTPOINT_LEN, 1);
+			wes_digest_merge(&b->spent, &h, 1);
 	}
 	for (uint32 i = 0; i < tx->n_outputs; i++)
 	{
@@ -465,8 +467,9 @@ account_tx(ChainScan *c, BlockInfo *b, const wes_tx *tx, const uint8 *txid)
 		wes_output_element(&c->element, op.data, b->height, tx->outputs[i].encoding.ptr,
 						   tx->outputs[i].encoding.len);
 		wes_digest_add(&c->raw_outputs, (const uint8 *) c->element.data, c->element.len, 1);
-		wes_digest_add(&c->history, op.data, WES_OUTPOINT_LEN, 1);
-		wes_digest_add(&b->created, op.data, WES_OUTPOINT_LEN, 1);
+		wes_digest_of(&h, op.data, WES_OUTPOINT_LEN);
+		wes_digest_merge(&c->history, &h, 1);
+		wes_digest_merge(&b->created, &h, 1);
 		hash_search(made, op.data, HASH_ENTER, NULL);
 	}
 }

@@ -150,25 +150,41 @@ wes_receipt_fields(PG_FUNCTION_ARGS)
 #define DIGEST_SEED_A	UINT64CONST(0x9e3779b97f4a7c15)
 #define DIGEST_SEED_B	UINT64CONST(0xc2b2ae3d27d4eb4f)
 
+/* The digest of one element alone, to add to several digests */
+void
+wes_digest_of(WesDigest *h, const uint8 *p, size_t len)
+{
+	h->a = hash_bytes_extended(p, (int) len, DIGEST_SEED_A);
+	h->b = hash_bytes_extended(p, (int) len, DIGEST_SEED_B);
+	h->n = 1;
+}
+
+/* Add (sign 1) or remove (sign -1) the elements of digest h */
+void
+wes_digest_merge(WesDigest *d, const WesDigest *h, int sign)
+{
+	if (sign > 0)
+	{
+		d->a += h->a;
+		d->b += h->b;
+		d->n += h->n;
+	}
+	else
+	{
+		d->a -= h->a;
+		d->b -= h->b;
+		d->n -= h->n;
+	}
+}
+
 /* Add (sign 1) or remove (sign -1) one element */
 void
 wes_digest_add(WesDigest *d, const uint8 *p, size_t len, int sign)
 {
-	uint64		a = hash_bytes_extended(p, (int) len, DIGEST_SEED_A);
-	uint64		b = hash_bytes_extended(p, (int) len, DIGEST_SEED_B);
+	WesDigest	h;
 
-	if (sign > 0)
-	{
-		d->a += a;
-		d->b += b;
-		d->n++;
-	}
-	else
-	{
-		d->a -= a;
-		d->b -= b;
-		d->n--;
-	}
+	wes_digest_of(&h, p, len);
+	wes_digest_merge(d, &h, sign);
 }
 
 bool

@@ -20,8 +20,8 @@
 
 #include "access/genam.h"
 #include "access/relation.h"
-#include "access/table.h"
 #include "access/stratnum.h"
+#include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -41,7 +41,7 @@
 Snapshot
 wes_verify_snapshot_push(void)
 {
-	if (wes_spi_is_read_only())
+	if (wes_spi_is_read_only() && ActiveSnapshotSet())
 		PushActiveSnapshot(GetActiveSnapshot());
 	else
 	{
