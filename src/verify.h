@@ -164,13 +164,12 @@ typedef struct WesTxScan
 	IndexScanDesc tx_scan;		/* transactions in (block_height, tx_index) order */
 	ScanKeyData tx_keys[2];
 	TupleTableSlot *tx_slot;
-	TableScanDesc rc_seq;		/* receipts in physical order, from after the last one found */
-	TupleTableSlot *rc_slot;	/* its next row, when rc_ahead */
-	bool		rc_ahead;
+	TableScanDesc rc_seq;		/* receipts in physical order, from after the last one read */
+	bool		rc_in_step;		/* rc_seq is right after the last receipt read */
+	TupleTableSlot *rc_slot;	/* the last receipt read */
 	ItemPointerData rc_end;
 	IndexScanDesc rc_probe;		/* receipts by txid, when the next row is not the one */
 	ScanKeyData rc_key;
-	TupleTableSlot *rc_found;
 } WesTxScan;
 
 extern Snapshot wes_verify_snapshot_push(void);

@@ -112,7 +112,6 @@ wes_txscan_begin(WesTxScan *s, Snapshot snapshot)
 	s->tx_slot = table_slot_create(s->tx, NULL);
 	s->tx_scan = index_beginscan(s->tx, s->tx_idx, snapshot, 2, 0);
 	s->rc_slot = table_slot_create(s->rc, NULL);
-	s->rc_found = table_slot_create(s->rc, NULL);
 	s->rc_probe = index_beginscan(s->rc, s->rc_idx, snapshot, 1, 0);
 	eq = get_opfamily_member(s->rc_idx->rd_opfamily[0], s->rc_idx->rd_opcintype[0],
 							 s->rc_idx->rd_opcintype[0], BTEqualStrategyNumber);
@@ -120,7 +119,7 @@ wes_txscan_begin(WesTxScan *s, Snapshot snapshot)
 	ItemPointerSet(&first, 0, 1);
 	ItemPointerSet(&s->rc_end, MaxBlockNumber, MaxOffsetNumber);
 	s->rc_seq = table_beginscan_tidrange(s->rc, snapshot, &first, &s->rc_end);
-	s->rc_ahead = table_scan_getnextslot_tidrange(s->rc_seq, ForwardScanDirection, s->rc_slot);
+	s->rc_in_step = true;
 }
 
 /* The transactions of heights lo..hi next */
@@ -143,7 +142,12 @@ take_receipt(WesTxScan *s, TupleTableSlot *slot, WesTxRow *t)
 	t->receipt = DatumGetByteaPP(slot->tts_values[s->r_raw - 1]);
 }
 
-/* The receipt of transaction txid into t: the sequential scan's next row when it is that one, else by the key */
+/*
+ * The receipt of transaction txid into t: the sequential scan's next row when
+ * it is that one, else the row the key finds (the sequential scan then goes
+ * on after it).  The row stays in rc_slot, pinned, until the next call: t
+ * points into it.
+ */
 static void
 find_receipt(WesTxScan *s, const uint8 *txid, WesTxRow *t)
 {
@@ -151,23 +155,22 @@ find_receipt(WesTxScan *s, const uint8 *txid, WesTxRow *t)
 	bool		isnull;
 
 	t->has_receipt = false;
-	if (s->rc_ahead &&
+	if (s->rc_in_step && table_scan_getnextslot_tidrange(s->rc_seq, ForwardScanDirection, s->rc_slot) &&
 		memcmp(DatumGetPointer(slot_getattr(s->rc_slot, s->r_txid, &isnull)), txid, WES_HASH_LEN) == 0)
 	{
 		take_receipt(s, s->rc_slot, t);
-		s->rc_ahead = table_scan_getnextslot_tidrange(s->rc_seq, ForwardScanDirection, s->rc_slot);
 		return;
 	}
+	s->rc_in_step = false;
 	s->rc_key.sk_argument = PointerGetDatum(txid);
 	index_rescan(s->rc_probe, &s->rc_key, 1, NULL, 0);
-	if (!index_getnext_slot(s->rc_probe, ForwardScanDirection, s->rc_found))
+	if (!index_getnext_slot(s->rc_probe, ForwardScanDirection, s->rc_slot))
 		return;
-	take_receipt(s, s->rc_found, t);
-	/* go on sequentially after the row the key found */
-	next = s->rc_found->tts_tid;
+	take_receipt(s, s->rc_slot, t);
+	next = s->rc_slot->tts_tid;
 	ItemPointerSetOffsetNumber(&next, ItemPointerGetOffsetNumber(&next) + 1);
 	table_rescan_tidrange(s->rc_seq, &next, &s->rc_end);
-	s->rc_ahead = table_scan_getnextslot_tidrange(s->rc_seq, ForwardScanDirection, s->rc_slot);
+	s->rc_in_step = true;
 }
 
 /* The next transaction of the range with its receipt, read into t (in the current memory context); false at the end */
@@ -198,7 +201,6 @@ wes_txscan_end(WesTxScan *s)
 	table_endscan(s->rc_seq);
 	ExecDropSingleTupleTableSlot(s->tx_slot);
 	ExecDropSingleTupleTableSlot(s->rc_slot);
-	ExecDropSingleTupleTableSlot(s->rc_found);
 	index_close(s->tx_idx, AccessShareLock);
 	index_close(s->rc_idx, AccessShareLock);
 	table_close(s->tx, AccessShareLock);
