@@ -154,6 +154,7 @@ typedef struct WesTxRow
 
 typedef struct WesTxScan
 {
+	MemoryContext cxt;			/* where the scans run */
 	Snapshot	snapshot;
 	Relation	tx;
 	Relation	tx_idx;

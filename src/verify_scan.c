@@ -94,6 +94,7 @@ wes_txscan_begin(WesTxScan *s, Snapshot snapshot)
 	Oid			eq;
 
 	memset(s, 0, sizeof(*s));
+	s->cxt = CurrentMemoryContext;
 	s->snapshot = snapshot;
 	s->tx = wes_verify_open("transactions", false);
 	s->tx_idx = wes_verify_open("transactions_block_idx", true);
@@ -131,64 +132,71 @@ wes_txscan_range(WesTxScan *s, int64 lo, int64 hi)
 	index_rescan(s->tx_scan, s->tx_keys, 2, NULL, 0);
 }
 
-/* The receipt columns of the row in slot into t */
-static void
-take_receipt(WesTxScan *s, TupleTableSlot *slot, WesTxRow *t)
-{
-	slot_getallattrs(slot);
-	t->has_receipt = true;
-	t->status = DatumGetInt16(slot->tts_values[s->r_status - 1]);
-	t->fee = DatumGetInt64(slot->tts_values[s->r_fee - 1]);
-	t->receipt = DatumGetByteaPP(slot->tts_values[s->r_raw - 1]);
-}
-
 /*
- * The receipt of transaction txid into t: the sequential scan's next row when
- * it is that one, else the row the key finds (the sequential scan then goes
- * on after it).  The row stays in rc_slot, pinned, until the next call: t
- * points into it.
+ * The receipt of transaction txid: the sequential scan's next row when it is
+ * that one, else the row the key finds (the sequential scan then goes on
+ * after it); NULL when there is none.  The row stays in rc_slot, pinned,
+ * until the next call.
  */
-static void
-find_receipt(WesTxScan *s, const uint8 *txid, WesTxRow *t)
+static TupleTableSlot *
+find_receipt(WesTxScan *s, const uint8 *txid)
 {
 	ItemPointerData next;
 	bool		isnull;
 
-	t->has_receipt = false;
 	if (s->rc_in_step && table_scan_getnextslot_tidrange(s->rc_seq, ForwardScanDirection, s->rc_slot) &&
 		memcmp(DatumGetPointer(slot_getattr(s->rc_slot, s->r_txid, &isnull)), txid, WES_HASH_LEN) == 0)
-	{
-		take_receipt(s, s->rc_slot, t);
-		return;
-	}
+		return s->rc_slot;
 	s->rc_in_step = false;
 	s->rc_key.sk_argument = PointerGetDatum(txid);
 	index_rescan(s->rc_probe, &s->rc_key, 1, NULL, 0);
 	if (!index_getnext_slot(s->rc_probe, ForwardScanDirection, s->rc_slot))
-		return;
-	take_receipt(s, s->rc_slot, t);
+		return NULL;
 	next = s->rc_slot->tts_tid;
 	ItemPointerSetOffsetNumber(&next, ItemPointerGetOffsetNumber(&next) + 1);
 	table_rescan_tidrange(s->rc_seq, &next, &s->rc_end);
 	s->rc_in_step = true;
+	return s->rc_slot;
 }
 
-/* The next transaction of the range with its receipt, read into t (in the current memory context); false at the end */
+/*
+ * The next transaction of the range with its receipt, read into t; false at
+ * the end.  The scans run in the memory context they were opened in (an
+ * index scan keeps what it allocates on the way); only the values of t are
+ * in the caller's (detoasted when need be), and they point into the slots,
+ * so they hold until the next call.
+ */
 bool
 wes_txscan_next(WesTxScan *s, WesTxRow *t)
 {
 	TupleTableSlot *slot = s->tx_slot;
+	TupleTableSlot *rc = NULL;
+	MemoryContext rowcxt = MemoryContextSwitchTo(s->cxt);
+	bool		found = index_getnext_slot(s->tx_scan, ForwardScanDirection, slot);
 
-	if (!index_getnext_slot(s->tx_scan, ForwardScanDirection, slot))
+	if (found)
+	{
+		slot_getallattrs(slot);
+		memcpy(t->txid, DatumGetPointer(slot->tts_values[s->a_txid - 1]), WES_HASH_LEN);
+		rc = find_receipt(s, t->txid);
+		if (rc != NULL)
+			slot_getallattrs(rc);
+	}
+	MemoryContextSwitchTo(rowcxt);
+	if (!found)
 		return false;
-	slot_getallattrs(slot);
 	t->height = DatumGetInt64(slot->tts_values[s->a_height - 1]);
 	t->index = DatumGetInt32(slot->tts_values[s->a_index - 1]);
-	memcpy(t->txid, DatumGetPointer(slot->tts_values[s->a_txid - 1]), WES_HASH_LEN);
 	t->input_count = DatumGetInt32(slot->tts_values[s->a_inputs - 1]);
 	t->output_count = DatumGetInt32(slot->tts_values[s->a_outputs - 1]);
 	t->raw = DatumGetByteaPP(slot->tts_values[s->a_raw - 1]);
-	find_receipt(s, t->txid, t);
+	t->has_receipt = rc != NULL;
+	if (rc != NULL)
+	{
+		t->status = DatumGetInt16(rc->tts_values[s->r_status - 1]);
+		t->fee = DatumGetInt64(rc->tts_values[s->r_fee - 1]);
+		t->receipt = DatumGetByteaPP(rc->tts_values[s->r_raw - 1]);
+	}
 	return true;
 }
 
