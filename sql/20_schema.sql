@@ -1,8 +1,9 @@
 -- ---------------------------------------------------------------------------
 -- Schema wes: the tables.  History is insert-only (blocks, transactions,
--- outputs, inputs, receipts); the current UTXO set is its own small table
--- (insert on create, delete on spend); the journal holds, per block, the
--- outpoints the block added to and removed from the UTXO set.
+-- inputs, receipts), except that an output gets its spend mark (spent_by,
+-- spent_height) when a later block spends it: the current UTXO set is the
+-- outputs without a spend mark.  The journal holds, per block, the outpoints
+-- the block added to and removed from the UTXO set.
 -- u64 header/receipt fields are kept as bigint bit patterns; wes.u64() reads them.
 -- ---------------------------------------------------------------------------
 
@@ -46,7 +47,9 @@ CREATE TABLE wes.transactions (
 CREATE UNIQUE INDEX transactions_block_idx ON wes.transactions (block_height, tx_index);
 COMMENT ON TABLE wes.transactions IS 'one row per transaction, with its raw bytes';
 
--- Every output ever created (insert-only)
+-- Every output ever created, with its spend mark once spent.  The mark is the only
+-- change a row ever sees; no index covers it, and the pages keep half their room
+-- (fillfactor 50) so that marking stays a heap-only (HOT) update: no index entry.
 CREATE TABLE wes.outputs (
 	outpoint     wes_outpoint PRIMARY KEY,
 	height       bigint NOT NULL,               -- created at
@@ -55,15 +58,20 @@ CREATE TABLE wes.outputs (
 	amount       bigint NOT NULL,
 	ref          wes_hash NOT NULL,
 	lock         bytea NOT NULL,
-	data         bytea NOT NULL
-);
+	data         bytea NOT NULL,
+	spent_by     wes_hash,                      -- the spending transaction; NULL while unspent
+	spent_height bigint,                        -- its block's height; NULL while unspent
+	CONSTRAINT outputs_spend_mark CHECK ((spent_by IS NULL) = (spent_height IS NULL))
+) WITH (fillfactor = 50);
 CREATE INDEX outputs_owner_idx ON wes.outputs (owner, height);
 CREATE INDEX outputs_resource_idx ON wes.outputs (ref) WHERE kind = 1;
 CREATE INDEX outputs_height_brin ON wes.outputs USING brin (height);
-COMMENT ON TABLE wes.outputs IS 'every output ever created (insert-only); spends are in wes.inputs';
+COMMENT ON TABLE wes.outputs IS 'every output ever created; spent_by and spent_height are set when a block spends it (the UTXO set is the rows where they are NULL)';
+COMMENT ON COLUMN wes.outputs.spent_by IS 'txid of the spending transaction; NULL while unspent';
+COMMENT ON COLUMN wes.outputs.spent_height IS 'height of the spending block; NULL while unspent';
 
--- Every input ever written (insert-only).  A spend input is the spend mark of its
--- outpoint: the partial unique index forbids spending an output twice.
+-- Every input ever written (insert-only).  A spend input's outpoint carries the
+-- matching spend mark in wes.outputs.
 CREATE TABLE wes.inputs (
 	txid         wes_hash NOT NULL,
 	input_index  integer NOT NULL,
@@ -73,23 +81,9 @@ CREATE TABLE wes.inputs (
 	unlock       bytea NOT NULL,
 	PRIMARY KEY (txid, input_index)
 );
-CREATE UNIQUE INDEX inputs_spend_key ON wes.inputs (outpoint) WHERE NOT reference;
 CREATE INDEX inputs_reference_idx ON wes.inputs (outpoint) WHERE reference;
 CREATE INDEX inputs_height_brin ON wes.inputs USING brin (height);
-COMMENT ON TABLE wes.inputs IS 'every input (insert-only); a spend input marks its outpoint spent';
-
--- The current UTXO set; encoding is the output's exact bytes (its LtHash element)
-CREATE TABLE wes.utxos (
-	outpoint     wes_outpoint PRIMARY KEY,
-	owner        wes_address NOT NULL,
-	kind         smallint NOT NULL,
-	ref          wes_hash NOT NULL,
-	amount       bigint NOT NULL,
-	height       bigint NOT NULL,
-	encoding     bytea NOT NULL
-);
-CREATE INDEX utxos_owner_idx ON wes.utxos (owner, ref);
-COMMENT ON TABLE wes.utxos IS 'the current UTXO set (rows deleted when spent)';
+COMMENT ON TABLE wes.inputs IS 'every input (insert-only); the output a spend input names carries its spend mark';
 
 CREATE TABLE wes.receipts (
 	txid         wes_hash PRIMARY KEY,
@@ -136,7 +130,6 @@ SELECT pg_catalog.pg_extension_config_dump('wes.blocks', '');
 SELECT pg_catalog.pg_extension_config_dump('wes.transactions', '');
 SELECT pg_catalog.pg_extension_config_dump('wes.outputs', '');
 SELECT pg_catalog.pg_extension_config_dump('wes.inputs', '');
-SELECT pg_catalog.pg_extension_config_dump('wes.utxos', '');
 SELECT pg_catalog.pg_extension_config_dump('wes.receipts', '');
 SELECT pg_catalog.pg_extension_config_dump('wes.resource_content', '');
 SELECT pg_catalog.pg_extension_config_dump('wes.journal', '');

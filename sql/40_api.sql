@@ -78,7 +78,7 @@ COMMENT ON COLUMN wes_api.inputs.reference IS 'true: read without consuming; fal
 COMMENT ON COLUMN wes_api.inputs.block_height IS 'height of the block that holds the input''s transaction';
 COMMENT ON COLUMN wes_api.inputs.unlock IS 'unlocking data (signature, witness), opaque';
 
--- An output's spend is its spend input: outputs are never updated
+-- An output row carries its spend mark
 CREATE VIEW wes_api.outputs AS
 SELECT o.outpoint,
 	   wes_outpoint_txid(o.outpoint) AS txid,
@@ -86,10 +86,9 @@ SELECT o.outpoint,
 	   wes.kind_name(o.kind) AS kind,
 	   o.owner, o.amount, o.ref, o.lock, o.data,
 	   o.height AS created_height,
-	   s.txid AS spent_by,
-	   s.height AS spent_height
-FROM wes.outputs o
-LEFT JOIN wes.inputs s ON s.outpoint = o.outpoint AND NOT s.reference;
+	   o.spent_by,
+	   o.spent_height
+FROM wes.outputs o;
 COMMENT ON VIEW wes_api.outputs IS 'every output ever created, with its spend when spent; look up by outpoint, txid or owner';
 COMMENT ON COLUMN wes_api.outputs.outpoint IS 'the output''s id: <txid>:<output_index>';
 COMMENT ON COLUMN wes_api.outputs.txid IS 'the transaction that created it';
@@ -104,14 +103,13 @@ COMMENT ON COLUMN wes_api.outputs.created_height IS 'height of the block that cr
 COMMENT ON COLUMN wes_api.outputs.spent_by IS 'txid of the transaction that spent it; NULL while unspent';
 COMMENT ON COLUMN wes_api.outputs.spent_height IS 'height of the block that spent it; NULL while unspent';
 
--- The current set comes from wes.utxos (small, indexed by owner); the left join is
--- dropped by the planner when lock and data are not asked for
+-- The current set: the outputs without a spend mark
 CREATE VIEW wes_api.utxos AS
-SELECT u.outpoint, wes_outpoint_txid(u.outpoint) AS txid, wes_outpoint_index(u.outpoint) AS output_index,
-	   wes.kind_name(u.kind) AS kind, u.owner, u.amount, u.ref, o.lock, o.data, u.height AS created_height,
+SELECT o.outpoint, wes_outpoint_txid(o.outpoint) AS txid, wes_outpoint_index(o.outpoint) AS output_index,
+	   wes.kind_name(o.kind) AS kind, o.owner, o.amount, o.ref, o.lock, o.data, o.height AS created_height,
 	   NULL::wes_hash AS spent_by, NULL::bigint AS spent_height
-FROM wes.utxos u
-LEFT JOIN wes.outputs o ON o.outpoint = u.outpoint;
+FROM wes.outputs o
+WHERE o.spent_height IS NULL;
 COMMENT ON VIEW wes_api.utxos IS 'the unspent rows of wes_api.outputs (the current UTXO set); look up by outpoint or owner';
 COMMENT ON COLUMN wes_api.utxos.outpoint IS 'the output''s id: <txid>:<output_index>';
 COMMENT ON COLUMN wes_api.utxos.txid IS 'the transaction that created it';
@@ -122,10 +120,10 @@ COMMENT ON COLUMN wes_api.utxos.ref IS 'asset: asset id (all zero = native coin)
 COMMENT ON COLUMN wes_api.utxos.created_height IS 'height of the block that created it';
 
 CREATE VIEW wes_api.address_balances AS
-SELECT u.owner, u.ref AS asset, sum(u.amount) AS balance, count(*) AS utxo_count
-FROM wes.utxos u
-WHERE u.kind = 0
-GROUP BY u.owner, u.ref;
+SELECT o.owner, o.ref AS asset, sum(o.amount) AS balance, count(*) AS utxo_count
+FROM wes.outputs o
+WHERE o.kind = 0 AND o.spent_height IS NULL
+GROUP BY o.owner, o.ref;
 COMMENT ON VIEW wes_api.address_balances IS 'current balance of every address in every asset (unspent asset outputs only); filter by owner';
 COMMENT ON COLUMN wes_api.address_balances.owner IS 'owner address';
 COMMENT ON COLUMN wes_api.address_balances.asset IS 'asset id (all zero = native coin)';
@@ -167,19 +165,17 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION wes_api.utxo_lookup_many(wes_outpoint[]) IS 'the outputs (spent or not) of many outpoints in one call; outpoints that do not exist are left out';
 
--- Current UTXOs from wes.utxos; as of a height from the history tables (owner index,
--- then one probe of the spend index per output), never a replay of blocks
+-- Current UTXOs and UTXOs as of a height, both from the owner index of wes.outputs
+-- and the spend marks of the rows it finds, never a replay of blocks
 CREATE FUNCTION wes_api.addresses_utxos(owners wes_address[], at_height bigint DEFAULT NULL)
 RETURNS SETOF wes_api.outputs
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-	SELECT u.* FROM wes_api.utxos u
-	WHERE addresses_utxos.at_height IS NULL AND u.owner = ANY (addresses_utxos.owners)
-	UNION ALL
 	SELECT o.* FROM wes_api.outputs o
-	WHERE addresses_utxos.at_height IS NOT NULL AND o.owner = ANY (addresses_utxos.owners)
-	  AND o.created_height <= addresses_utxos.at_height
-	  AND (o.spent_height IS NULL OR o.spent_height > addresses_utxos.at_height);
+	WHERE o.owner = ANY (addresses_utxos.owners)
+	  AND CASE WHEN addresses_utxos.at_height IS NULL THEN o.spent_height IS NULL
+			   ELSE o.created_height <= addresses_utxos.at_height
+					AND (o.spent_height IS NULL OR o.spent_height > addresses_utxos.at_height) END;
 END;
 COMMENT ON FUNCTION wes_api.addresses_utxos(wes_address[], bigint) IS 'the unspent outputs of many addresses in one call: now, or as of the end of block at_height';
 

@@ -146,66 +146,49 @@ END;
 COMMENT ON FUNCTION wes.verify_spends(bigint, bigint) IS
 	'findings of wes_verify: inputs of heights lo..hi naming no output or a later one, and outputs spent twice';
 
--- Each UTXO row against its output row (the set itself is checked by digest in C)
+-- Each spend mark against the spend input that makes it (outputs imported from a
+-- snapshot have no creating transaction here, but their spenders are stored)
 CREATE FUNCTION wes.verify_utxo_rows()
 RETURNS TABLE (check_name text, height bigint, detail text)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
-	SELECT 'utxos', u.height,
-		   CASE WHEN o.outpoint IS NULL THEN format('wes.utxos holds %s, which is no output', u.outpoint)
-				ELSE format('wes.utxos row %s disagrees with its output in owner, kind, ref, amount or height',
-							u.outpoint) END
-	FROM wes.utxos u
-	-- one index probe per UTXO (OFFSET 0 keeps it a nested loop): the set is small beside the history
-	LEFT JOIN LATERAL (SELECT r.outpoint, r.height, r.kind, r.owner, r.amount, r.ref FROM wes.outputs r
-					   WHERE r.outpoint = u.outpoint OFFSET 0) o ON true
-	WHERE (o.outpoint IS NULL AND u.height >= (SELECT s.base_height FROM wes.chain_state s))
-	   OR (u.height, u.kind, u.owner, u.amount, u.ref) IS DISTINCT FROM (o.height, o.kind, o.owner, o.amount, o.ref)
+	SELECT 'spend_marks', coalesce(i.height, o.spent_height),
+		   CASE WHEN i.txid IS NULL THEN format('output %s carries the spend mark %s at height %s, which no input makes',
+												o.outpoint, o.spent_by, o.spent_height)
+				WHEN o.spent_by IS NULL THEN format('output %s is spent by %s at height %s but carries no spend mark',
+													o.outpoint, i.txid, i.height)
+				ELSE format('output %s carries the spend mark %s at height %s, its spend input is %s at height %s',
+							o.outpoint, o.spent_by, o.spent_height, i.txid, i.height) END
+	FROM wes.outputs o
+	LEFT JOIN wes.inputs i ON i.outpoint = o.outpoint AND NOT i.reference
+	WHERE (o.spent_by, o.spent_height) IS DISTINCT FROM (i.txid, i.height)
 	ORDER BY 2, 3;
 END;
 COMMENT ON FUNCTION wes.verify_utxo_rows() IS
-	'findings of wes_verify: wes.utxos rows with no output row, or whose columns differ from their output''s';
+	'findings of wes_verify: outputs whose spend mark is not the one their spend input makes';
 
--- The UTXO set against the outputs nobody spent, and the published balances against those outputs
+-- The published balances against the unspent outputs
 CREATE FUNCTION wes.verify_utxos()
 RETURNS TABLE (check_name text, height bigint, detail text)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
-	WITH live AS MATERIALIZED (
-		SELECT o.outpoint, o.height, o.kind, o.owner, o.amount, o.ref
+	WITH bal AS (
+		SELECT o.owner, o.ref, sum(o.amount) AS balance
 		FROM wes.outputs o
-		WHERE NOT EXISTS (SELECT 1 FROM wes.inputs i WHERE i.outpoint = o.outpoint AND NOT i.reference)),
-	u AS (
-		-- UTXOs imported from a snapshot (below the base height) have no output row to compare with
-		SELECT r.outpoint, r.height, r.kind, r.owner, r.amount, r.ref
-		FROM wes.utxos r
-		WHERE r.height >= (SELECT s.base_height FROM wes.chain_state s)
-		   OR EXISTS (SELECT 1 FROM wes.outputs o WHERE o.outpoint = r.outpoint)),
-	bal AS (
-		SELECT l.owner, l.ref, sum(l.amount) AS balance FROM live l WHERE l.kind = 0 GROUP BY l.owner, l.ref)
-	SELECT 'utxos', coalesce(u.height, l.height),
-		   CASE WHEN u.outpoint IS NULL THEN format('output %s is unspent but not in wes.utxos', l.outpoint)
-				WHEN l.outpoint IS NULL THEN format('wes.utxos holds %s, which is %s', u.outpoint,
-					CASE WHEN EXISTS (SELECT 1 FROM wes.outputs o WHERE o.outpoint = u.outpoint)
-						 THEN 'spent' ELSE 'no output' END)
-				ELSE format('wes.utxos row %s disagrees with its output in owner, kind, ref, amount or height',
-							u.outpoint) END
-	FROM live l FULL JOIN u ON u.outpoint = l.outpoint
-	WHERE l.outpoint IS NULL OR u.outpoint IS NULL
-	   OR (u.height, u.kind, u.owner, u.amount, u.ref) IS DISTINCT FROM (l.height, l.kind, l.owner, l.amount, l.ref)
-	UNION ALL
-	SELECT 'balances', NULL,
+		WHERE o.kind = 0
+		  AND NOT EXISTS (SELECT 1 FROM wes.inputs i WHERE i.outpoint = o.outpoint AND NOT i.reference)
+		GROUP BY o.owner, o.ref)
+	SELECT 'balances', NULL::bigint,
 		   format('balance of %s in asset %s: %s in wes_api.address_balances, %s from unspent outputs',
 				  coalesce(a.owner, bal.owner), coalesce(a.asset, bal.ref),
 				  coalesce(a.balance, 0), coalesce(bal.balance, 0))
 	FROM wes_api.address_balances a
 	FULL JOIN bal ON bal.owner = a.owner AND bal.ref = a.asset
 	WHERE a.balance IS DISTINCT FROM bal.balance
-	  AND (SELECT s.base_height FROM wes.chain_state s) = 0
 	ORDER BY 1 DESC, 2, 3;
 END;
 COMMENT ON FUNCTION wes.verify_utxos() IS
-	'findings of wes_verify: wes.utxos against the outputs nobody spent, and wes_api.address_balances against their sums';
+	'findings of wes_verify: wes_api.address_balances against the sums of the outputs no input spends';
 
 -- ---- wes_verify ---------------------------------------------------------------
 
@@ -222,8 +205,8 @@ COMMENT ON FUNCTION wes_verify(bigint, bigint) IS
 	'transactions, tx_decode, txid, tx_columns, tx_count, block_size, tx_root, receipts, receipt_decode, '
 	'receipt_columns, receipt_root, outputs, inputs, spend_marks, spends, journal. When the range reaches the tip '
 	'(to_height NULL or at least the tip), also the current state: chain_state, state_commitment (LtHash of a full '
-	'scan of wes.utxos against chain_state and the tip''s state_root), utxo_count, utxo_columns, utxos (against '
-	'outputs minus spends), balances, and amcheck (bt_index_check on every B-tree index of schema wes: the '
+	'scan of the unspent outputs against chain_state and the tip''s state_root), utxo_count, spend_marks (each '
+	'output''s against its spend input), utxos (against outputs minus spends), balances, and amcheck (bt_index_check on every B-tree index of schema wes: the '
 	'structure of each index; with wes_persist.verify_heapallindexed = on also that every row has its index '
 	'entries, several times slower; a finding when the extension amcheck is missing). Read-only, on one '
 	'snapshot; a NOTICE every 10 s reports progress. height is NULL for findings about no particular block';
@@ -288,30 +271,26 @@ COMMENT ON FUNCTION wes.rebuild_rows(bigint) IS
 	'wes_rebuild_indexes: outputs, inputs, transaction counts, receipt columns and the journal (from journal_from) '
 	'rebuilt from the raw transactions and receipts; returns the rows written';
 
--- The UTXO set replayed from the raw transactions: every output no stored input spends.
--- UTXOs below the base height (imported from a snapshot) are kept unless a stored input spends them.
+-- The spend marks replayed from the raw transactions: every output a stored spend input
+-- names carries that input's txid and height, every other output none.  Returns the
+-- number of unspent outputs.
 CREATE FUNCTION wes.rebuild_utxos() RETURNS bigint
 LANGUAGE sql VOLATILE
 BEGIN ATOMIC
-	DELETE FROM wes.utxos u WHERE u.height >= (SELECT s.base_height FROM wes.chain_state s);
 	WITH spent AS MATERIALIZED (
-		SELECT x.outpoint FROM wes.transactions t CROSS JOIN LATERAL wes.tx_inputs(t.raw) x WHERE NOT x.reference)
-	DELETE FROM wes.utxos u WHERE u.outpoint IN (SELECT s.outpoint FROM spent s);
-	WITH spent AS MATERIALIZED (
-		SELECT x.outpoint FROM wes.transactions t CROSS JOIN LATERAL wes.tx_inputs(t.raw) x WHERE NOT x.reference),
-	created AS (
-		SELECT wes_outpoint(t.txid, x.output_index) AS outpoint, x.owner, x.kind, x.ref, x.amount,
-			   t.block_height AS height, x.encoding
-		FROM wes.transactions t CROSS JOIN LATERAL wes.tx_outputs(t.raw) x)
-	INSERT INTO wes.utxos (outpoint, owner, kind, ref, amount, height, encoding)
-	SELECT c.outpoint, c.owner, c.kind, c.ref, c.amount, c.height, c.encoding
-	FROM created c
-	WHERE NOT EXISTS (SELECT 1 FROM spent s WHERE s.outpoint = c.outpoint);
-	SELECT count(*) FROM wes.utxos;
+		SELECT x.outpoint, t.txid, t.block_height AS height
+		FROM wes.transactions t CROSS JOIN LATERAL wes.tx_inputs(t.raw) x WHERE NOT x.reference),
+	cleared AS (
+		UPDATE wes.outputs o SET spent_by = NULL, spent_height = NULL
+		WHERE o.spent_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM spent s WHERE s.outpoint = o.outpoint)
+		RETURNING 1)
+	UPDATE wes.outputs o SET spent_by = s.txid, spent_height = s.height
+	FROM spent s
+	WHERE o.outpoint = s.outpoint AND (o.spent_by, o.spent_height) IS DISTINCT FROM (s.txid, s.height);
+	SELECT count(*) FROM wes.outputs o WHERE o.spent_height IS NULL;
 END;
 COMMENT ON FUNCTION wes.rebuild_utxos() IS
-	'wes_replay_state: wes.utxos replayed from the raw transactions (outputs no stored input spends); '
-	'rows below chain_state.base_height, imported from a snapshot, are kept unless spent; returns the count';
+	'wes_replay_state: the spend marks of wes.outputs replayed from the raw transactions; returns the number of unspent outputs';
 
 -- The chain-state row after a replay: accumulator, its root, the count, and the tip's hash from wes.blocks
 CREATE FUNCTION wes.set_state(acc bytea, root bytea, n bigint) RETURNS void

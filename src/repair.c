@@ -6,7 +6,7 @@
  * every header to the next and every transaction to its block's tx_root.
  * Everything else is derived from them and can be rebuilt: the rows of
  * outputs, inputs and the journal (wes.rebuild_rows), the UTXO set
- * (wes.rebuild_utxos), the accumulator (a full scan, as wes_verify does) and
+ * (wes.rebuild_utxos: the spend marks), the accumulator (a full scan, as wes_verify does) and
  * the indexes (REINDEX).  wes_repair runs the checks of wes_verify, applies
  * what their findings call for, from the raw bytes outwards, verifies again
  * and reports each action and whatever is left.
@@ -272,7 +272,7 @@ apply_fixes(const WesVerifyRange *r, const WesFindings *f, WesActions *a)
 	if (wes_findings_have(f, raw_set_checks) && wes_findings_have(collect(r, true), raw_set_checks))
 		return;
 	if (wes_findings_have(f, row_checks))
-		wes_action(a, "rebuild_indexes", INT64_FORMAT " rows of outputs, inputs, journal and utxos rebuilt "
+		wes_action(a, "rebuild_indexes", INT64_FORMAT " rows of outputs, inputs, journal and spend marks rebuilt "
 				   "from the raw transactions; every table of schema wes reindexed", rebuild_indexes(r));
 	if (wes_findings_have(f, state_checks))
 	{

@@ -5,9 +5,10 @@
  *
  * The journal says, per block, which outpoints it added to the UTXO set and
  * which it removed.  Undoing blocks h+1 .. tip nets out to: every outpoint
- * they added that none of them removed leaves wes.utxos; every outpoint they
- * removed that none of them added (so created at or below h) comes back, its
- * row rebuilt from wes.outputs with the output's exact encoding.  That netting
+ * they added that none of them removed leaves the UTXO set (its output row
+ * goes with the history below); every outpoint they removed that none of them
+ * added (so created at or below h) loses its spend mark and so comes back, its
+ * element rebuilt with the output's exact encoding.  That netting
  * is done here, oldest block first, in a hash table that holds only what the
  * blocks read so far left live, one journal array in memory at a time; so
  * each side is one `outpoint = ANY($1)` statement over only what really
@@ -228,7 +229,7 @@ net_column(uint64 r, int column, live_hash *set, OutpointList *back)
 
 /*
  * From the journal of the undone blocks, oldest first: the outpoints to take
- * out of wes.utxos (added by them and not removed by a later one of them) and
+ * out of the UTXO set (added by them and not removed by a later one of them) and
  * those to put back (removed by them and added before them), as
  * wes_outpoint[] Datums.  A block's spent outpoints existed before it and its
  * created ones were not spent inside it, so each block's spends are netted
@@ -276,33 +277,35 @@ check_moved(const char *what, uint64 moved, int expected, int64 h)
 
 /*
  * The UTXO set goes back: what the undone blocks added leaves it, what they
- * removed returns (its encoding rebuilt from wes.outputs); the accumulator follows
+ * removed loses its spend mark (its encoding rebuilt from its columns); the
+ * accumulator follows
  */
 static void
 undo_utxos(WesBlockWork *w, int64 h, const char *schema)
 {
-	Oid			type = wes_writer_types()->outpoint_array;
+	Oid			types[2] = {wes_writer_types()->outpoint_array, INT8OID};
 	Datum		take_out,
 				put_back;
+	Datum		back_args[2];
 	int			n_out,
 				n_back;
 
 	net_changes(h, &take_out, &put_back, &n_out, &n_back);
+	back_args[0] = put_back;
+	back_args[1] = Int64GetDatum(h);
 
-	wes_spi_run("DELETE FROM wes.utxos u WHERE u.outpoint OPERATOR(%1$s.=) ANY ($1) "
-				"RETURNING u.outpoint, u.encoding",
-				schema, 1, &type, &take_out, NULL, false);
+	wes_spi_run("SELECT o.outpoint, wes.output_encoding(o.kind, o.owner, o.amount, o.ref, o.lock, o.data) "
+				"FROM wes.outputs o WHERE o.outpoint OPERATOR(%1$s.=) ANY ($1) AND o.spent_height IS NULL",
+				schema, 1, types, &take_out, NULL, false);
 	check_moved("removes", SPI_processed, n_out, h);
 	lthash_rows(&w->acc, false);
 	w->utxo_count -= SPI_processed;
 	SPI_freetuptable(SPI_tuptable);
 
-	wes_spi_run("INSERT INTO wes.utxos (outpoint, owner, kind, ref, amount, height, encoding) "
-				"SELECT o.outpoint, o.owner, o.kind, o.ref, o.amount, o.height, "
-				"wes.output_encoding(o.kind, o.owner, o.amount, o.ref, o.lock, o.data) "
-				"FROM wes.outputs o WHERE o.outpoint OPERATOR(%1$s.=) ANY ($1) "
-				"RETURNING outpoint, encoding",
-				schema, 1, &type, &put_back, NULL, false);
+	wes_spi_run("UPDATE wes.outputs o SET spent_by = NULL, spent_height = NULL "
+				"WHERE o.outpoint OPERATOR(%1$s.=) ANY ($1) AND o.spent_height > $2 "
+				"RETURNING o.outpoint, wes.output_encoding(o.kind, o.owner, o.amount, o.ref, o.lock, o.data)",
+				schema, 2, types, back_args, NULL, false);
 	check_moved("restores", SPI_processed, n_back, h);
 	lthash_rows(&w->acc, true);
 	w->utxo_count += SPI_processed;

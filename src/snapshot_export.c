@@ -3,12 +3,10 @@
  *	  wes_snapshot_export(at_height bigint DEFAULT NULL) RETURNS SETOF bytea:
  *	  the snapshot file of docs/snapshot-format.md, in chunks of about 1 MiB.
  *
- * At the tip, the records are wes.utxos in outpoint order, with the encodings
- * it keeps.  At a retained snapshot's height h, they are the outputs alive at
- * the end of block h: the current UTXOs created at or below h, and the outputs
- * created at or below h that a later block spent (the journal names them),
- * their encodings rebuilt from wes.outputs; their LtHash must then commit to
- * the snapshot's state root.  Nothing is written, so any wes_reader may
+ * The records are the outputs alive at the end of the height asked (the tip by
+ * default) in outpoint order: created at or below it, with no spend mark or a
+ * spend above it, their encodings rebuilt from their columns; at a retained
+ * snapshot's height, their LtHash must commit to the snapshot's state root.  Nothing is written, so any wes_reader may
  * export, on a standby too.  Everything reads one snapshot of the database
  * (the function is STABLE), so a writer committing meanwhile changes nothing.
  */
@@ -136,27 +134,23 @@ read_header(SnapHeader *h, bool at_tip, int64 at_height)
 
 /* Open the cursor over (outpoint, created height, encoding) in outpoint order */
 static Portal
-open_records(bool at_tip, int64 at_height, const char *schema)
+open_records(bool at_tip, int64 at_height)
 {
 	Oid			type = INT8OID;
 	Datum		value = Int64GetDatum(at_height);
 	Portal		portal;
 
 	if (at_tip)
-		portal = SPI_cursor_open_with_args(NULL, "SELECT outpoint, height, encoding FROM wes.utxos ORDER BY outpoint",
+		portal = SPI_cursor_open_with_args(NULL, "SELECT o.outpoint, o.height, "
+										   "wes.output_encoding(o.kind, o.owner, o.amount, o.ref, o.lock, o.data) "
+										   "FROM wes.outputs o WHERE o.spent_height IS NULL ORDER BY o.outpoint",
 										   0, NULL, NULL, NULL, true, 0);
 	else
-	{
-		char	   *sql = psprintf("SELECT u.outpoint, u.height, u.encoding FROM wes.utxos u WHERE u.height <= $1 "
-								   "UNION ALL "
-								   "SELECT o.outpoint, o.height, wes.output_encoding(o.kind, o.owner, o.amount, o.ref, o.lock, o.data) "
-								   "FROM wes.outputs o WHERE o.outpoint OPERATOR(%1$s.=) ANY "
-								   "(ARRAY(SELECT s FROM wes.journal j, unnest(j.spent) s WHERE j.height > $1)) "
-								   "AND o.height <= $1 "
-								   "ORDER BY 1", schema);
-
-		portal = SPI_cursor_open_with_args(NULL, sql, 1, &type, &value, NULL, true, 0);
-	}
+		portal = SPI_cursor_open_with_args(NULL, "SELECT o.outpoint, o.height, "
+										   "wes.output_encoding(o.kind, o.owner, o.amount, o.ref, o.lock, o.data) "
+										   "FROM wes.outputs o WHERE o.height <= $1 "
+										   "AND (o.spent_height IS NULL OR o.spent_height > $1) ORDER BY o.outpoint",
+										   1, &type, &value, NULL, true, 0);
 	if (portal == NULL)
 		elog(ERROR, "could not open the snapshot cursor");
 	return portal;
@@ -230,7 +224,6 @@ wes_snapshot_export(PG_FUNCTION_ARGS)
 {
 	bool		at_tip = PG_ARGISNULL(0);
 	int64		at_height = at_tip ? -1 : PG_GETARG_INT64(0);
-	char	   *schema = wes_function_schema(fcinfo);
 	ExportSink	s;
 	SnapHeader	h;
 	wes_lthash	acc;
@@ -249,7 +242,7 @@ wes_snapshot_export(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	read_header(&h, at_tip, at_height);
 	put_header(&s, &h);
-	portal = open_records(at_tip, h.height, schema);
+	portal = open_records(at_tip, h.height);
 	n = put_records(&s, portal, at_tip ? NULL : &acc);
 	SPI_cursor_close(portal);
 	SPI_finish();

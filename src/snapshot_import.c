@@ -82,7 +82,7 @@ check_empty(bool at_finish)
 	wes_writer_lock_tip(w);
 	wes_spi_run(at_finish ? "SELECT EXISTS (SELECT FROM wes.blocks) OR EXISTS (SELECT FROM wes.transactions)"
 				: "SELECT EXISTS (SELECT FROM wes.blocks) OR EXISTS (SELECT FROM wes.outputs) "
-				"OR EXISTS (SELECT FROM wes.utxos) OR EXISTS (SELECT FROM wes.transactions)",
+				"OR EXISTS (SELECT FROM wes.transactions)",
 				NULL, 0, NULL, NULL, NULL, true);
 	if (w->has_tip || w->base_height != 0
 		|| DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))

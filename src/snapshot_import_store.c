@@ -1,13 +1,13 @@
 /*
  * snapshot_import_store.c
- *	  What an import writes.  The records go to the heaps of wes.outputs and
- *	  wes.utxos as the writer puts rows in (multi-insert, writer_rel.c), but
- *	  without index entries: the tables were empty, so once every record is in,
- *	  each of their indexes is built in one sorted pass over its table, as
+ *	  What an import writes.  The records go to the heap of wes.outputs (no
+ *	  spend mark) as the writer puts rows in (multi-insert, writer_rel.c), but
+ *	  without index entries: the table was empty, so once every record is in,
+ *	  each of its indexes is built in one sorted pass over its table, as
  *	  CREATE INDEX after a bulk load does (reindex_relation: a new index file
  *	  filled bottom-up, transactional, so an aborted import leaves the old empty
  *	  one).  That takes an ACCESS EXCLUSIVE lock on those indexes until the
- *	  transaction ends: readers of the two tables wait for the import to commit
+ *	  transaction ends: readers of the table wait for the import to commit
  *	  and then see all of it.  Then the chain-state row moves to the snapshot's
  *	  height with base_height = height + 1, and a snapshot row records where the
  *	  database started.
@@ -34,7 +34,7 @@ outpoint_datum(WesRel *r, const WesOutpoint *op)
 }
 
 /*
- * One record: a wes.outputs row and a wes.utxos row, heap only.  The owner and
+ * One record: a wes.outputs row without a spend mark, heap only.  The owner and
  * ref point into the caller's buffer, which outlives the rows' flush
  * (wes_writer_rels_close).
  */
@@ -42,8 +42,8 @@ void
 wes_snap_store_record(WesWriterRels *rels, const WesOutpoint *op, int64 created, const wes_output *out)
 {
 	WesRel	   *outputs = &rels->rel[WES_TABLE_OUTPUTS];
-	WesRel	   *utxos = &rels->rel[WES_TABLE_UTXOS];
-	Datum	   *v = wes_writer_row(outputs)->tts_values;
+	TupleTableSlot *slot = wes_writer_row(outputs);
+	Datum	   *v = slot->tts_values;
 
 	v[0] = outpoint_datum(outputs, op);
 	v[1] = Int64GetDatum(created);
@@ -53,35 +53,20 @@ wes_snap_store_record(WesWriterRels *rels, const WesOutpoint *op, int64 created,
 	v[5] = PointerGetDatum(out->ref);
 	v[6] = wes_writer_bytea(outputs, out->lock.ptr, out->lock.len);
 	v[7] = wes_writer_bytea(outputs, out->data.ptr, out->data.len);
+	slot->tts_isnull[8] = slot->tts_isnull[9] = true;
 	wes_writer_row_done(outputs);
-
-	v = wes_writer_row(utxos)->tts_values;
-	v[0] = outpoint_datum(utxos, op);
-	v[1] = PointerGetDatum(out->owner);
-	v[2] = Int16GetDatum((int16) out->kind);
-	v[3] = PointerGetDatum(out->ref);
-	v[4] = Int64GetDatum((int64) out->amount);
-	v[5] = Int64GetDatum(created);
-	v[6] = wes_writer_bytea(utxos, out->encoding.ptr, out->encoding.len);
-	wes_writer_row_done(utxos);
 }
 
-/* Every index of wes.outputs and wes.utxos, built from their rows in one sorted pass */
+/* Every index of wes.outputs, built from its rows in one sorted pass */
 void
 wes_snap_build_indexes(void)
 {
-	static const char *const tables[] = {"outputs", "utxos"};
-	Oid			nsp = get_namespace_oid("wes", false);
+	Oid			relid = get_relname_relid("outputs", get_namespace_oid("wes", false));
+	ReindexParams params = {0};
 
-	for (int i = 0; i < lengthof(tables); i++)
-	{
-		Oid			relid = get_relname_relid(tables[i], nsp);
-		ReindexParams params = {0};
-
-		if (!OidIsValid(relid))
-			elog(ERROR, "table wes.%s not found", tables[i]);
-		(void) reindex_relation(relid, 0, &params);
-	}
+	if (!OidIsValid(relid))
+		elog(ERROR, "table wes.outputs not found");
+	(void) reindex_relation(relid, 0, &params);
 	CommandCounterIncrement();
 }
 

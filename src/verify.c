@@ -13,8 +13,8 @@
  *	             differs
  *	  spends     every input against the outputs (SQL), when the range does not
  *	             cover the whole history (else the UTXO digest below covers it)
- *	  state      the LtHash of a full scan of wes.utxos against the chain state and
- *	             the tip's state_root; the outpoints of wes.utxos against those
+ *	  state      the LtHash of a full scan of the unspent outputs against the chain state and
+ *	             the tip's state_root; the outpoints of the UTXO set against those
  *	             created minus those spent; each UTXO row against its output
  *	             (verify_state.c and SQL)
  *	  indexes    amcheck on every B-tree index of schema wes, heapallindexed

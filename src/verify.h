@@ -4,7 +4,7 @@
  *
  *	  verify.c         wes_verify(): the range, the order of the checks, findings
  *	  verify_chain.c   blocks, headers, transactions, receipts and their roots
- *	  verify_state.c   the state commitment recomputed by a full scan of wes.utxos
+ *	  verify_state.c   the state commitment recomputed by a full scan of the unspent outputs
  *	  verify_index.c   amcheck's bt_index_check on every B-tree index of schema wes
  *	  verify_rows.c    the rows a raw transaction implies (wes.tx_outputs, wes.tx_inputs)
  *	  verify_scan.c    the transactions and receipts of a range, read straight from the tables
@@ -132,7 +132,7 @@ extern bool wes_rows_digests_scan(WesRowWindows *w);
 /* verify_chain.c */
 extern void wes_verify_chain(WesFindings *f, const WesVerifyRange *r);
 
-/* verify_state.c: the accumulator and count of wes.utxos (findings for rows whose columns disagree) */
+/* verify_state.c: the accumulator and count of the unspent outputs (findings for rows whose columns disagree) */
 extern void wes_utxo_scan(WesFindings *f, wes_lthash *acc, int64 *count, WesDigest *outpoints);
 extern void wes_verify_state(WesFindings *f, const WesVerifyRange *r);
 extern bool wes_tip_header_root(const WesVerifyRange *r, uint8 root[WES_HASH_LEN]);

@@ -1,6 +1,6 @@
 /*
  * verify_state.c
- *	  The state commitment recomputed from scratch: one full scan of wes.utxos
+ *	  The state commitment recomputed from scratch: one full scan of the unspent outputs
  *	  adds every row's LtHash element (txid || u32 index || encoding) to an
  *	  empty accumulator.  The result must equal chain_state.accumulator, its
  *	  hash chain_state.state_root and the state_root of the tip block's header,
@@ -65,15 +65,17 @@ utxo_row(HeapTuple row, TupleDesc desc, void *arg)
 }
 
 /*
- * The LtHash accumulator and the row count of wes.utxos; when f is not NULL,
+ * The LtHash accumulator and the row count of the UTXO set (the outputs
+ * without a spend mark); when f is not NULL,
  * every row's columns are checked against its encoding too, and when
  * outpoints is not NULL it receives the digest of every outpoint.
  */
 void
 wes_utxo_scan(WesFindings *f, wes_lthash *acc, int64 *count, WesDigest *outpoints)
 {
-	Portal		portal = SPI_cursor_open_with_args(NULL, "SELECT outpoint, owner, kind, ref, amount, encoding "
-												   "FROM wes.utxos", 0, NULL, NULL, NULL,
+	Portal		portal = SPI_cursor_open_with_args(NULL, "SELECT outpoint, owner, kind, ref, amount, "
+												   "wes.output_encoding(kind, owner, amount, ref, lock, data) "
+												   "FROM wes.outputs WHERE spent_height IS NULL", 0, NULL, NULL, NULL,
 												   wes_spi_is_read_only(), 0);
 	UtxoWalk	w = {f, acc, outpoints};
 
@@ -129,9 +131,9 @@ check_tip(WesFindings *f, const WesVerifyRange *r)
 /*
  * The UTXO set against outputs minus spends.  When the chain scan read the
  * whole history, the outpoints it created minus those it spent must be the
- * outpoints of wes.utxos; only when they are not (or when the history is not
+ * outpoints of the UTXO set; only when they are not (or when the history is not
  * all there, as after a snapshot import) are the rows compared one by one.
- * The UTXO rows' other columns are compared with their outputs' either way.
+ * The spend marks are compared with the spend inputs either way.
  */
 static void
 check_utxo_set(WesFindings *f, const WesVerifyRange *r, const WesDigest *outpoints)
@@ -143,7 +145,7 @@ check_utxo_set(WesFindings *f, const WesVerifyRange *r, const WesDigest *outpoin
 		return;
 	if (wes_verify_sql_check(f, "verify_utxos", 0, NULL) == 0 && f->history_known &&
 		wes_verify_sql_check(f, "verify_spends", 2, args) == 0)
-		wes_finding(f, "utxos", WES_NO_HEIGHT, "the outpoints of wes.utxos are not those the raw transactions "
+		wes_finding(f, "utxos", WES_NO_HEIGHT, "the outpoints of the UTXO set are not those the raw transactions "
 					"created and did not spend (" INT64_FORMAT " rows, " INT64_FORMAT " expected)",
 					outpoints->n, f->history.n);
 }
@@ -175,16 +177,16 @@ wes_verify_state(WesFindings *f, const WesVerifyRange *r)
 	wes_lthash_to_bytes(&acc, stored);
 	if (VARSIZE_ANY_EXHDR(acc_col) != WES_LTHASH_BYTES ||
 		memcmp(VARDATA_ANY(acc_col), stored, WES_LTHASH_BYTES) != 0)
-		wes_finding(f, "state_commitment", h, "chain_state.accumulator is not the LtHash of wes.utxos "
+		wes_finding(f, "state_commitment", h, "chain_state.accumulator is not the LtHash of the UTXO set "
 					"(whose root is %s)", wes_hex_encode(root, WES_HASH_LEN));
 	else if (memcmp(stored_root, root, WES_HASH_LEN) != 0)
 		wes_finding(f, "state_commitment", h, "chain_state.state_root is %s, H(accumulator) is %s",
 					wes_hex_encode(stored_root, WES_HASH_LEN), wes_hex_encode(root, WES_HASH_LEN));
 	if (DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull)) != count)
-		wes_finding(f, "utxo_count", h, "chain_state.utxo_count is " INT64_FORMAT ", wes.utxos holds " INT64_FORMAT,
+		wes_finding(f, "utxo_count", h, "chain_state.utxo_count is " INT64_FORMAT ", the UTXO set holds " INT64_FORMAT,
 					DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull)), count);
 	SPI_freetuptable(SPI_tuptable);
 	if (wes_tip_header_root(r, header_root) && memcmp(header_root, root, WES_HASH_LEN) != 0)
-		wes_finding(f, "state_commitment", h, "the tip block's state_root is %s, wes.utxos commits to %s",
+		wes_finding(f, "state_commitment", h, "the tip block's state_root is %s, the UTXO set commits to %s",
 					wes_hex_encode(header_root, WES_HASH_LEN), wes_hex_encode(root, WES_HASH_LEN));
 }

@@ -33,9 +33,11 @@ typedef struct WesInBlockSpend
 typedef struct WesSpentOutput
 {
 	WesOutpoint op;
-	const uint8 *encoding;		/* its exact bytes (from wes.utxos) */
+	const uint8 *encoding;		/* its exact bytes (from its wes.outputs row) */
 	uint32		encoding_len;
-	ItemPointerData tid;		/* its wes.utxos row */
+	ItemPointerData tid;		/* its wes.outputs row */
+	HeapTuple	row;			/* a copy of that row */
+	const uint8 *spent_by;		/* txid of the spending transaction */
 } WesSpentOutput;
 
 /* One block on its way through the writer; lives in the block's memory context */
@@ -94,7 +96,6 @@ typedef enum WesTable
 	WES_TABLE_RECEIPTS,
 	WES_TABLE_OUTPUTS,
 	WES_TABLE_INPUTS,
-	WES_TABLE_UTXOS,
 	WES_TABLE_JOURNAL,
 	WES_TABLE_COUNT
 } WesTable;
@@ -126,7 +127,7 @@ extern TupleTableSlot *wes_writer_row(WesRel *r);
 extern void wes_writer_row_done(WesRel *r);
 extern Datum wes_writer_bytea(WesRel *r, const uint8 *p, uint32 len);
 extern void wes_writer_rel_flush(WesRel *r);
-extern void wes_writer_rel_delete(WesRel *r, ItemPointer tid);
+extern void wes_writer_rel_update(WesRel *r, ItemPointer tid, TupleTableSlot *slot);
 
 /* Lookups by primary key (writer_rel.c) */
 typedef struct WesProbe

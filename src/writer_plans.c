@@ -42,8 +42,8 @@ static const WesPlanDef plan_defs[WES_PLAN_COUNT] = {
 		"SELECT height, hash, accumulator, base_height, utxo_count "
 		"FROM wes.chain_state FOR UPDATE", ""},
 	[WES_PLAN_FIND_SPENDER] = {
-		"SELECT i.txid, i.height FROM wes.inputs i "
-		"WHERE i.outpoint OPERATOR(%1$s.=) $1 AND NOT i.reference", "o"},
+		"SELECT o.spent_by, o.spent_height FROM wes.outputs o "
+		"WHERE o.outpoint OPERATOR(%1$s.=) $1 AND o.spent_height IS NOT NULL", "o"},
 	[WES_PLAN_UPDATE_TIP] = {
 		"UPDATE wes.chain_state SET height = $1, hash = $2, state_root = $3, accumulator = $4, "
 		"utxo_count = $5", "bhhyb"},

@@ -49,9 +49,8 @@ static const WesTableDef table_defs[WES_TABLE_COUNT] = {
 	"height,hash,prev_hash,tx_root,receipt_root,state_root,timestamp_ms,nonce,tx_count,size,header"},
 	[WES_TABLE_TRANSACTIONS] = {"transactions", "txid,block_height,tx_index,input_count,output_count,raw"},
 	[WES_TABLE_RECEIPTS] = {"receipts", "txid,status,fee,raw"},
-	[WES_TABLE_OUTPUTS] = {"outputs", "outpoint,height,kind,owner,amount,ref,lock,data"},
+	[WES_TABLE_OUTPUTS] = {"outputs", "outpoint,height,kind,owner,amount,ref,lock,data,spent_by,spent_height"},
 	[WES_TABLE_INPUTS] = {"inputs", "txid,input_index,outpoint,reference,height,unlock"},
-	[WES_TABLE_UTXOS] = {"utxos", "outpoint,owner,kind,ref,amount,height,encoding"},
 	[WES_TABLE_JOURNAL] = {"journal", "height,created,spent"},
 };
 
@@ -224,11 +223,15 @@ wes_writer_probe_end(WesProbe *p)
 	pfree(p);
 }
 
-/* Delete one row by its tuple id (a UTXO the block spends) */
+/* Replace one row by its tuple id with the row in slot (HOT when no indexed column changes) */
 void
-wes_writer_rel_delete(WesRel *r, ItemPointer tid)
+wes_writer_rel_update(WesRel *r, ItemPointer tid, TupleTableSlot *slot)
 {
-	simple_table_tuple_delete(r->rel, tid, GetActiveSnapshot());
+	bool		update_indexes;
+
+	simple_table_tuple_update(r->rel, tid, slot, GetActiveSnapshot(), &update_indexes);
+	if (update_indexes)
+		(void) ExecInsertIndexTuples(r->rri, slot, r->rels->estate, false, false, NULL, NIL);
 }
 
 /* Write what is left, close everything, and make the rows visible to what follows */

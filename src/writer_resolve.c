@@ -13,9 +13,11 @@
  */
 #include "postgres.h"
 
+#include "executor/tuptable.h"
 #include "utils/array.h"
 #include "utils/hsearch.h"
 
+#include "wes_snapshot.h"
 #include "writer.h"
 
 /* A transaction of the block, by txid */
@@ -31,10 +33,11 @@ typedef struct NamedEntry
 	WesOutpoint op;
 	int32		last_tx;		/* last transaction naming it, with its input */
 	int32		last_input;
-	bool		found;			/* in wes.utxos before the block */
+	bool		found;			/* unspent in wes.outputs before the block */
 	const uint8 *encoding;
 	uint32		encoding_len;
-	ItemPointerData tid;		/* its wes.utxos row */
+	ItemPointerData tid;		/* its wes.outputs row */
+	HeapTuple	row;			/* a copy of that row */
 	WesInBlockSpend spent;		/* spent by an earlier input of the block */
 } NamedEntry;
 
@@ -195,6 +198,8 @@ resolve_in_chain(WesBlockWork *w, const InputRef *r, NamedEntry *e)
 		out->encoding = e->encoding;
 		out->encoding_len = e->encoding_len;
 		out->tid = e->tid;
+		out->row = e->row;
+		out->spent_by = w->block.txs[r->tx].txid;
 	}
 }
 
@@ -221,30 +226,36 @@ layout_outputs(WesBlockWork *w)
 	w->n_spent = 0;
 }
 
-/* The UTXO row of a named outpoint: its encoding (copied) and its tuple id */
+/* The wes.outputs row of a named outpoint: unspent, its encoding and its tuple id */
 static void
-take_utxo(NamedEntry *e, TupleTableSlot *row)
+take_output(NamedEntry *e, TupleTableSlot *row)
 {
-	bool		isnull;
-	bytea	   *enc = DatumGetByteaPP(slot_getattr(row, 7, &isnull));
-	uint32		len = VARSIZE_ANY_EXHDR(enc);
-	uint8	   *copy = palloc(Max(len, 1));
+	bool		isnull[10];
+	Datum		v[10];
+	bytea	   *enc;
 
-	memcpy(copy, VARDATA_ANY(enc), len);
-	e->found = true;
-	e->encoding = copy;
-	e->encoding_len = len;
-	e->tid = row->tts_tid;
 	e->last_tx = e->last_input = e->spent.tx = e->spent.input = -1;
+	slot_getallattrs(row);
+	memcpy(v, row->tts_values, sizeof(v));
+	memcpy(isnull, row->tts_isnull, sizeof(isnull));
+	e->found = isnull[9];
+	if (!e->found)
+		return;
+	enc = wes_output_encoding_from_columns(DatumGetInt16(v[2]), DatumGetWesAddressP(v[3]), DatumGetInt64(v[4]),
+										   DatumGetWesHashP(v[5]), DatumGetByteaPP(v[6]), DatumGetByteaPP(v[7]));
+	e->encoding = (const uint8 *) VARDATA(enc);
+	e->encoding_len = VARSIZE(enc) - VARHDRSZ;
+	e->tid = row->tts_tid;
+	e->row = ExecCopySlotHeapTuple(row);
 }
 
-/* One primary-key probe of wes.utxos for every outpoint named that the block does not create */
+/* One primary-key probe of wes.outputs for every outpoint named that the block does not create */
 static HTAB *
-probe_utxos(const WesBlockWork *w)
+probe_outputs(const WesBlockWork *w)
 {
 	const wes_block *b = &w->block;
 	HTAB	   *named = block_table("wes block inputs", WES_OUTPOINT_LEN, sizeof(NamedEntry), w->n_inputs);
-	WesProbe   *probe = wes_writer_probe_begin(&w->rels->rel[WES_TABLE_UTXOS]);
+	WesProbe   *probe = wes_writer_probe_begin(&w->rels->rel[WES_TABLE_OUTPUTS]);
 
 	for (uint32 t = 0; t < b->n_tx; t++)
 		for (uint32 k = 0; k < b->txs[t].n_inputs; k++)
@@ -261,10 +272,12 @@ probe_utxos(const WesBlockWork *w)
 			if (seen)
 				continue;
 			if (wes_writer_probe(probe, PointerGetDatum(&op)))
-				take_utxo(e, probe->slot);
+				take_output(e, probe->slot);
 			else
+			{
 				e->found = false;
-			e->last_tx = e->last_input = e->spent.tx = e->spent.input = -1;
+				e->last_tx = e->last_input = e->spent.tx = e->spent.input = -1;
+			}
 		}
 	wes_writer_probe_end(probe);
 	return named;
@@ -278,7 +291,7 @@ wes_writer_resolve_inputs(WesBlockWork *w)
 	HTAB	   *named;
 
 	layout_outputs(w);
-	named = probe_utxos(w);
+	named = probe_outputs(w);
 	for (uint32 t = 0; t < b->n_tx; t++)
 		for (uint32 k = 0; k < b->txs[t].n_inputs; k++)
 		{

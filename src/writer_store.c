@@ -7,6 +7,7 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/memutils.h"
@@ -65,36 +66,31 @@ store_transaction(const WesBlockWork *w, uint32 t, WesRel *txs, WesRel *receipts
 	wes_writer_row_done(receipts);
 }
 
-/* wes.outputs: output i of transaction t; wes.utxos too when nobody in the block spends it */
+/* wes.outputs: output i of transaction t, with its spend when the block itself spends it */
 static void
-store_output(const WesBlockWork *w, uint32 t, uint32 i, const WesOutpoint *op,
-			 WesRel *outputs, WesRel *utxos)
+store_output(const WesBlockWork *w, uint32 t, uint32 i, const WesOutpoint *op, WesRel *outputs)
 {
 	const wes_output *o = &w->block.txs[t].outputs[i];
-	Datum		height = Int64GetDatum((int64) w->block.header.height);
-	Datum	   *v = wes_writer_row(outputs)->tts_values;
+	const WesInBlockSpend *s = &w->out_spent[w->out_base[t] + i];
+	TupleTableSlot *slot = wes_writer_row(outputs);
+	Datum	   *v = slot->tts_values;
 
 	v[0] = PointerGetDatum(op);
-	v[1] = height;
+	v[1] = Int64GetDatum((int64) w->block.header.height);
 	v[2] = Int16GetDatum((int16) o->kind);
 	v[3] = PointerGetDatum(o->owner);
 	v[4] = Int64GetDatum((int64) o->amount);
 	v[5] = PointerGetDatum(o->ref);
 	v[6] = wes_writer_bytea(outputs, o->lock.ptr, o->lock.len);
 	v[7] = wes_writer_bytea(outputs, o->data.ptr, o->data.len);
+	if (s->tx >= 0)
+	{
+		v[8] = PointerGetDatum(w->block.txs[s->tx].txid);
+		v[9] = v[1];
+	}
+	else
+		slot->tts_isnull[8] = slot->tts_isnull[9] = true;
 	wes_writer_row_done(outputs);
-	if (w->out_spent[w->out_base[t] + i].tx >= 0)
-		return;
-
-	v = wes_writer_row(utxos)->tts_values;
-	v[0] = PointerGetDatum(op);
-	v[1] = PointerGetDatum(o->owner);
-	v[2] = Int16GetDatum((int16) o->kind);
-	v[3] = PointerGetDatum(o->ref);
-	v[4] = Int64GetDatum((int64) o->amount);
-	v[5] = height;
-	v[6] = wes_writer_bytea(utxos, o->encoding.ptr, o->encoding.len);
-	wes_writer_row_done(utxos);
 }
 
 /* wes.inputs: input k of transaction t (a spend input is its outpoint's spend mark) */
@@ -113,12 +109,26 @@ store_input(const WesBlockWork *w, uint32 t, uint32 k, const WesOutpoint *op, We
 	wes_writer_row_done(inputs);
 }
 
-/* wes.utxos loses what the block spends (the rows its probe found) */
+/* The outputs of earlier blocks that the block spends get their spend mark */
 static void
-delete_spent(const WesBlockWork *w, WesRel *utxos)
+mark_spent(const WesBlockWork *w, WesRel *outputs)
 {
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(outputs->desc, &TTSOpsVirtual);
+	Datum		height = Int64GetDatum((int64) w->block.header.height);
+
 	for (uint32 i = 0; i < w->n_spent; i++)
-		wes_writer_rel_delete(utxos, (ItemPointer) &w->spent[i].tid);
+	{
+		const WesSpentOutput *s = &w->spent[i];
+
+		ExecClearTuple(slot);
+		heap_deform_tuple(s->row, outputs->desc, slot->tts_values, slot->tts_isnull);
+		slot->tts_values[8] = PointerGetDatum(s->spent_by);
+		slot->tts_values[9] = height;
+		slot->tts_isnull[8] = slot->tts_isnull[9] = false;
+		ExecStoreVirtualTuple(slot);
+		wes_writer_rel_update(outputs, (ItemPointer) &s->tid, slot);
+	}
+	ExecDropSingleTupleTableSlot(slot);
 }
 
 /* wes.journal: the outpoints the block added to the UTXO set and removed from it */
@@ -153,7 +163,7 @@ wes_writer_store_block(const WesBlockWork *w)
 	WesOutpoint *in_op = palloc_extended(Max(w->n_inputs, 1) * sizeof(WesOutpoint), MCXT_ALLOC_HUGE);
 	WesWriterRels *rels = w->rels;
 
-	delete_spent(w, &rels->rel[WES_TABLE_UTXOS]);
+	mark_spent(w, &rels->rel[WES_TABLE_OUTPUTS]);
 	store_header(w, &rels->rel[WES_TABLE_BLOCKS]);
 	for (uint32 t = 0; t < b->n_tx; t++)
 	{
@@ -170,7 +180,7 @@ wes_writer_store_block(const WesBlockWork *w)
 			WesOutpoint *op = &outpoints[w->out_base[t] + i];
 
 			wes_outpoint_set(op, tx->txid, i);
-			store_output(w, t, i, op, &rels->rel[WES_TABLE_OUTPUTS], &rels->rel[WES_TABLE_UTXOS]);
+			store_output(w, t, i, op, &rels->rel[WES_TABLE_OUTPUTS]);
 		}
 	}
 	store_journal(w, outpoints, &rels->rel[WES_TABLE_JOURNAL]);

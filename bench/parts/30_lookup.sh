@@ -56,7 +56,7 @@ else
 	echo "chain: $chain loaded into $DB"
 fi
 echo "rows: $(sql -d "$DB" -c "SELECT 'outputs ' || (SELECT count(*) FROM wes.outputs) || ', spent ' ||
-	(SELECT count(*) FROM wes.inputs WHERE NOT reference) || ', utxos ' || (SELECT count(*) FROM wes.utxos)")"
+	(SELECT count(*) FROM wes.inputs WHERE NOT reference) || ', utxos ' || (SELECT count(*) FROM wes_api.utxos)")"
 
 # ---- the floor table and the outpoints to look up ----
 sql -d "$DB" <<SQL

@@ -12,8 +12,8 @@
 #    transactions without inputs until the set is that large): wes-snapshot export
 #    from wes_snap_src and import into a fresh wes_snap_dst, each timed, with the
 #    floors measured in the same run: COPY TO of the same rows (outpoint, height,
-#    encoding of wes.utxos, binary) and COPY FROM of the rows an import writes
-#    (wes.utxos and wes.outputs) into the empty tables of a fresh database.
+#    encoding of the unspent outputs, binary) and COPY FROM of the rows an import
+#    writes (wes.outputs) into the empty tables of a fresh database.
 #    WES_BENCH_SNAP_UTXOS=0 skips this section (to time the rollback alone).
 set -euo pipefail
 cd "$WES_ROOT"
@@ -78,7 +78,7 @@ for rep in $(seq "$REPS"); do
 	tools/wes-snapshot export -q -d dbname=wes_snap_src -o "$file"
 	since "$t0" >>"$WORK/export.s"; echo >>"$WORK/export.s"
 	t0=$(now)
-	sql -d wes_snap_src -c "\\copy (SELECT outpoint, height, encoding FROM wes.utxos ORDER BY outpoint) TO '$WORK/floor-utxos.copy' WITH (FORMAT binary)"
+	sql -d wes_snap_src -c "\\copy (SELECT outpoint, height, wes.output_encoding(kind, owner, amount, ref, lock, data) FROM wes.outputs WHERE spent_height IS NULL ORDER BY outpoint) TO '$WORK/floor-utxos.copy' WITH (FORMAT binary)"
 	since "$t0" >>"$WORK/export-floor.s"; echo >>"$WORK/export-floor.s"
 
 	fresh_db wes_snap_dst
@@ -90,13 +90,11 @@ for rep in $(seq "$REPS"); do
 		{ echo "imported state root is not $snap_root" >&2; exit 1; }
 
 	# the floor: the rows the import wrote, copied into empty tables of a fresh database
-	sql -d wes_snap_dst -c "\\copy wes.utxos TO '$WORK/floor-u.copy' WITH (FORMAT binary)"
 	sql -d wes_snap_dst -c "\\copy wes.outputs TO '$WORK/floor-o.copy' WITH (FORMAT binary)"
 	fresh_db wes_snap_floor
 	sql -d wes_snap_floor -c "CHECKPOINT"
 	t0=$(now)
-	sql -d wes_snap_floor -c "\\copy wes.utxos FROM '$WORK/floor-u.copy' WITH (FORMAT binary)" \
-		-c "\\copy wes.outputs FROM '$WORK/floor-o.copy' WITH (FORMAT binary)"
+	sql -d wes_snap_floor -c "\\copy wes.outputs FROM '$WORK/floor-o.copy' WITH (FORMAT binary)"
 	since "$t0" >>"$WORK/import-floor.s"; echo >>"$WORK/import-floor.s"
 	sql -d postgres -c "DROP DATABASE wes_snap_floor"
 done

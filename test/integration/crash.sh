@@ -128,7 +128,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	state=$(q "$PORT" "$DB" "SELECT (SELECT count(*) FROM wes.blocks) = $tip + 1
 		AND (SELECT max(height) FROM wes.blocks) = $tip
 		AND s.hash = b.hash AND s.state_root = b.state_root
-		AND s.utxo_count = (SELECT count(*) FROM wes.utxos)
+		AND s.utxo_count = (SELECT count(*) FROM wes_api.utxos)
 		AND (SELECT count(*) FROM wes.journal) = $tip + 1
 		AND (SELECT count(*) FROM wes.transactions) = (SELECT sum(tx_count) FROM wes.blocks)
 		FROM wes.chain_state s JOIN wes.blocks b ON b.height = s.height")

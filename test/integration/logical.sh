@@ -63,7 +63,7 @@ ok $converged "the subscriber synchronises every table and applies the publisher
 EXPECT="$(tip_field "$W/b.tip" height)|$(tip_field "$W/b.tip" hash)|$(tip_field "$W/b.tip" state_root)"
 is "$(q "$SUB" "$DB" "SET ROLE wes_reader" "SELECT height, hash, state_root FROM wes_chain_tip()")" "$EXPECT" \
 	"subscriber: wes_chain_tip() is the generator's tip height, hash and state root"
-is "$(q "$SUB" "$DB" "SELECT utxo_count FROM wes_api.tip") $(q "$SUB" "$DB" "SELECT count(*) FROM wes.utxos")" \
+is "$(q "$SUB" "$DB" "SELECT utxo_count FROM wes_api.tip") $(q "$SUB" "$DB" "SELECT count(*) FROM wes_api.utxos")" \
 	"$(tip_field "$W/b.tip" utxo_count) $(tip_field "$W/b.tip" utxo_count)" \
 	"subscriber: the UTXO count and the UTXO table hold the generator's number of outputs"
 

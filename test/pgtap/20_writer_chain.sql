@@ -41,10 +41,10 @@ SELECT is((SELECT count(*) FROM wes.transactions), (SELECT sum(tx_count) FROM vb
 SELECT is((SELECT count(*) FROM wes.receipts), (SELECT sum(tx_count) FROM vblocks),
 		  'one receipt per transaction');
 
-SELECT set_eq('SELECT outpoint::text FROM wes.utxos',
+SELECT set_eq('SELECT outpoint::text FROM wes_api.utxos',
 			  $$SELECT jsonb_array_elements_text(j->'utxos') FROM v$$,
 			  'the UTXO set is the vectors'' utxos');
-SELECT is((SELECT utxo_count FROM wes.chain_state), (SELECT count(*) FROM wes.utxos),
+SELECT is((SELECT utxo_count FROM wes.chain_state), (SELECT count(*) FROM wes_api.utxos),
 		  'chain_state.utxo_count counts the UTXO set');
 SELECT set_eq(
 	'SELECT outpoint::text, txid::text, height FROM wes.inputs WHERE NOT reference',
@@ -52,25 +52,25 @@ SELECT set_eq(
 	  FROM v, jsonb_array_elements(j->'spent') s$$,
 	'every spend is recorded with its spender and height');
 SELECT set_eq(
-	$$SELECT owner::text, sum(amount)::numeric FROM wes.utxos
-	  WHERE kind = 0 AND ref = '0000000000000000000000000000000000000000000000000000000000000000'
+	$$SELECT owner::text, sum(amount)::numeric FROM wes.outputs
+	  WHERE spent_height IS NULL AND kind = 0 AND ref = '0000000000000000000000000000000000000000000000000000000000000000'
 	  GROUP BY owner$$,
 	$$SELECT key AS owner, value::numeric AS balance FROM v, jsonb_each_text(j->'native_balances')$$,
 	'native balances over the UTXO set are the vectors''');
 
 -- The history tables agree with the UTXO set and the journal
 SELECT set_eq(
-	'SELECT outpoint FROM wes.utxos',
+	'SELECT outpoint FROM wes_api.utxos',
 	'SELECT o.outpoint FROM wes.outputs o WHERE NOT EXISTS
 	   (SELECT 1 FROM wes.inputs i WHERE i.outpoint = o.outpoint AND NOT i.reference)',
 	'the UTXO set is exactly the outputs nobody spent');
 SELECT set_eq(
-	'SELECT outpoint FROM wes.utxos',
+	'SELECT outpoint FROM wes_api.utxos',
 	'SELECT c FROM wes.journal, unnest(created) c EXCEPT ALL SELECT s FROM wes.journal, unnest(spent) s',
 	'replaying the journal gives the UTXO set');
-SELECT is((SELECT count(*) FROM wes.utxos u JOIN wes.outputs o USING (outpoint)
-		   WHERE (u.owner, u.kind, u.ref, u.amount, u.height) IS DISTINCT FROM (o.owner, o.kind, o.ref, o.amount, o.height)),
-		  0::bigint, 'every UTXO row agrees with its output');
+SELECT is((SELECT count(*) FROM wes.outputs o LEFT JOIN wes.inputs i ON i.outpoint = o.outpoint AND NOT i.reference
+		   WHERE (o.spent_by, o.spent_height) IS DISTINCT FROM (i.txid, i.height)),
+		  0::bigint, 'every output''s spend mark is its spend input''s txid and height (none when unspent)');
 
 -- Resource content: stored under its SHA-256, idempotently
 SELECT is((SELECT count(*) FROM v, jsonb_each_text(j->'resources') r

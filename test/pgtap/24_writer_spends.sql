@@ -155,10 +155,10 @@ SELECT x.a, x.b, x.c, pg_temp.with_writer_state_root(pg_temp.next_block(ARRAY[x.
 FROM p, LATERAL (SELECT pg_temp.t(ARRAY[pg_temp.in_op(u2, 1), pg_temp.in_op(u1)], 'a', 2) AS a) a0,
 	 LATERAL (SELECT a0.a, pg_temp.t(ARRAY[pg_temp.in_tx(a0.a, 0), pg_temp.in_tx(a0.a, 1, 1)], 'b') AS b) b0,
 	 LATERAL (SELECT b0.a, b0.b, pg_temp.t(ARRAY[pg_temp.in_tx(b0.a, 1), pg_temp.in_op(u2, 1)], 'c') AS c) x;
-CREATE TEMP TABLE utxos_before AS SELECT outpoint::text AS op FROM wes.utxos;
+CREATE TEMP TABLE utxos_before AS SELECT outpoint::text AS op FROM wes_api.utxos;
 SELECT is(wes_write_block((SELECT raw FROM b12))::text, encode(wes_digest(substr((SELECT raw FROM b12), 1, 156))::bytea, 'hex'),
 		  'block 12 (spends, in-block spends, references) is written and returns its hash');
-SELECT set_eq('SELECT outpoint::text FROM wes.utxos',
+SELECT set_eq('SELECT outpoint::text FROM wes_api.utxos',
 			  $$SELECT op FROM utxos_before WHERE op <> (SELECT u1 FROM p)
 				UNION ALL SELECT pg_temp.op(b, 0) FROM b12 UNION ALL SELECT pg_temp.op(c, 0) FROM b12$$,
 			  'the UTXO set loses the spent output, keeps the referenced one, gains only what nobody in the block spent');

@@ -29,7 +29,7 @@ SELECT results_eq(
 SELECT cmp_ok((SELECT count(*) FROM wes.inputs i JOIN wes.outputs o ON o.outpoint = i.outpoint
 			   WHERE NOT i.reference AND o.height < i.height AND i.height > 0), '>', 0::bigint,
 			  'some of its spends name outputs of earlier blocks of the same call');
-SELECT set_eq('SELECT outpoint::text FROM wes.utxos',
+SELECT set_eq('SELECT outpoint::text FROM wes_api.utxos',
 			  $$SELECT jsonb_array_elements_text(j->'utxos') FROM v$$,
 			  'the UTXO set is the vectors'' utxos');
 SELECT set_eq($$SELECT outpoint::text, txid::text, height FROM wes.inputs WHERE NOT reference$$,

@@ -109,7 +109,7 @@ SELECT results_eq(
 	'SELECT height, hash::text, state_root::text FROM wes.chain_state',
 	$$SELECT (j#>>'{tip,height}')::bigint, j#>>'{tip,hash}', j#>>'{tip,state_root}' FROM v$$,
 	'the tip and state root are the vectors''');
-SELECT set_eq('SELECT outpoint::text FROM wes.utxos', $$SELECT jsonb_array_elements_text(j->'utxos') FROM v$$,
+SELECT set_eq('SELECT outpoint::text FROM wes_api.utxos', $$SELECT jsonb_array_elements_text(j->'utxos') FROM v$$,
 			  'the UTXO set is the vectors''');
 SELECT is((SELECT count(*) FROM wes.transactions t JOIN vblocks b ON b.height = t.block_height
 		   WHERE position(t.raw IN b.raw) = 0), 0::bigint, 'every stored transaction is the bytes of the vector block');

@@ -14,7 +14,7 @@ SELECT plan(26);
 \ir ../../docs/postgrest-roles.sql
 \ir lib/synthetic_chain.sql
 SELECT pg_temp.synthetic_chain(400, 60, 0.77);
-ANALYZE wes.outputs, wes.inputs, wes.utxos, wes.transactions, wes.blocks;
+ANALYZE wes.outputs, wes.inputs, wes.transactions, wes.blocks;
 
 -- ---- role set-up ----
 SELECT ok(pg_has_role('wes_web_anon', 'wes_reader', 'MEMBER'), 'the anonymous role is a wes_reader');

@@ -76,7 +76,7 @@ SELECT lives_ok($$SELECT wes_address_balance(pg_temp.synthetic_owner(1), at_heig
 SELECT throws_ok('SELECT * FROM wes.blocks', '42501', NULL, 'reading wes.blocks directly is refused');
 SELECT throws_ok($$INSERT INTO wes.blocks SELECT * FROM wes.blocks$$, '42501', NULL, 'INSERT into wes.blocks is refused');
 SELECT throws_ok('UPDATE wes.chain_state SET height = 0', '42501', NULL, 'UPDATE of wes.chain_state is refused');
-SELECT throws_ok('DELETE FROM wes.utxos', '42501', NULL, 'DELETE from wes.utxos is refused');
+SELECT throws_ok('UPDATE wes.outputs SET spent_by = NULL, spent_height = NULL', '42501', NULL, 'clearing spend marks in wes.outputs is refused');
 SELECT throws_ok('TRUNCATE wes.outputs', '42501', NULL, 'TRUNCATE of wes.outputs is refused');
 SELECT throws_ok('TRUNCATE wes.journal, wes.inputs', '42501', NULL, 'TRUNCATE of wes.journal and wes.inputs is refused');
 SELECT throws_ok($$DELETE FROM wes.resource_content$$, '42501', NULL, 'DELETE from wes.resource_content is refused');

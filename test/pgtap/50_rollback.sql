@@ -90,15 +90,15 @@ SELECT is(wes_write_blocks(pg_temp.vector_blocks(11, 11)), 1::bigint, 'block 11 
 SELECT is((pg_temp.state_digest())[2:6], (SELECT d[2:6] FROM digests WHERE height = 11),
 		  '... with identical transactions, inputs, outputs, UTXOs and receipts');
 
--- A damaged UTXO row: the root check refuses to move the tip
-UPDATE wes.utxos SET encoding = encoding || '\x00'::bytea
-WHERE outpoint = (SELECT u.outpoint FROM wes.utxos u WHERE u.height = 11 ORDER BY u.outpoint LIMIT 1);
+-- A damaged unspent output: the root check refuses to move the tip
+UPDATE wes.outputs SET data = data || '\x00'::bytea
+WHERE outpoint = (SELECT u.outpoint FROM wes.outputs u WHERE u.height = 11 AND u.spent_height IS NULL ORDER BY u.outpoint LIMIT 1);
 SELECT throws_ok('SELECT wes_rollback_to(10)', 'XX001', NULL, 'a rollback whose result misses block 10''s root is refused (XX001)');
 SELECT results_eq('SELECT height, state_root::text FROM wes.chain_state',
 				  $$SELECT 11::bigint, state_root FROM vblocks WHERE height = 11$$, '... and the tip stays');
 
-UPDATE wes.utxos SET encoding = substr(encoding, 1, length(encoding) - 1)
-WHERE outpoint = (SELECT u.outpoint FROM wes.utxos u WHERE u.height = 11 ORDER BY u.outpoint LIMIT 1);
+UPDATE wes.outputs SET data = substr(data, 1, length(data) - 1)
+WHERE outpoint = (SELECT u.outpoint FROM wes.outputs u WHERE u.height = 11 AND u.spent_height IS NULL ORDER BY u.outpoint LIMIT 1);
 
 -- The writer role may roll back (SECURITY DEFINER); nobody else
 SET LOCAL ROLE wes_writer;

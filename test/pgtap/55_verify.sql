@@ -40,11 +40,11 @@ SELECT is((SELECT count(*) FROM wes_verify(100, 200)), 0::bigint, 'a range above
 
 -- an unspent output row deleted
 SAVEPOINT d;
-INSERT INTO pick SELECT outpoint, NULL, NULL, height FROM wes.utxos WHERE height = 6 ORDER BY outpoint LIMIT 1;
+INSERT INTO pick SELECT outpoint, NULL, NULL, height FROM wes.outputs WHERE height = 6 AND spent_height IS NULL ORDER BY outpoint LIMIT 1;
 DELETE FROM wes.outputs o USING pick p WHERE o.outpoint = p.outpoint;
 INSERT INTO f SELECT * FROM pg_temp.findings();
 SELECT ok(pg_temp.named('outputs', 6, (SELECT outpoint::text FROM pick)), 'a deleted output: check outputs, its height and outpoint');
-SELECT ok(pg_temp.named('utxos', 6, (SELECT outpoint::text FROM pick) || ', which is no output'), 'and its UTXO row is named as having no output');
+SELECT ok(pg_temp.named('utxos', NULL, 'not those the raw transactions created'), 'and the UTXO set is named as not the one the raw transactions give');
 SELECT ok(NOT pg_temp.named('journal', 6), 'the journal still agrees with the raw transactions');
 -- a narrow range reads the derived rows of its heights only (through their height indexes)
 SELECT ok(EXISTS (SELECT 1 FROM pg_temp.findings(6, 6) x WHERE x.check_name = 'outputs' AND x.height = 6
@@ -54,12 +54,13 @@ SELECT is((SELECT count(*) FROM pg_temp.findings(7, 8)), 0::bigint, 'and the ran
 ROLLBACK TO d;
 TRUNCATE f, pick;
 
--- a UTXO row deleted
-INSERT INTO pick SELECT outpoint, NULL, NULL, height FROM wes.utxos WHERE height < 11 ORDER BY height, outpoint LIMIT 1;
-DELETE FROM wes.utxos u USING pick p WHERE u.outpoint = p.outpoint;
+-- an unspent output marked spent
+INSERT INTO pick SELECT outpoint, NULL, NULL, height FROM wes.outputs WHERE height < 11 AND spent_height IS NULL
+ORDER BY height, outpoint LIMIT 1;
+UPDATE wes.outputs o SET spent_by = wes_outpoint_txid(o.outpoint), spent_height = 11 FROM pick p WHERE o.outpoint = p.outpoint;
 INSERT INTO f SELECT * FROM pg_temp.findings();
-SELECT ok(pg_temp.named('utxos', (SELECT height FROM pick), (SELECT outpoint::text FROM pick) || ' is unspent but not in wes.utxos'),
-		  'a deleted UTXO: check utxos, its height and outpoint');
+SELECT ok(pg_temp.named('spend_marks', 11, (SELECT outpoint::text FROM pick) || ' carries the spend mark'),
+		  'a spend mark no input makes: check spend_marks, its height and outpoint');
 SELECT ok(pg_temp.named('state_commitment', 11, 'accumulator'), 'the accumulator no longer matches a full scan');
 SELECT ok(pg_temp.named('state_commitment', 11, 'tip block''s state_root'), 'nor does the tip''s state_root');
 SELECT ok(pg_temp.named('utxo_count', 11, 'holds 53'), 'the UTXO count is off by one');
@@ -147,29 +148,30 @@ SELECT is((SELECT count(*) FROM f), 1::bigint, 'and nothing else');
 ROLLBACK TO d;
 TRUNCATE f, pick;
 
--- a UTXO's amount altered: its row disagrees with its own encoding and with its output
-INSERT INTO pick SELECT outpoint, NULL, NULL, height FROM wes.utxos WHERE kind = 0 ORDER BY outpoint LIMIT 1;
-UPDATE wes.utxos u SET amount = u.amount + 1 FROM pick p WHERE u.outpoint = p.outpoint;
+-- a spent output's spend mark cleared: it is back in the UTXO set
+INSERT INTO pick SELECT outpoint, spent_by, NULL, spent_height FROM wes.outputs WHERE spent_height IS NOT NULL
+ORDER BY outpoint LIMIT 1;
+UPDATE wes.outputs o SET spent_by = NULL, spent_height = NULL FROM pick p WHERE o.outpoint = p.outpoint;
 INSERT INTO f SELECT * FROM pg_temp.findings();
-SELECT ok(pg_temp.named('utxo_columns', NULL, (SELECT outpoint::text FROM pick)),
-		  'an altered UTXO amount: check utxo_columns');
-SELECT ok(pg_temp.named('utxos', (SELECT height FROM pick), (SELECT outpoint::text FROM pick) || ' disagrees with its output'),
-		  'and the row no longer agrees with its output');
+SELECT ok(pg_temp.named('spend_marks', (SELECT height FROM pick),
+						(SELECT outpoint::text || ' is spent by ' || txid::text FROM pick)),
+		  'a cleared spend mark: check spend_marks names the output, its spender and the spender''s height');
+SELECT ok(pg_temp.named('state_commitment', 11, 'accumulator'), 'and the state commitment no longer holds');
 ROLLBACK TO d;
 TRUNCATE f, pick;
 
--- an index entry missing: a UTXO row re-inserted while its primary key is not maintained
-INSERT INTO pick SELECT outpoint, NULL, NULL, height FROM wes.utxos ORDER BY outpoint LIMIT 1;
-CREATE TEMP TABLE keep AS SELECT u.* FROM wes.utxos u JOIN pick p USING (outpoint);
-DELETE FROM wes.utxos u USING pick p WHERE u.outpoint = p.outpoint;
-UPDATE pg_index SET indisready = false WHERE indexrelid = 'wes.utxos_pkey'::regclass;
-INSERT INTO wes.utxos SELECT * FROM keep;
-UPDATE pg_index SET indisready = true WHERE indexrelid = 'wes.utxos_pkey'::regclass;
-SELECT is((SELECT count(*) FROM wes.utxos u JOIN pick p ON u.outpoint::text = p.outpoint::text), 1::bigint,
+-- an index entry missing: a block row re-inserted while its hash index is not maintained
+INSERT INTO pick SELECT NULL, hash, NULL, height FROM wes.blocks WHERE height = 5;
+CREATE TEMP TABLE keep AS SELECT b.* FROM wes.blocks b JOIN pick p USING (height);
+DELETE FROM wes.blocks b USING pick p WHERE b.height = p.height;
+UPDATE pg_index SET indisready = false WHERE indexrelid = 'wes.blocks_hash_key'::regclass;
+INSERT INTO wes.blocks SELECT * FROM keep;
+UPDATE pg_index SET indisready = true WHERE indexrelid = 'wes.blocks_hash_key'::regclass;
+SELECT is((SELECT count(*) FROM wes.blocks b JOIN pick p ON b.hash::text = p.txid::text), 1::bigint,
 		  'the row is in the heap');
 SET LOCAL enable_seqscan = off;
 SET LOCAL enable_bitmapscan = off;
-SELECT is((SELECT count(*) FROM wes.utxos u WHERE u.outpoint = (SELECT outpoint FROM pick)), 0::bigint,
+SELECT is((SELECT count(*) FROM wes.blocks b WHERE b.hash = (SELECT txid FROM pick)), 0::bigint,
 		  'but an index scan does not find it');
 RESET enable_seqscan;
 RESET enable_bitmapscan;
@@ -180,7 +182,7 @@ SELECT is((SELECT count(*) FROM f), 0::bigint,
 SET LOCAL wes_persist.verify_heapallindexed = on;
 TRUNCATE f;
 INSERT INTO f SELECT * FROM pg_temp.findings();
-SELECT ok(pg_temp.named('amcheck', NULL, 'wes.utxos_pkey'),
+SELECT ok(pg_temp.named('amcheck', NULL, 'wes.blocks_hash_key'),
 		  'a missing index entry: with wes_persist.verify_heapallindexed, check amcheck names the index');
 SELECT ok(pg_temp.named('amcheck', NULL, 'lacks matching index tuple'), 'with amcheck''s own words');
 ROLLBACK TO d;

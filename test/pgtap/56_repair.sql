@@ -56,15 +56,16 @@ SELECT is((SELECT count(*) FROM wes.outputs o JOIN orig_out p USING (outpoint)
 SELECT ok(pg_temp.healed(), 'wes_verify then finds nothing and the state root is the vectors''');
 ROLLBACK TO d;
 
--- ---- a UTXO row deleted ------------------------------------------------------------------
-CREATE TEMP TABLE orig_utxo AS SELECT * FROM wes.utxos ORDER BY height, outpoint LIMIT 1;
-DELETE FROM wes.utxos u USING orig_utxo p WHERE u.outpoint = p.outpoint;
+-- ---- an unspent output marked spent -------------------------------------------------------
+CREATE TEMP TABLE orig_utxo AS SELECT * FROM wes.outputs WHERE spent_height IS NULL ORDER BY height, outpoint LIMIT 1;
+UPDATE wes.outputs o SET spent_by = wes_outpoint_txid(o.outpoint), spent_height = 11
+FROM orig_utxo p WHERE o.outpoint = p.outpoint;
 SELECT pg_temp.damage_then_repair();
-SELECT ok(pg_temp.found('utxos', (SELECT height FROM orig_utxo)), 'deleted UTXO: wes_verify names check utxos at its height');
+SELECT ok(pg_temp.found('spend_marks', 11), 'a spend mark no input makes: wes_verify names check spend_marks at its height');
 SELECT ok(pg_temp.found('state_commitment', 11), 'and state_commitment at the tip');
 SELECT ok(pg_temp.did('replay_state'), 'wes_repair replays the state');
-SELECT is((SELECT count(*) FROM wes.utxos u JOIN orig_utxo p USING (outpoint)
-		   WHERE (u.*)::text = (p.*)::text), 1::bigint, 'the UTXO row is back, every column as it was');
+SELECT is((SELECT count(*) FROM wes.outputs u JOIN orig_utxo p USING (outpoint)
+		   WHERE (u.*)::text = (p.*)::text), 1::bigint, 'the output is unspent again, every column as it was');
 SELECT is((SELECT utxo_count FROM wes.chain_state), 54::bigint, 'utxo_count is the vectors'' 54 again');
 SELECT ok(pg_temp.healed(), 'wes_verify then finds nothing and the state root is the vectors''');
 ROLLBACK TO d;
@@ -78,7 +79,7 @@ SELECT ok(pg_temp.found('spend_marks', 9), 'flipped spend mark: wes_verify names
 SELECT ok(pg_temp.did('rebuild_indexes'), 'wes_repair rebuilds the derived rows');
 SELECT is((SELECT i.reference FROM wes.inputs i JOIN pick p ON i.txid = p.txid AND i.input_index = p.n),
 		  false, 'the input is a spend again');
-SELECT is((SELECT count(*) FROM wes.utxos u JOIN pick p USING (outpoint)), 0::bigint, 'and its outpoint is not a UTXO');
+SELECT is((SELECT count(*) FROM wes_api.utxos u JOIN pick p USING (outpoint)), 0::bigint, 'and its outpoint is not a UTXO');
 SELECT ok(pg_temp.healed(), 'wes_verify then finds nothing and the state root is the vectors''');
 ROLLBACK TO d;
 TRUNCATE pick;
@@ -144,21 +145,21 @@ SELECT ok(pg_temp.healed(), 'wes_verify then finds nothing and the state root is
 ROLLBACK TO d;
 
 -- ---- an index entry missing (a heap row re-inserted while the index is not maintained) ----------
-INSERT INTO pick SELECT outpoint, NULL, NULL, height FROM wes.utxos ORDER BY outpoint DESC LIMIT 1;
-CREATE TEMP TABLE keep AS SELECT u.* FROM wes.utxos u JOIN pick p USING (outpoint);
-DELETE FROM wes.utxos u USING pick p WHERE u.outpoint = p.outpoint;
-UPDATE pg_index SET indisready = false WHERE indexrelid = 'wes.utxos_pkey'::regclass;
-INSERT INTO wes.utxos SELECT * FROM keep;
-UPDATE pg_index SET indisready = true WHERE indexrelid = 'wes.utxos_pkey'::regclass;
+INSERT INTO pick SELECT NULL, hash, NULL, height FROM wes.blocks WHERE height = 7;
+CREATE TEMP TABLE keep AS SELECT b.* FROM wes.blocks b JOIN pick p USING (height);
+DELETE FROM wes.blocks b USING pick p WHERE b.height = p.height;
+UPDATE pg_index SET indisready = false WHERE indexrelid = 'wes.blocks_hash_key'::regclass;
+INSERT INTO wes.blocks SELECT * FROM keep;
+UPDATE pg_index SET indisready = true WHERE indexrelid = 'wes.blocks_hash_key'::regclass;
 -- only the deep check (heapallindexed) finds a heap row without its index entry
 SET LOCAL wes_persist.verify_heapallindexed = on;
 SELECT pg_temp.damage_then_repair();
-SELECT ok(EXISTS (SELECT 1 FROM f WHERE check_name = 'amcheck' AND detail LIKE '%wes.utxos_pkey%'),
+SELECT ok(EXISTS (SELECT 1 FROM f WHERE check_name = 'amcheck' AND detail LIKE '%wes.blocks_hash_key%'),
 		  'missing index entry: wes_verify with wes_persist.verify_heapallindexed names amcheck and the index');
 SELECT ok(pg_temp.did('reindex'), 'wes_repair reindexes');
 SET LOCAL enable_seqscan = off;
 SET LOCAL enable_bitmapscan = off;
-SELECT is((SELECT count(*) FROM wes.utxos u WHERE u.outpoint = (SELECT outpoint FROM pick)), 1::bigint,
+SELECT is((SELECT count(*) FROM wes.blocks b WHERE b.hash = (SELECT txid FROM pick)), 1::bigint,
 		  'an index scan finds the row again');
 RESET enable_seqscan;
 RESET enable_bitmapscan;
@@ -176,7 +177,8 @@ ROLLBACK TO d;
 -- ---- several kinds at once -----------------------------------------------------------------------
 DELETE FROM wes.outputs WHERE outpoint = (SELECT outpoint FROM wes.outputs WHERE height = 2 ORDER BY outpoint LIMIT 1);
 DELETE FROM wes.inputs WHERE height = 10;
-UPDATE wes.utxos SET amount = amount + 7 WHERE outpoint = (SELECT outpoint FROM wes.utxos ORDER BY outpoint LIMIT 1);
+UPDATE wes.outputs SET spent_by = NULL, spent_height = NULL
+WHERE outpoint = (SELECT outpoint FROM wes.outputs WHERE spent_height IS NOT NULL ORDER BY outpoint LIMIT 1);
 UPDATE wes.blocks SET timestamp_ms = 0 WHERE height = 1;
 UPDATE wes.chain_state SET utxo_count = 0;
 DELETE FROM wes.journal WHERE height = 8;
@@ -210,9 +212,9 @@ DELETE FROM wes.outputs WHERE height > 5;
 SELECT is(wes_rebuild_indexes(),
 		  (SELECT count(*) FROM wes.transactions t, wes.tx_outputs(t.raw))
 		  + (SELECT count(*) FROM wes.transactions t, wes.tx_inputs(t.raw))
-		  + 12 + 54, 'wes_rebuild_indexes writes every output, input, journal row and UTXO');
+		  + 12 + 54, 'wes_rebuild_indexes writes every output, input and journal row, and counts the UTXOs');
 SELECT is((SELECT count(*) FROM wes_verify()), 0::bigint, 'then wes_verify finds nothing');
-TRUNCATE wes.utxos;
+UPDATE wes.outputs SET spent_by = NULL, spent_height = NULL;
 UPDATE wes.chain_state SET accumulator = decode(repeat('00', 2048), 'hex'), utxo_count = 0;
 SELECT is(wes_replay_state()::text, (SELECT state_root FROM vtip), 'wes_replay_state returns the vectors'' tip state root');
 SELECT is((SELECT count(*) FROM wes_verify()), 0::bigint, 'then wes_verify finds nothing');

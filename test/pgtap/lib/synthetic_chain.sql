@@ -39,10 +39,10 @@ BEGIN
 				-- spend up to two current outputs, possibly created earlier in this block.  The rows
 				-- are sorted before random() is drawn for them: heap order depends on what earlier
 				-- tests left behind and on autovacuum, and the history must not
-				FOR op IN SELECT u.outpoint FROM (SELECT outpoint FROM wes.utxos ORDER BY outpoint) u
+				FOR op IN SELECT u.outpoint FROM (SELECT outpoint FROM wes.outputs WHERE spent_height IS NULL ORDER BY outpoint) u
 						  ORDER BY random() LIMIT floor(random() * 3)::int LOOP
 					INSERT INTO wes.inputs VALUES (txid, n_in, op, false, h, '\x01');
-					DELETE FROM wes.utxos WHERE outpoint = op;
+					UPDATE wes.outputs SET spent_by = txid, spent_height = h WHERE outpoint = op;
 					n_in := n_in + 1;
 				END LOOP;
 				IF random() < 0.2 THEN
@@ -62,8 +62,7 @@ BEGIN
 				own := pg_temp.synthetic_owner(CASE WHEN random() < 0.3 THEN floor(random() * 2)::int
 													ELSE floor(random() * n_owners)::int END);
 				amt := 1 + floor(random() * 1000000)::bigint;
-				INSERT INTO wes.outputs VALUES (op, h, kind, own, amt, asset, '\x', '\x');
-				INSERT INTO wes.utxos VALUES (op, own, kind, asset, amt, h, '\x');
+				INSERT INTO wes.outputs VALUES (op, h, kind, own, amt, asset, '\x', '\x', NULL, NULL);
 			END LOOP;
 			INSERT INTO wes.transactions VALUES (txid, h, t, n_in, n_out, '\x00');
 		END LOOP;
@@ -71,6 +70,6 @@ BEGIN
 		prev := bh;
 	END LOOP;
 	UPDATE wes.chain_state SET height = n_blocks - 1, hash = prev,
-		utxo_count = (SELECT count(*) FROM wes.utxos);
+		utxo_count = (SELECT count(*) FROM wes.outputs WHERE spent_height IS NULL);
 END
 $$;
