@@ -12,10 +12,10 @@
 #    lookup_ops (100k random outpoints of wes.outputs) and looks its outpoint up:
 #      wes:    SELECT l.* FROM lookup_ops o, wes_utxo_lookup(o.op) l WHERE o.id = :id
 #      floor:  SELECT p.* FROM lookup_ops o JOIN lookup_plain p ON p.outpoint = o.k WHERE o.id = :id
-#    lookup_plain is a copy of wes.outputs with the outpoint as a bytea primary key.  A
-#    second floor, lookup_plain_full, holds the whole answer of wes_utxo_lookup (the
-#    output and its spend, from wes_api.outputs) under the same kind of key: one probe
-#    for what wes_utxo_lookup needs two (wes.outputs, then the spend in wes.inputs).
+#    lookup_plain is a copy of wes.outputs (every column, the spend mark too) with the
+#    outpoint as a bytea primary key.  A second floor, lookup_plain_full, holds the whole
+#    answer of wes_utxo_lookup (the columns of wes_api.outputs, txid and output_index
+#    stored rather than derived from the outpoint) under the same kind of key.
 #    The outpoint comes from a join, so both sides are one statement and one round trip.
 #    A second pair passes the outpoint as a bind parameter, as a client does
 #    (\gset, then wes_utxo_lookup(:op) against WHERE outpoint = :k): two round trips each.
@@ -64,7 +64,8 @@ VACUUM ANALYZE wes.outputs;
 VACUUM ANALYZE wes.inputs;
 DROP TABLE IF EXISTS lookup_plain, lookup_plain_full, lookup_ops, lookup_batches;
 CREATE TABLE lookup_plain AS
-	SELECT outpoint::bytea AS outpoint, height, kind, owner::bytea AS owner, amount, ref::bytea AS ref, lock, data
+	SELECT outpoint::bytea AS outpoint, height, kind, owner::bytea AS owner, amount, ref::bytea AS ref, lock, data,
+		   spent_by::bytea AS spent_by, spent_height
 	FROM wes.outputs;
 ALTER TABLE lookup_plain ADD PRIMARY KEY (outpoint);
 CREATE TABLE lookup_plain_full AS

@@ -9,7 +9,7 @@
 \set ON_ERROR_STOP true
 
 BEGIN;
-SELECT plan(29);
+SELECT plan(32);
 
 \set chain `cat $WES_VECTORS/chain.json`
 CREATE TEMP TABLE v AS SELECT :'chain'::jsonb AS j;
@@ -71,6 +71,16 @@ SELECT set_eq(
 SELECT is((SELECT count(*) FROM wes.outputs o LEFT JOIN wes.inputs i ON i.outpoint = o.outpoint AND NOT i.reference
 		   WHERE (o.spent_by, o.spent_height) IS DISTINCT FROM (i.txid, i.height)),
 		  0::bigint, 'every output''s spend mark is its spend input''s txid and height (none when unspent)');
+
+-- Spend marks are heap-only updates: no index entry is written for them
+SELECT cmp_ok((SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relid = 'wes.outputs'::regclass), '>', 0::bigint,
+			  'outputs of earlier blocks got their spend marks by update');
+SELECT is((SELECT n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relid = 'wes.outputs'::regclass),
+		  (SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relid = 'wes.outputs'::regclass),
+		  'every spend mark is a heap-only (HOT) update');
+SELECT is((SELECT count(*) FROM wes.outputs o JOIN wes.inputs i ON i.outpoint = o.outpoint AND NOT i.reference
+		   WHERE i.height > o.height), (SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relid = 'wes.outputs'::regclass),
+		  'one update per output spent by a later block (an output spent in its own block is written marked)');
 
 -- Resource content: stored under its SHA-256, idempotently
 SELECT is((SELECT count(*) FROM v, jsonb_each_text(j->'resources') r

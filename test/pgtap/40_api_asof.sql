@@ -9,7 +9,7 @@
 \set ON_ERROR_STOP true
 
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
 
 \ir lib/synthetic_chain.sql
 SELECT pg_temp.synthetic_chain(1500, 400, 0.1234);
@@ -94,6 +94,8 @@ SELECT matches(pg_temp.plan_of('EXECUTE asof_lookup(''' || (SELECT outpoint FROM
 			   'wes_utxo_lookup(op, h): one primary-key probe of wes.outputs (generic plan)');
 SELECT doesnt_match(pg_temp.plan_of('EXECUTE asof_lookup(''' || (SELECT outpoint FROM wes.outputs ORDER BY outpoint LIMIT 1) || ''', 700)'),
 					'Seq Scan', 'wes_utxo_lookup(op, h) scans no table');
+SELECT doesnt_match(pg_temp.plan_of('EXECUTE asof_lookup(''' || (SELECT outpoint FROM wes.outputs ORDER BY outpoint LIMIT 1) || ''', NULL)'),
+					'inputs', 'wes_utxo_lookup(op): the spend comes with the output row, wes.inputs is not read');
 PREPARE asof_utxos(wes_address, bigint) AS SELECT * FROM wes_api.address_utxos($1, $2);
 SELECT matches(pg_temp.plan_of('EXECUTE asof_utxos(''' || pg_temp.synthetic_owner(17) || ''', 700)'),
 			   'outputs_owner_idx',
