@@ -226,19 +226,15 @@ layout_outputs(WesBlockWork *w)
 	w->n_spent = 0;
 }
 
-/* The wes.outputs row of a named outpoint: unspent, its encoding and its tuple id */
+/* The wes.outputs row of a named outpoint: unspent (no spend mark), its encoding and its tuple id */
 static void
 take_output(NamedEntry *e, TupleTableSlot *row)
 {
-	bool		isnull[10];
-	Datum		v[10];
+	Datum	   *v = row->tts_values;
 	bytea	   *enc;
 
-	e->last_tx = e->last_input = e->spent.tx = e->spent.input = -1;
 	slot_getallattrs(row);
-	memcpy(v, row->tts_values, sizeof(v));
-	memcpy(isnull, row->tts_isnull, sizeof(isnull));
-	e->found = isnull[9];
+	e->found = row->tts_isnull[9];
 	if (!e->found)
 		return;
 	enc = wes_output_encoding_from_columns(DatumGetInt16(v[2]), DatumGetWesAddressP(v[3]), DatumGetInt64(v[4]),
@@ -271,13 +267,10 @@ probe_outputs(const WesBlockWork *w)
 			e = hash_search(named, op.data, HASH_ENTER, &seen);
 			if (seen)
 				continue;
+			e->found = false;
+			e->last_tx = e->last_input = e->spent.tx = e->spent.input = -1;
 			if (wes_writer_probe(probe, PointerGetDatum(&op)))
 				take_output(e, probe->slot);
-			else
-			{
-				e->found = false;
-				e->last_tx = e->last_input = e->spent.tx = e->spent.input = -1;
-			}
 		}
 	wes_writer_probe_end(probe);
 	return named;
