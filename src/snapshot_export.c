@@ -132,7 +132,12 @@ read_header(SnapHeader *h, bool at_tip, int64 at_height)
 	SPI_freetuptable(SPI_tuptable);
 }
 
-/* Open the cursor over (outpoint, created height, encoding) in outpoint order */
+/* A record: outpoint, created height and the output's encoding, rebuilt from its columns */
+#define RECORDS_SELECT \
+	"SELECT o.outpoint, o.height, wes.output_encoding(o.kind, o.owner, o.amount, o.ref, o.lock, o.data) " \
+	"FROM wes.outputs o "
+
+/* Open the cursor over the records alive at the end of at_height (the tip if at_tip), in outpoint order */
 static Portal
 open_records(bool at_tip, int64 at_height)
 {
@@ -141,14 +146,10 @@ open_records(bool at_tip, int64 at_height)
 	Portal		portal;
 
 	if (at_tip)
-		portal = SPI_cursor_open_with_args(NULL, "SELECT o.outpoint, o.height, "
-										   "wes.output_encoding(o.kind, o.owner, o.amount, o.ref, o.lock, o.data) "
-										   "FROM wes.outputs o WHERE o.spent_height IS NULL ORDER BY o.outpoint",
+		portal = SPI_cursor_open_with_args(NULL, RECORDS_SELECT "WHERE o.spent_height IS NULL ORDER BY o.outpoint",
 										   0, NULL, NULL, NULL, true, 0);
 	else
-		portal = SPI_cursor_open_with_args(NULL, "SELECT o.outpoint, o.height, "
-										   "wes.output_encoding(o.kind, o.owner, o.amount, o.ref, o.lock, o.data) "
-										   "FROM wes.outputs o WHERE o.height <= $1 "
+		portal = SPI_cursor_open_with_args(NULL, RECORDS_SELECT "WHERE o.height <= $1 "
 										   "AND (o.spent_height IS NULL OR o.spent_height > $1) ORDER BY o.outpoint",
 										   1, &type, &value, NULL, true, 0);
 	if (portal == NULL)

@@ -35,8 +35,7 @@ typedef struct WesSpentOutput
 	WesOutpoint op;
 	const uint8 *encoding;		/* its exact bytes (from its wes.outputs row) */
 	uint32		encoding_len;
-	ItemPointerData tid;		/* its wes.outputs row */
-	HeapTuple	row;			/* a copy of that row */
+	HeapTuple	row;			/* a copy of its wes.outputs row (t_self: where it is) */
 	const uint8 *spent_by;		/* txid of the spending transaction */
 } WesSpentOutput;
 

@@ -36,8 +36,7 @@ typedef struct NamedEntry
 	bool		found;			/* unspent in wes.outputs before the block */
 	const uint8 *encoding;
 	uint32		encoding_len;
-	ItemPointerData tid;		/* its wes.outputs row */
-	HeapTuple	row;			/* a copy of that row */
+	HeapTuple	row;			/* a copy of its wes.outputs row (t_self: where it is) */
 	WesInBlockSpend spent;		/* spent by an earlier input of the block */
 } NamedEntry;
 
@@ -197,7 +196,6 @@ resolve_in_chain(WesBlockWork *w, const InputRef *r, NamedEntry *e)
 		out->op = e->op;
 		out->encoding = e->encoding;
 		out->encoding_len = e->encoding_len;
-		out->tid = e->tid;
 		out->row = e->row;
 		out->spent_by = w->block.txs[r->tx].txid;
 	}
@@ -226,7 +224,7 @@ layout_outputs(WesBlockWork *w)
 	w->n_spent = 0;
 }
 
-/* The wes.outputs row of a named outpoint: unspent (no spend mark), its encoding and its tuple id */
+/* The wes.outputs row of a named outpoint: unspent (no spend mark), its encoding and a copy of it */
 static void
 take_output(NamedEntry *e, TupleTableSlot *row)
 {
@@ -241,7 +239,6 @@ take_output(NamedEntry *e, TupleTableSlot *row)
 										   DatumGetWesHashP(v[5]), DatumGetByteaPP(v[6]), DatumGetByteaPP(v[7]));
 	e->encoding = (const uint8 *) VARDATA(enc);
 	e->encoding_len = VARSIZE(enc) - VARHDRSZ;
-	e->tid = row->tts_tid;
 	e->row = ExecCopySlotHeapTuple(row);
 }
 

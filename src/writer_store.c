@@ -126,7 +126,7 @@ mark_spent(const WesBlockWork *w, WesRel *outputs)
 		slot->tts_values[9] = height;
 		slot->tts_isnull[8] = slot->tts_isnull[9] = false;
 		ExecStoreVirtualTuple(slot);
-		wes_writer_rel_update(outputs, (ItemPointer) &s->tid, slot);
+		wes_writer_rel_update(outputs, &s->row->t_self, slot);
 	}
 	ExecDropSingleTupleTableSlot(slot);
 }
