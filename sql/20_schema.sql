@@ -78,11 +78,13 @@ CREATE TABLE wes.inputs (
 	outpoint     wes_outpoint NOT NULL,
 	reference    boolean NOT NULL,
 	height       bigint NOT NULL,               -- height of the spending block
+	tx_index     integer NOT NULL,              -- its transaction's position in that block
 	unlock       bytea NOT NULL,
-	PRIMARY KEY (txid, input_index)
+	-- keyed by position, not by txid: a block's inputs go in at the right edge of the
+	-- index instead of at random pages (readers by txid go through wes.transactions)
+	PRIMARY KEY (height, tx_index, input_index)
 );
 CREATE INDEX inputs_reference_idx ON wes.inputs (outpoint) WHERE reference;
-CREATE INDEX inputs_height_brin ON wes.inputs USING brin (height);
 COMMENT ON TABLE wes.inputs IS 'every input (insert-only); the output a spend input names carries its spend mark';
 
 CREATE TABLE wes.receipts (

@@ -68,8 +68,9 @@ COMMENT ON COLUMN wes_api.transactions.tx_index IS 'position in the block, from 
 COMMENT ON COLUMN wes_api.transactions.size IS 'size of the transaction encoding in bytes';
 
 CREATE VIEW wes_api.inputs AS
-SELECT i.txid, i.input_index, i.outpoint, i.reference, i.height AS block_height, i.unlock
-FROM wes.inputs i;
+SELECT t.txid, i.input_index, i.outpoint, i.reference, i.height AS block_height, i.unlock
+FROM wes.transactions t
+JOIN wes.inputs i ON i.height = t.block_height AND i.tx_index = t.tx_index;
 COMMENT ON VIEW wes_api.inputs IS 'every input: a spend consumes its outpoint, a reference only reads it; look up by txid or outpoint';
 COMMENT ON COLUMN wes_api.inputs.txid IS 'the transaction this input belongs to';
 COMMENT ON COLUMN wes_api.inputs.input_index IS 'position among the transaction''s inputs, from 0';

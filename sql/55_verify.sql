@@ -85,11 +85,11 @@ RETURNS TABLE (check_name text, height bigint, detail text)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
 	WITH d AS (
-		SELECT t.txid, x.input_index, x.outpoint, x.reference, t.block_height AS height, x.unlock
+		SELECT t.txid, x.input_index, x.outpoint, x.reference, t.block_height AS height, t.tx_index, x.unlock
 		FROM wes.transactions t CROSS JOIN LATERAL wes.tx_inputs(t.raw) x
 		WHERE t.block_height BETWEEN lo AND hi),
 	i AS (
-		SELECT r.txid, r.input_index, r.outpoint, r.reference, r.height, r.unlock
+		SELECT r.txid, r.input_index, r.outpoint, r.reference, r.height, r.tx_index, r.unlock
 		FROM wes.inputs r WHERE r.height BETWEEN lo AND hi)
 	SELECT CASE WHEN i.txid IS NOT NULL AND d.txid IS NOT NULL AND i.reference IS DISTINCT FROM d.reference
 				THEN 'spend_marks' ELSE 'inputs' END,
@@ -109,10 +109,12 @@ BEGIN ATOMIC
 							concat_ws(', ',
 								CASE WHEN i.outpoint <> d.outpoint THEN 'outpoint' END,
 								CASE WHEN i.height <> d.height THEN 'height' END,
+								CASE WHEN i.tx_index <> d.tx_index THEN 'tx_index' END,
 								CASE WHEN i.unlock <> d.unlock THEN 'unlock' END)) END
 	FROM d FULL JOIN i ON i.txid = d.txid AND i.input_index = d.input_index
 	WHERE i.txid IS NULL OR d.txid IS NULL
-	   OR (i.outpoint, i.reference, i.height, i.unlock) IS DISTINCT FROM (d.outpoint, d.reference, d.height, d.unlock)
+	   OR (i.outpoint, i.reference, i.height, i.tx_index, i.unlock)
+		  IS DISTINCT FROM (d.outpoint, d.reference, d.height, d.tx_index, d.unlock)
 	ORDER BY 2, 3;
 END;
 COMMENT ON FUNCTION wes.verify_inputs(bigint, bigint) IS
@@ -238,8 +240,8 @@ BEGIN ATOMIC
 	SELECT wes_outpoint(t.txid, x.output_index), t.block_height, x.kind, x.owner, x.amount, x.ref, x.lock, x.data
 	FROM wes.transactions t CROSS JOIN LATERAL wes.tx_outputs(t.raw) x;
 	DELETE FROM wes.inputs;
-	INSERT INTO wes.inputs (txid, input_index, outpoint, reference, height, unlock)
-	SELECT t.txid, x.input_index, x.outpoint, x.reference, t.block_height, x.unlock
+	INSERT INTO wes.inputs (txid, input_index, outpoint, reference, height, tx_index, unlock)
+	SELECT t.txid, x.input_index, x.outpoint, x.reference, t.block_height, t.tx_index, x.unlock
 	FROM wes.transactions t CROSS JOIN LATERAL wes.tx_inputs(t.raw) x;
 	UPDATE wes.transactions t
 	SET input_count = c.n_in, output_count = c.n_out

@@ -182,15 +182,15 @@ wes_repair_headers(const WesVerifyRange *r, const WesFindings *f, WesActions *a)
 		repair_header(r, lfirst_int(lc), a);
 }
 
-/* The inputs (rows of wes.inputs) of transaction txid, in order, into tx; false when none is usable */
+/* The inputs (rows of wes.inputs) of the transaction at (height, tx_index), in order, into tx; false when none is usable */
 static bool
-load_inputs(const WesVerifyRange *r, const uint8 *txid, wes_tx *tx)
+load_inputs(const WesVerifyRange *r, int64 height, int32 tx_index, wes_tx *tx)
 {
-	Oid			type = BYTEAOID;
-	Datum		v = PointerGetDatum(wes_bytes_to_bytea(txid, WES_HASH_LEN));
+	Oid			types[2] = {INT8OID, INT4OID};
+	Datum		v[2] = {Int64GetDatum(height), Int32GetDatum(tx_index)};
 	uint64		n = wes_spi_run("SELECT i.outpoint::bytea, i.reference, i.unlock, i.input_index FROM wes.inputs i "
-								"WHERE i.txid OPERATOR(%1$s.=) CAST($1 AS %1$s.wes_hash) ORDER BY i.input_index",
-								r->schema, 1, &type, &v, NULL, false);
+								"WHERE i.height = $1 AND i.tx_index = $2 ORDER BY i.input_index",
+								r->schema, 2, types, v, NULL, false);
 
 	tx->n_inputs = (uint32) n;
 	tx->inputs = palloc0(Max(n, 1) * sizeof(wes_input));
@@ -259,7 +259,8 @@ load_outputs(const WesVerifyRange *r, const uint8 *txid, wes_tx *tx)
  * Returns the bytes when they hash to txid, else NULL.
  */
 static bytea *
-rebuild_tx(const WesVerifyRange *r, const uint8 *txid, const uint8 *raw, size_t raw_len)
+rebuild_tx(const WesVerifyRange *r, int64 height, int32 tx_index, const uint8 *txid,
+		   const uint8 *raw, size_t raw_len)
 {
 	wes_tx		tx = {0};
 	wes_buf		buf;
@@ -267,7 +268,7 @@ rebuild_tx(const WesVerifyRange *r, const uint8 *txid, const uint8 *raw, size_t 
 	size_t		head;
 
 	tx.version = 1;
-	if (!load_inputs(r, txid, &tx) || !load_outputs(r, txid, &tx))
+	if (!load_inputs(r, height, tx_index, &tx) || !load_outputs(r, txid, &tx))
 		return NULL;
 	wes_buf_init(&buf, &wes_palloc_allocator, raw_len + 64);
 	wes_encode_tx(&buf, &tx);		/* with an empty payload: its length is the last 4 bytes */
@@ -294,7 +295,7 @@ wes_repair_raw_transactions(const WesVerifyRange *r, const WesFindings *f, WesAc
 	foreach(lc, finding_heights(f, checks, false))
 	{
 		int64		h = lfirst_int(lc);
-		uint64		n = wes_spi_read("SELECT txid::bytea, raw FROM wes.transactions WHERE block_height = $1 "
+		uint64		n = wes_spi_read("SELECT txid::bytea, raw, tx_index FROM wes.transactions WHERE block_height = $1 "
 									 "ORDER BY tx_index", 1, &h, NULL);
 		SPITupleTable *rows = SPI_tuptable;
 
@@ -311,7 +312,8 @@ wes_repair_raw_transactions(const WesVerifyRange *r, const WesFindings *f, WesAc
 			wes_hash((const uint8 *) VARDATA(raw), VARSIZE(raw) - VARHDRSZ, hash);
 			if (memcmp(hash, VARDATA(txid), WES_HASH_LEN) == 0)
 				continue;
-			fixed = rebuild_tx(r, (const uint8 *) VARDATA(txid), (const uint8 *) VARDATA(raw), VARSIZE(raw) - VARHDRSZ);
+			fixed = rebuild_tx(r, h, DatumGetInt32(SPI_getbinval(rows->vals[i], rows->tupdesc, 3, &isnull)),
+							   (const uint8 *) VARDATA(txid), (const uint8 *) VARDATA(raw), VARSIZE(raw) - VARHDRSZ);
 			if (fixed == NULL)
 				continue;
 			values[0] = PointerGetDatum(txid);

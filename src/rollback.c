@@ -17,7 +17,7 @@
  * internal corruption and aborts the call.  Then the history rows of the
  * undone blocks go (blocks, transactions, inputs = spend marks, outputs,
  * receipts, journal, snapshots above h): by height through the B-tree of
- * blocks, transactions and journal and the BRIN of inputs and outputs (the
+ * blocks, transactions, inputs and journal and the BRIN of outputs (the
  * function runs with enable_seqscan off, so that a large rollback still takes
  * them, and with jit off: the disabled plans' costs would otherwise compile
  * every statement), receipts by txid through one forward walk of their

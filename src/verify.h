@@ -106,7 +106,7 @@ extern void wes_digest_merge(WesDigest *d, const WesDigest *h, int sign);
 extern bool wes_digest_equal(const WesDigest *x, const WesDigest *y);
 /* The element of an output row / input row, as both the raw side and the rows side build it */
 extern void wes_output_element(StringInfo s, const uint8 *outpoint, int64 height, const uint8 *enc, size_t enc_len);
-extern void wes_input_element(StringInfo s, const uint8 *txid, int32 index, const uint8 *outpoint,
+extern void wes_input_element(StringInfo s, const uint8 *txid, int32 tx_index, int32 index, const uint8 *outpoint,
 							  bool reference, int64 height, const uint8 *unlock, size_t unlock_len);
 /* Digests of the wes.outputs and wes.inputs rows of heights lo..hi */
 extern void wes_rows_digests(int64 lo, int64 hi, WesDigest *outputs, WesDigest *inputs);

@@ -437,7 +437,7 @@ block_outputs(ChainScan *c, const BlockInfo *b)
 
 /* A decoded transaction's rows and outpoints into the digests: window, block (journal) and history */
 static void
-account_tx(ChainScan *c, BlockInfo *b, const wes_tx *tx, const uint8 *txid)
+account_tx(ChainScan *c, BlockInfo *b, const wes_tx *tx, const WesTxRow *t)
 {
 	HTAB	   *made = block_outputs(c, b);
 	WesOutpoint op;
@@ -449,7 +449,7 @@ account_tx(ChainScan *c, BlockInfo *b, const wes_tx *tx, const uint8 *txid)
 		bool		spend = in->flags == WES_INPUT_SPEND;
 
 		wes_outpoint_set(&op, in->txid, in->index);
-		wes_input_element(&c->element, txid, (int32) k, op.data, !spend, b->height,
+		wes_input_element(&c->element, t->txid, t->index, (int32) k, op.data, !spend, b->height,
 						  in->unlock.ptr, in->unlock.len);
 		wes_digest_add(&c->raw_inputs, (const uint8 *) c->element.data, c->element.len, 1);
 		if (!spend)
@@ -463,7 +463,7 @@ account_tx(ChainScan *c, BlockInfo *b, const wes_tx *tx, const uint8 *txid)
 	}
 	for (uint32 i = 0; i < tx->n_outputs; i++)
 	{
-		wes_outpoint_set(&op, txid, i);
+		wes_outpoint_set(&op, t->txid, i);
 		wes_output_element(&c->element, op.data, b->height, tx->outputs[i].encoding.ptr,
 						   tx->outputs[i].encoding.len);
 		wes_digest_add(&c->raw_outputs, (const uint8 *) c->element.data, c->element.len, 1);
@@ -503,7 +503,7 @@ check_tx(ChainScan *c, BlockInfo *b, const WesTxRow *t)
 			wes_finding(c->f, "tx_columns", b->height, "transaction %s: input_count %d and output_count %d, "
 						"the raw bytes have %u and %u", hex(t->txid), t->input_count, t->output_count,
 						tx.n_inputs, tx.n_outputs);
-		account_tx(c, b, &tx, t->txid);
+		account_tx(c, b, &tx, t);
 	}
 	check_receipt(c, b, t);
 	b->seen++;

@@ -205,11 +205,12 @@ wes_output_element(StringInfo s, const uint8 *outpoint, int64 height, const uint
 
 /* txid || index || outpoint || reference || height || unlock */
 void
-wes_input_element(StringInfo s, const uint8 *txid, int32 index, const uint8 *outpoint,
+wes_input_element(StringInfo s, const uint8 *txid, int32 tx_index, int32 index, const uint8 *outpoint,
 				  bool reference, int64 height, const uint8 *unlock, size_t unlock_len)
 {
 	resetStringInfo(s);
 	appendBinaryStringInfo(s, (const char *) txid, WES_HASH_LEN);
+	appendBinaryStringInfo(s, (const char *) &tx_index, sizeof(tx_index));
 	appendBinaryStringInfo(s, (const char *) &index, sizeof(index));
 	appendBinaryStringInfo(s, (const char *) outpoint, WES_OUTPOINT_LEN);
 	appendStringInfoChar(s, reference ? 1 : 0);
@@ -300,14 +301,15 @@ add_input_row(StringInfo s, HeapTuple row, TupleDesc desc, WesDigest *d)
 	bool		isnull;
 	bytea	   *unlock = row_bytea(row, desc, 6);
 
-	wes_input_element(s, row_fixed(row, desc, 1), DatumGetInt32(SPI_getbinval(row, desc, 2, &isnull)),
+	wes_input_element(s, row_fixed(row, desc, 1), DatumGetInt32(SPI_getbinval(row, desc, 7, &isnull)),
+					  DatumGetInt32(SPI_getbinval(row, desc, 2, &isnull)),
 					  row_fixed(row, desc, 3), DatumGetBool(SPI_getbinval(row, desc, 4, &isnull)),
 					  DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull)),
 					  (const uint8 *) VARDATA_ANY(unlock), VARSIZE_ANY_EXHDR(unlock));
 	wes_digest_add(d, (const uint8 *) s->data, s->len, 1);
 }
 
-/* Digests of the wes.outputs and wes.inputs rows of heights lo..hi, through their BRIN indexes */
+/* Digests of the wes.outputs and wes.inputs rows of heights lo..hi, through the outputs' BRIN and the inputs' key */
 void
 wes_rows_digests(int64 lo, int64 hi, WesDigest *outputs, WesDigest *inputs)
 {
@@ -315,7 +317,7 @@ wes_rows_digests(int64 lo, int64 hi, WesDigest *outputs, WesDigest *inputs)
 	memset(inputs, 0, sizeof(*inputs));
 	digest_rows("SELECT outpoint, height, kind, owner, amount, ref, lock, data FROM wes.outputs "
 				"WHERE height BETWEEN $1 AND $2", lo, hi, outputs, add_output_row);
-	digest_rows("SELECT txid, input_index, outpoint, reference, height, unlock FROM wes.inputs "
+	digest_rows("SELECT txid, input_index, outpoint, reference, height, unlock, tx_index FROM wes.inputs "
 				"WHERE height BETWEEN $1 AND $2", lo, hi, inputs, add_input_row);
 }
 
@@ -399,7 +401,7 @@ wes_rows_digests_scan(WesRowWindows *w)
 	static const char *const out_cols[] = {"outpoint", "height", "kind", "owner", "amount", "ref", "lock",
 	"data", NULL};
 	static const char *const in_cols[] = {"txid", "input_index", "outpoint", "reference", "height", "unlock",
-	NULL};
+	"tx_index", NULL};
 
 	w->outputs = palloc0(w->n * sizeof(WesDigest));
 	w->inputs = palloc0(w->n * sizeof(WesDigest));

@@ -105,7 +105,8 @@ store_input(const WesBlockWork *w, uint32 t, uint32 k, const WesOutpoint *op, We
 	v[2] = PointerGetDatum(op);
 	v[3] = BoolGetDatum(in->flags == WES_INPUT_REFERENCE);
 	v[4] = Int64GetDatum((int64) w->block.header.height);
-	v[5] = wes_writer_bytea(inputs, in->unlock.ptr, in->unlock.len);
+	v[5] = Int32GetDatum((int32) t);
+	v[6] = wes_writer_bytea(inputs, in->unlock.ptr, in->unlock.len);
 	wes_writer_row_done(inputs);
 }
 

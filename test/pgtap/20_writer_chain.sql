@@ -9,7 +9,7 @@
 \set ON_ERROR_STOP true
 
 BEGIN;
-SELECT plan(32);
+SELECT plan(34);
 
 \set chain `cat $WES_VECTORS/chain.json`
 CREATE TEMP TABLE v AS SELECT :'chain'::jsonb AS j;
@@ -71,6 +71,12 @@ SELECT set_eq(
 SELECT is((SELECT count(*) FROM wes.outputs o LEFT JOIN wes.inputs i ON i.outpoint = o.outpoint AND NOT i.reference
 		   WHERE (o.spent_by, o.spent_height) IS DISTINCT FROM (i.txid, i.height)),
 		  0::bigint, 'every output''s spend mark is its spend input''s txid and height (none when unspent)');
+SELECT is((SELECT count(*) FROM wes.inputs i LEFT JOIN wes.transactions t ON t.txid = i.txid
+		   WHERE (i.height, i.tx_index) IS DISTINCT FROM (t.block_height, t.tx_index)), 0::bigint,
+		  'every input row sits at its transaction''s (height, tx_index)');
+SELECT set_eq('SELECT txid, input_index, outpoint FROM wes_api.inputs',
+			  'SELECT t.txid, x.input_index, x.outpoint FROM wes.transactions t, wes.tx_inputs(t.raw) x',
+			  'wes_api.inputs holds every input of every raw transaction once, under its txid');
 
 -- Spend marks are heap-only updates: no index entry is written for them
 SELECT cmp_ok((SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relid = 'wes.outputs'::regclass), '>', 0::bigint,

@@ -9,7 +9,7 @@
 \set ON_ERROR_STOP true
 
 BEGIN;
-SELECT plan(26);
+SELECT plan(28);
 
 \ir ../../docs/postgrest-roles.sql
 \ir lib/synthetic_chain.sql
@@ -64,6 +64,14 @@ BEGIN
 END
 $$;
 \ir lib/plans_and_bytes.sql
+
+-- GET /inputs?txid=eq.X: the transaction by txid, then its inputs by position
+SELECT matches(pg_temp.plan_of(format('SELECT * FROM wes_api.inputs WHERE txid = %L',
+									  (SELECT txid FROM wes.transactions ORDER BY txid LIMIT 1 OFFSET 50))),
+			   'transactions_pkey.*inputs_pkey', 'a transaction''s inputs: transactions_pkey, then inputs_pkey');
+SELECT doesnt_match(pg_temp.plan_of(format('SELECT * FROM wes_api.inputs WHERE txid = %L',
+										   (SELECT txid FROM wes.transactions ORDER BY txid LIMIT 1 OFFSET 50))),
+					'Seq Scan', 'a transaction''s inputs scan no table');
 
 -- Brute force of an address's transactions, newest first (from the tables, as the owner)
 CREATE TEMP TABLE owner_txs AS
@@ -157,7 +165,7 @@ SELECT is((SELECT array_agg((r->>'txid')::wes_hash ORDER BY p.n, o) FROM pages p
 
 -- Writes are refused whatever the route
 SELECT throws_ok($$INSERT INTO "wes_api"."blocks" ("height") VALUES (1000)$$, '42501', NULL, 'POST /blocks is refused');
-SELECT throws_ok($$DELETE FROM "wes_api"."inputs" WHERE "txid" = '0x00000000000000000000000000000000000000000000000000000000000000aa'$$, '42501', NULL, 'DELETE /inputs is refused');
+SELECT throws_ok($$DELETE FROM "wes_api"."outputs" WHERE "txid" = '0x00000000000000000000000000000000000000000000000000000000000000aa'$$, '42501', NULL, 'DELETE /outputs is refused');
 
 RESET role;
 SELECT * FROM finish();

@@ -82,7 +82,7 @@ SELECT throws_ok('TRUNCATE wes.journal, wes.inputs', '42501', NULL, 'TRUNCATE of
 SELECT throws_ok($$DELETE FROM wes.resource_content$$, '42501', NULL, 'DELETE from wes.resource_content is refused');
 -- Simple views are auto-updatable: only the missing privilege stops a write through them
 SELECT throws_ok('UPDATE wes_api.blocks SET tx_count = 0', '42501', NULL, 'UPDATE through the auto-updatable view wes_api.blocks is refused');
-SELECT throws_ok('DELETE FROM wes_api.inputs', '42501', NULL, 'DELETE through wes_api.inputs is refused');
+SELECT throws_ok('DELETE FROM wes_api.outputs', '42501', NULL, 'DELETE through the auto-updatable view wes_api.outputs is refused');
 SELECT throws_ok($$INSERT INTO wes_api.resource_content (content_hash, content, size) VALUES (repeat('00', 32)::wes_hash, '\x', 0)$$,
 				 '42501', NULL, 'INSERT through wes_api.resource_content is refused');
 SELECT throws_ok('UPDATE wes_api.tip SET height = 0', '42501', NULL, 'UPDATE through wes_api.tip is refused');

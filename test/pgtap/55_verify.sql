@@ -9,7 +9,7 @@
 \set ON_ERROR_STOP true
 
 BEGIN;
-SELECT plan(51);
+SELECT plan(53);
 
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS amcheck;
@@ -77,6 +77,16 @@ SELECT ok(pg_temp.named('spend_marks', 5, (SELECT txid::text FROM pick)), 'a fli
 SELECT ok(pg_temp.named('spend_marks', 5, (SELECT outpoint::text FROM pick)), 'the finding names the outpoint');
 SELECT is((SELECT count(*) FROM f WHERE f.check_name <> 'spend_marks'), 0::bigint,
 		  'nothing else: the UTXO set still agrees with the raw transactions');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- an input row moved to another position in its block (inputs are keyed by position)
+INSERT INTO pick SELECT outpoint, txid, input_index, height FROM wes.inputs WHERE height = 6
+ORDER BY tx_index, input_index LIMIT 1;
+UPDATE wes.inputs i SET tx_index = i.tx_index + 1000 FROM pick p WHERE i.txid = p.txid AND i.input_index = p.n;
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('inputs', 6, 'tx_index'), 'an input row at the wrong position: check inputs names tx_index');
+SELECT is((SELECT count(*) FROM f WHERE f.height IS DISTINCT FROM 6), 0::bigint, 'every finding is at that height');
 ROLLBACK TO d;
 TRUNCATE f, pick;
 

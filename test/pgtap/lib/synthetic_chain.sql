@@ -41,13 +41,13 @@ BEGIN
 				-- tests left behind and on autovacuum, and the history must not
 				FOR op IN SELECT u.outpoint FROM (SELECT outpoint FROM wes.outputs WHERE spent_height IS NULL ORDER BY outpoint) u
 						  ORDER BY random() LIMIT floor(random() * 3)::int LOOP
-					INSERT INTO wes.inputs VALUES (txid, n_in, op, false, h, '\x01');
+					INSERT INTO wes.inputs VALUES (txid, n_in, op, false, h, t, '\x01');
 					UPDATE wes.outputs SET spent_by = txid, spent_height = h WHERE outpoint = op;
 					n_in := n_in + 1;
 				END LOOP;
 				IF random() < 0.2 THEN
 					INSERT INTO wes.inputs
-					SELECT txid, n_in, o.outpoint, true, h, '\x'
+					SELECT txid, n_in, o.outpoint, true, h, t, '\x'
 					FROM (SELECT outpoint FROM wes.outputs ORDER BY outpoint) o ORDER BY random() LIMIT 1;
 					n_in := n_in + 1;
 				END IF;
