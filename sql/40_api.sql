@@ -3,7 +3,8 @@
 --
 -- Readers never touch wes.*: the views of wes_api run with their owner's
 -- rights (they are not security_invoker), and every read function is plain SQL
--- over those views, so a role needs only wes_reader.  SQL bodies are parsed at
+-- over those views or, for the batched outpoint lookup, C that only wes_reader
+-- may execute, so a role needs only wes_reader.  SQL bodies are parsed at
 -- creation (BEGIN ATOMIC / RETURN), which pins the objects they use whatever
 -- the caller's search_path, and set-returning ones are inlined by the planner,
 -- so a lookup through a function is planned as the same index scans as the
@@ -157,14 +158,28 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION wes_api.utxo_lookup(wes_outpoint, bigint) IS 'one output by outpoint, spent or not (with its spender); with at_height, only if it existed and was unspent at the end of that block';
 
+-- The batched lookup is C (src/queries_lookup.c): the outpoints are sorted and de-duplicated,
+-- found in outputs_pkey with one walk along its leaf pages (where = ANY descends from the root
+-- once per outpoint), and their rows fetched in the order of the table's pages.  It reads
+-- wes.outputs itself, as the views do with their owner's rights, so EXECUTE on it is the
+-- privilege: wes_reader's only.  STRICT: a NULL array gives no row.  It returns one row per
+-- call: called in a select list (ProjectSet), as utxo_lookup_many does, the rows stream; in
+-- FROM, a Function Scan would store them all before handing out the first.
+CREATE FUNCTION wes.outputs_lookup(ops wes_outpoint[])
+RETURNS SETOF wes_api.outputs
+AS 'MODULE_PATHNAME', 'wes_outputs_lookup'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION wes.outputs_lookup(wes_outpoint[]) IS 'the rows of wes_api.outputs of the outpoints, once each, in no particular order (the body of wes_api.utxo_lookup_many)';
+REVOKE ALL ON FUNCTION wes.outputs_lookup(wes_outpoint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION wes.outputs_lookup(wes_outpoint[]) TO wes_reader;
+
 CREATE FUNCTION wes_api.utxo_lookup_many(ops wes_outpoint[])
 RETURNS SETOF wes_api.outputs
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-	SELECT o.* FROM wes_api.outputs o
-	WHERE o.outpoint = ANY (utxo_lookup_many.ops);
+	SELECT (l.o).* FROM (SELECT wes.outputs_lookup(utxo_lookup_many.ops) AS o) l;
 END;
-COMMENT ON FUNCTION wes_api.utxo_lookup_many(wes_outpoint[]) IS 'the outputs (spent or not) of many outpoints in one call; outpoints that do not exist are left out';
+COMMENT ON FUNCTION wes_api.utxo_lookup_many(wes_outpoint[]) IS 'the outputs (spent or not) of many outpoints in one call, once each, in no particular order; outpoints that do not exist and NULL elements are left out';
 
 -- Current UTXOs and UTXOs as of a height, both from the owner index of wes.outputs
 -- and the spend marks of the rows it finds, never a replay of blocks

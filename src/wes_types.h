@@ -68,6 +68,9 @@ wes_outpoint_get_index(const WesOutpoint *op)
 	return ((uint32) p[0] << 24) | ((uint32) p[1] << 16) | ((uint32) p[2] << 8) | p[3];
 }
 
+/* The B-tree order of wes_outpoint (types_ops.c): memcmp order of the 36 bytes */
+extern Datum wes_outpoint_cmp(PG_FUNCTION_ARGS);
+
 /* Palloc'd copies, for building Datums */
 extern WesHash *wes_hash_from_bytes(const uint8 *bytes);
 extern WesAddress *wes_address_from_bytes(const uint8 *bytes);

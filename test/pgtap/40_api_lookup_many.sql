@@ -1,0 +1,161 @@
+-- wes_utxo_lookup(wes_outpoint[]) and wes_api.utxo_lookup_many, the walk of outputs_pkey in C
+-- (src/queries_lookup.c, src/btree_lookup.c), against a brute-force answer over a synthetic
+-- history: random arrays with duplicates, NULL elements and missing outpoints, sparse and
+-- dense arrays, rows changed in the same transaction, many versions of one row.
+\unset ECHO
+\set QUIET 1
+\pset format unaligned
+\pset tuples_only true
+\pset pager off
+\set ON_ERROR_STOP true
+
+BEGIN;
+SELECT plan(33);
+
+\ir lib/synthetic_chain.sql
+\ir lib/plans_and_bytes.sql
+SELECT pg_temp.synthetic_chain(1500, 300, 0.4321);
+ANALYZE wes.outputs;
+
+-- Brute force: every row of wes_api.outputs whose outpoint is in ops, found by comparing text
+-- (no index can serve it)
+CREATE FUNCTION pg_temp.brute(ops wes_outpoint[]) RETURNS SETOF wes_api.outputs LANGUAGE sql AS $$
+	SELECT o.* FROM wes_api.outputs o
+	WHERE o.outpoint::text IN (SELECT a::text FROM unnest(ops) a WHERE a IS NOT NULL)
+$$;
+-- Rows in one answer and not in the other (each row counted as often as it comes)
+CREATE FUNCTION pg_temp.diff(ops wes_outpoint[]) RETURNS bigint LANGUAGE sql AS $$
+	SELECT (SELECT count(*) FROM (SELECT * FROM wes_utxo_lookup(ops) EXCEPT ALL SELECT * FROM pg_temp.brute(ops)) a)
+		 + (SELECT count(*) FROM (SELECT * FROM pg_temp.brute(ops) EXCEPT ALL SELECT * FROM wes_utxo_lookup(ops)) b)
+$$;
+-- An outpoint that is not in wes.outputs: a txid no transaction has
+CREATE FUNCTION pg_temp.missing(i int) RETURNS wes_outpoint LANGUAGE sql AS $$
+	SELECT wes_outpoint(pg_temp.h32('missing' || i)::wes_hash, i % 3)
+$$;
+CREATE TEMP TABLE all_ops AS SELECT row_number() OVER (ORDER BY outpoint)::int AS i, outpoint FROM wes.outputs;
+CREATE UNIQUE INDEX ON all_ops (i);
+-- n elements drawn from the outputs (with repeats), missing outpoints and NULLs, in random order
+CREATE FUNCTION pg_temp.random_ops(n int, p_missing float8, p_null float8) RETURNS wes_outpoint[] LANGUAGE sql AS $$
+	SELECT coalesce(array_agg(CASE WHEN s.r < p_null THEN NULL
+								   WHEN s.r < p_null + p_missing THEN pg_temp.missing(s.g)
+								   ELSE a.outpoint END ORDER BY s.g), '{}')
+	FROM (SELECT g, random() AS r, 1 + floor(random() * (SELECT count(*) FROM pg_temp.all_ops))::int AS j
+		  FROM generate_series(1, n) g) s
+	LEFT JOIN pg_temp.all_ops a ON a.i = s.j
+$$;
+SELECT setseed(0.77);
+
+-- ---- the history is what the tests need ----
+SELECT cmp_ok((SELECT count(*) FROM wes.outputs), '>', 8000::bigint, 'the synthetic history has thousands of outputs');
+SELECT cmp_ok((SELECT count(*) FROM wes.outputs WHERE spent_height IS NULL), '>', 500::bigint,
+			  'it has unspent outputs');
+SELECT cmp_ok((SELECT count(*) FROM wes.outputs WHERE spent_height IS NOT NULL), '>', 500::bigint,
+			  'it has spent outputs');
+SELECT cmp_ok(pg_relation_size('wes.outputs_pkey') / 8192, '>', 50::bigint,
+			  'outputs_pkey spans many leaf pages');
+
+-- ---- edge cases ----
+SELECT is((SELECT count(*) FROM wes_utxo_lookup('{}'::wes_outpoint[])), 0::bigint, 'an empty array gives no row');
+SELECT is((SELECT count(*) FROM wes_utxo_lookup(NULL::wes_outpoint[])), 0::bigint, 'a NULL array gives no row');
+SELECT is((SELECT count(*) FROM wes_api.utxo_lookup_many(NULL)), 0::bigint, 'wes_api.utxo_lookup_many(NULL) gives no row');
+SELECT is((SELECT count(*) FROM wes_utxo_lookup(ARRAY[NULL, NULL]::wes_outpoint[])), 0::bigint, 'an array of NULLs gives no row');
+SELECT is((SELECT count(*) FROM wes_utxo_lookup(ARRAY[pg_temp.missing(1), pg_temp.missing(2)])), 0::bigint,
+		  'outpoints that do not exist give no row');
+SELECT is((SELECT array_agg(l.outpoint) FROM wes_utxo_lookup(ARRAY[NULL, o.outpoint, pg_temp.missing(3), o.outpoint, NULL]) l),
+		  ARRAY[o.outpoint], 'an outpoint named twice beside NULLs and a missing one: its row, once')
+FROM (SELECT outpoint FROM all_ops WHERE i = 17) o;
+SELECT is((SELECT count(*) FROM wes_utxo_lookup((SELECT array_agg(outpoint) FROM all_ops WHERE i IN (1, (SELECT max(i) FROM all_ops))))),
+		  2::bigint, 'the first and the last outpoint of the index are found');
+SELECT is((SELECT count(*) FROM wes_utxo_lookup(ARRAY[wes_outpoint('0000000000000000000000000000000000000000000000000000000000000000', 0),
+													  wes_outpoint('ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff', 4294967295)])),
+		  0::bigint, 'outpoints below and above every key of the index give no row');
+SELECT is((SELECT count(*) FROM wes_utxo_lookup(ARRAY[[o.a, o.b], [o.b, NULL]])), 2::bigint,
+		  'a two-dimensional array is read as its elements')
+FROM (SELECT (SELECT outpoint FROM all_ops WHERE i = 5) AS a, (SELECT outpoint FROM all_ops WHERE i = 900) AS b) o;
+
+-- ---- against brute force ----
+CREATE TEMP TABLE arrays AS
+SELECT k, pg_temp.random_ops((random() * 400)::int, 0.2, 0.05) AS ops FROM generate_series(1, 60) k;
+SELECT is((SELECT count(*) FROM arrays WHERE pg_temp.diff(ops) <> 0), 0::bigint,
+		  '60 random arrays (duplicates, NULLs, missing outpoints): the rows of the brute-force answer, no more, no fewer');
+SELECT cmp_ok((SELECT count(*) FROM arrays a, wes_utxo_lookup(a.ops) l WHERE l.spent_by IS NOT NULL), '>', 100::bigint,
+			  'the random arrays find spent outputs');
+SELECT cmp_ok((SELECT count(*) FROM arrays a, wes_utxo_lookup(a.ops) l WHERE l.spent_by IS NULL), '>', 20::bigint,
+			  'the random arrays find unspent outputs');
+SELECT is((SELECT count(*) FROM arrays a, wes_utxo_lookup(a.ops) l),
+		  (SELECT sum((SELECT count(DISTINCT x) FROM unnest(a.ops) x WHERE x IN (SELECT outpoint FROM all_ops))) FROM arrays a)::bigint,
+		  'one row per distinct outpoint that exists, over a lateral join (one call per array)');
+SELECT is(pg_temp.diff((SELECT array_agg(outpoint) FROM all_ops WHERE i % 97 = 0)), 0::bigint,
+		  'a sparse array (every 97th outpoint): a descent from the root for each');
+SELECT is(pg_temp.diff((SELECT array_agg(outpoint ORDER BY i DESC) FROM all_ops)), 0::bigint,
+		  'every outpoint of the index, in descending order');
+SELECT is(pg_temp.diff(pg_temp.random_ops(20000, 0.1, 0.01)), 0::bigint,
+		  'a large array (20k elements, most outpoints several times)');
+SELECT is((SELECT count(*) FROM wes_api.utxo_lookup_many((SELECT array_agg(outpoint) FROM all_ops)) l
+		   JOIN wes.outputs t USING (outpoint)
+		   WHERE (l.txid, l.output_index, l.kind) IS DISTINCT FROM (wes_outpoint_txid(t.outpoint), wes_outpoint_index(t.outpoint), wes.kind_name(t.kind))),
+		  0::bigint, 'txid, output_index and kind are derived as wes_api.outputs derives them');
+
+-- ---- rows changed in the same transaction ----
+CREATE TEMP TABLE probe AS SELECT pg_temp.random_ops(3000, 0.1, 0.02) AS ops;
+DELETE FROM wes.outputs WHERE outpoint IN (SELECT outpoint FROM all_ops WHERE i % 7 = 0);
+UPDATE wes.outputs SET spent_by = pg_temp.h32('late spender')::wes_hash, spent_height = 1500
+WHERE spent_height IS NULL AND outpoint IN (SELECT outpoint FROM all_ops WHERE i % 5 = 1);
+INSERT INTO wes.outputs (outpoint, height, kind, owner, amount, ref, lock, data)
+SELECT pg_temp.missing(g), 1500, 7, pg_temp.synthetic_owner(1), g, pg_temp.h32('new')::wes_hash, '\x01', '\x02'
+FROM generate_series(1, 50) g;
+SELECT is(pg_temp.diff((SELECT ops || ARRAY(SELECT pg_temp.missing(g) FROM generate_series(1, 60) g) FROM probe)), 0::bigint,
+		  'after deletes, spend marks and inserts in the same transaction: the rows this transaction sees');
+SELECT is((SELECT count(*) FROM wes_utxo_lookup((SELECT array_agg(outpoint) FROM all_ops WHERE i % 7 = 0))), 0::bigint,
+		  'rows deleted in this transaction are gone');
+SELECT is((SELECT count(*) FROM wes_utxo_lookup(ARRAY(SELECT pg_temp.missing(g) FROM generate_series(1, 50) g)) WHERE kind IS NULL),
+		  50::bigint, 'rows inserted in this transaction are found (an unknown kind reads as NULL, as in wes_api.outputs)');
+
+-- Many versions of one row: every update of an indexed column adds an entry to outputs_pkey,
+-- and the entries of one key fill posting lists that may run over onto the next leaf page
+DO $$
+BEGIN
+	FOR n IN 1 .. 1500 LOOP
+		UPDATE wes.outputs SET owner = pg_temp.synthetic_owner(n)
+		WHERE outpoint = (SELECT outpoint FROM all_ops WHERE i = 4001);
+	END LOOP;
+END
+$$;
+SELECT is((SELECT array_agg(l.owner) FROM wes_utxo_lookup((SELECT array_agg(outpoint) FROM all_ops WHERE i = 4001)) l),
+		  ARRAY[pg_temp.synthetic_owner(1500)], 'a row updated 1500 times: one row, its last version');
+SELECT is(pg_temp.diff((SELECT array_agg(outpoint) FROM all_ops WHERE i BETWEEN 3900 AND 4100)), 0::bigint,
+		  'the outpoints around it are found as before');
+SAVEPOINT s;
+DELETE FROM wes.outputs WHERE outpoint IN (SELECT outpoint FROM all_ops WHERE i BETWEEN 3000 AND 3999);
+ROLLBACK TO SAVEPOINT s;
+SELECT is(pg_temp.diff((SELECT array_agg(outpoint) FROM all_ops WHERE i BETWEEN 2900 AND 4100)), 0::bigint,
+		  'rows deleted in a rolled-back subtransaction are found');
+
+-- ---- values read out of line, early stops, calls in FROM ----
+UPDATE wes.outputs SET data = (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 20000) g)::bytea
+WHERE outpoint = (SELECT outpoint FROM all_ops WHERE i = 2);
+SELECT is((SELECT md5(l.data) FROM wes_utxo_lookup((SELECT array_agg(outpoint) FROM all_ops WHERE i <= 3)) l
+		   WHERE l.outpoint = (SELECT outpoint FROM all_ops WHERE i = 2)),
+		  (SELECT md5(data) FROM wes.outputs WHERE outpoint = (SELECT outpoint FROM all_ops WHERE i = 2)),
+		  'a data value stored out of line comes back whole');
+SELECT is((SELECT count(*) FROM (SELECT * FROM wes_utxo_lookup((SELECT array_agg(outpoint) FROM all_ops)) LIMIT 3) x), 3::bigint,
+		  'a query that stops after 3 rows gets 3');
+SELECT is((SELECT count(*) FROM arrays a, LATERAL (SELECT * FROM wes_utxo_lookup(a.ops) LIMIT 2) x),
+		  (SELECT sum(least(2, (SELECT count(DISTINCT x) FROM unnest(a.ops) x WHERE x IN (SELECT outpoint FROM wes.outputs)))) FROM arrays a)::bigint,
+		  'calls stopped after 2 rows, one per array of a lateral join');
+SELECT is((SELECT count(*) FROM (SELECT * FROM wes.outputs_lookup((SELECT ops FROM probe)) EXCEPT ALL
+								 SELECT * FROM pg_temp.brute((SELECT ops FROM probe))) x), 0::bigint,
+		  'called in FROM (a Function Scan), the C function gives the same rows');
+SELECT matches(pg_temp.plan_of($$SELECT l.* FROM probe p, wes_utxo_lookup(p.ops) l$$), 'ProjectSet',
+			   'wes_utxo_lookup(ops[]) streams its rows (ProjectSet, not a Function Scan)');
+
+-- ---- privilege: wes_reader's only ----
+SELECT outpoint AS first_op FROM all_ops WHERE i = 1 \gset
+CREATE ROLE wes_test_nobody;
+SET LOCAL ROLE wes_test_nobody;
+SELECT throws_ok($$SELECT * FROM wes_utxo_lookup(ARRAY[$$ || quote_literal(:'first_op') || $$::wes_outpoint])$$, '42501', NULL,
+				 'a role without wes_reader cannot look outpoints up through wes_utxo_lookup(ops[])');
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;
