@@ -153,8 +153,7 @@ rebuild_indexes(const WesVerifyRange *r)
 static void
 replay_state(const WesVerifyRange *r, uint8 root[WES_HASH_LEN])
 {
-	wes_lthash	acc;
-	int64		count;
+	WesUtxoSum	sum;
 	uint8		header_root[WES_HASH_LEN];
 	bytea	   *acc_bytes = palloc(VARHDRSZ + WES_LTHASH_BYTES);
 	bytea	   *root_bytes = palloc(VARHDRSZ + WES_HASH_LEN);
@@ -163,8 +162,8 @@ replay_state(const WesVerifyRange *r, uint8 root[WES_HASH_LEN])
 
 	refuse_bad_raw(r);
 	fetch_int("SELECT wes.rebuild_utxos()", 0, NULL);
-	wes_utxo_scan(NULL, &acc, &count, NULL);
-	wes_lthash_root(&acc, root);
+	wes_utxo_scan(NULL, &sum);
+	wes_lthash_root(&sum.acc, root);
 	if (wes_tip_header_root(r, header_root) && memcmp(header_root, root, WES_HASH_LEN) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_WES_ROOT_MISMATCH),
@@ -172,12 +171,12 @@ replay_state(const WesVerifyRange *r, uint8 root[WES_HASH_LEN])
 						wes_hex_encode(root, WES_HASH_LEN), wes_hex_encode(header_root, WES_HASH_LEN)),
 				 errdetail("Nothing was changed: the stored raw transactions do not give the tip's state.")));
 	SET_VARSIZE(acc_bytes, VARHDRSZ + WES_LTHASH_BYTES);
-	wes_lthash_to_bytes(&acc, (uint8 *) VARDATA(acc_bytes));
+	wes_lthash_to_bytes(&sum.acc, (uint8 *) VARDATA(acc_bytes));
 	SET_VARSIZE(root_bytes, VARHDRSZ + WES_HASH_LEN);
 	memcpy(VARDATA(root_bytes), root, WES_HASH_LEN);
 	values[0] = PointerGetDatum(acc_bytes);
 	values[1] = PointerGetDatum(root_bytes);
-	values[2] = Int64GetDatum(count);
+	values[2] = Int64GetDatum(sum.count);
 	wes_spi_run("SELECT wes.set_state($1, $2, $3)", NULL, 3, types, values, NULL, false);
 }
 

@@ -260,6 +260,8 @@ wes_verify_run(WesFindings *f, const WesVerifyRange *r)
 
 	last_progress = GetCurrentTimestamp();
 	f->history_known = false;
+	f->marks_agree = false;
+	f->utxo_known = false;
 	if (r->has_tip && r->from <= r->to)
 	{
 		wes_verify_chain(f, r);

@@ -36,6 +36,27 @@ typedef struct WesDigest
 	int64		n;
 } WesDigest;
 
+/* The UTXO set summed up: LtHash accumulator, row count, digest of the outpoints */
+typedef struct WesUtxoSum
+{
+	wes_lthash	acc;
+	int64		count;
+	WesDigest	outpoints;
+	bool		columns_agree;	/* every row's owner, kind, ref and amount agree with its encoding */
+} WesUtxoSum;
+
+/* One UTXO row as wes_utxo_sum_add reads it */
+typedef struct WesUtxoRow
+{
+	const WesOutpoint *outpoint;
+	const uint8 *owner;
+	int16		kind;
+	const uint8 *ref;
+	int64		amount;
+	const uint8 *enc;			/* the output's encoding */
+	uint32		enc_len;
+} WesUtxoRow;
+
 /* Where findings go: the result of wes_verify (check_name, height, detail) */
 typedef struct WesFinding
 {
@@ -57,6 +78,11 @@ typedef struct WesFindings
 	/* outpoints created minus outpoints spent over the whole history, when the scan covered it */
 	bool		history_known;
 	WesDigest	history;
+	/* the spend marks of wes.outputs add up to the spend inputs of wes.inputs (set by the chain scan) */
+	bool		marks_agree;
+	/* the UTXO set as the chain scan's sequential scan of wes.outputs summed it */
+	bool		utxo_known;
+	WesUtxoSum	utxo;
 } WesFindings;
 
 /* The chain as the chain-state row describes it, and the range asked for */
@@ -126,14 +152,20 @@ typedef struct WesRowWindows
 	bool		above;
 	WesDigest  *outputs;
 	WesDigest  *inputs;
+	/* over every row, in any window or none: */
+	WesDigest	marks;			/* (outpoint, spent_by, spent_height) of the outputs with a spend mark */
+	WesDigest	spends;			/* (outpoint, txid, height) of the spend inputs */
+	WesUtxoSum	utxo;			/* the outputs without a spend mark */
 } WesRowWindows;
 extern bool wes_rows_digests_scan(WesRowWindows *w);
 
 /* verify_chain.c */
 extern void wes_verify_chain(WesFindings *f, const WesVerifyRange *r);
 
-/* verify_state.c: the accumulator and count of the unspent outputs (findings for rows whose columns disagree) */
-extern void wes_utxo_scan(WesFindings *f, wes_lthash *acc, int64 *count, WesDigest *outpoints);
+/* verify_state.c: the sum of the unspent outputs (findings for rows whose columns disagree) */
+extern void wes_utxo_sum_init(WesUtxoSum *u);
+extern void wes_utxo_sum_add(WesUtxoSum *u, WesFindings *f, const WesUtxoRow *row);
+extern void wes_utxo_scan(WesFindings *f, WesUtxoSum *sum);
 extern void wes_verify_state(WesFindings *f, const WesVerifyRange *r);
 extern bool wes_tip_header_root(const WesVerifyRange *r, uint8 root[WES_HASH_LEN]);
 

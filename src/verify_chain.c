@@ -73,6 +73,7 @@ typedef struct ChainScan
 	bool		has_journal_min;		/* the journal retains heights journal_min and up */
 	int64		journal_min;
 	WesRowWindows windows;				/* the derived rows' digests per window, when outputs is set */
+	bool		outputs_differ;			/* some window's wes.outputs rows differ from its raw transactions */
 } ChainScan;
 
 /* A fixed-size column as bytes (NULL when null) */
@@ -274,6 +275,7 @@ check_rows(ChainScan *c, int64 lo, int64 hi)
 	}
 	else
 		wes_rows_digests(args[0], args[1], &outputs, &inputs);
+	c->outputs_differ |= !wes_digest_equal(&outputs, &c->raw_outputs);
 	if (!wes_digest_equal(&outputs, &c->raw_outputs) &&
 		wes_verify_sql_check(c->f, "verify_outputs", 2, args) == 0)
 		wes_finding(c->f, "outputs", lo, "the wes.outputs rows of heights " INT64_FORMAT " to " INT64_FORMAT
@@ -543,6 +545,26 @@ scan_transactions(ChainScan *c, WesTxScan *scan, int64 lo, int64 hi, MemoryConte
 		finish_block(c, &c->blocks[cur++]);
 }
 
+/*
+ * What the sequential scans of the derived rows summed up, for the state
+ * checks: the UTXO set, and whether the spend marks are those the spend
+ * inputs make.  The marks are taken as agreeing only when the digests say so
+ * and every wes.outputs row of the whole history is an output of a raw
+ * transaction (so no outpoint has two rows, which the digests cannot tell).
+ */
+static void
+pass_sums(ChainScan *c)
+{
+	WesFindings *f = c->f;
+	const WesRowWindows *w = &c->windows;
+
+	f->utxo_known = w->outputs != NULL;
+	if (f->utxo_known)
+		f->utxo = w->utxo;
+	f->marks_agree = f->utxo_known && f->history_known && !c->outputs_differ &&
+		wes_digest_equal(&w->marks, &w->spends);
+}
+
 /* Every block of the range, window by window */
 void
 wes_verify_chain(WesFindings *f, const WesVerifyRange *r)
@@ -589,6 +611,7 @@ wes_verify_chain(WesFindings *f, const WesVerifyRange *r)
 	/* the whole history was read: outpoints created minus spent must be the UTXO set */
 	f->history_known = r->from == 0 && r->base == 0 && r->global;
 	f->history = c.history;
+	pass_sums(&c);
 	MemoryContextDelete(rowcxt);
 	MemoryContextDelete(c.blockcxt);
 }

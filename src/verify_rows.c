@@ -219,12 +219,41 @@ wes_input_element(StringInfo s, const uint8 *txid, int32 tx_index, int32 index, 
 }
 
 #define FETCH_ROWS	5000
+#define MAX_COLS	10
 
-/* What one row of a digest adds: the element built by add, into d */
+/*
+ * What the rows of a digest add to: the element built in element, into the
+ * digest of the row's window; when w is set (a sequential scan of the whole
+ * table), also into its marks, spends and UTXO sum, whatever the window.
+ */
+typedef struct RowDigest
+{
+	StringInfoData element;
+	WesRowWindows *w;
+} RowDigest;
+
+/* One deformed row into d (NULL: the row is in no window) */
+typedef void (*AddRowFn) (RowDigest *rd, const Datum *v, const bool *n, WesDigest *d);
+
+/* outpoint || which of spender and height are there || spender || height: a spend mark or spend input */
+static void
+spend_element(StringInfo s, const uint8 *outpoint, const uint8 *spender, const int64 *height)
+{
+	static const uint8 none[WES_HASH_LEN];
+	int64		h = height ? *height : 0;
+	char		present = (spender ? 1 : 0) | (height ? 2 : 0);
+
+	resetStringInfo(s);
+	appendBinaryStringInfo(s, (const char *) outpoint, WES_OUTPOINT_LEN);
+	appendStringInfoChar(s, present);
+	appendBinaryStringInfo(s, (const char *) (spender ? spender : none), WES_HASH_LEN);
+	appendBinaryStringInfo(s, (const char *) &h, sizeof(h));
+}
+
 typedef struct DigestWalk
 {
-	void		(*add) (StringInfo s, HeapTuple row, TupleDesc desc, WesDigest *d);
-	StringInfoData element;
+	AddRowFn	add;
+	RowDigest	rd;
 	WesDigest  *d;
 } DigestWalk;
 
@@ -232,81 +261,97 @@ static void
 digest_row(HeapTuple row, TupleDesc desc, void *arg)
 {
 	DigestWalk *w = arg;
+	Datum		v[MAX_COLS];
+	bool		n[MAX_COLS];
 
-	w->add(&w->element, row, desc, w->d);
+	Assert(desc->natts <= MAX_COLS);
+	heap_deform_tuple(row, desc, v, n);
+	w->add(&w->rd, v, n, w->d);
 }
 
-/* Add every row of a statement over heights lo..hi to d, each element built by add_row */
+/* Add every row of a statement over heights lo..hi to d, each element built by add */
 static void
-digest_rows(const char *sql, int64 lo, int64 hi, WesDigest *d,
-			void (*add_row) (StringInfo s, HeapTuple row, TupleDesc desc, WesDigest *d))
+digest_rows(const char *sql, int64 lo, int64 hi, WesDigest *d, AddRowFn add)
 {
 	Oid			types[2] = {INT8OID, INT8OID};
 	Datum		values[2] = {Int64GetDatum(lo), Int64GetDatum(hi)};
 	Portal		portal = SPI_cursor_open_with_args(NULL, sql, 2, types, values, NULL,
 												   wes_spi_is_read_only(), 0);
-	DigestWalk	w = {add_row, {0}, d};
+	DigestWalk	w = {add, {{0}, NULL}, d};
 
-	initStringInfo(&w.element);
+	initStringInfo(&w.rd.element);
 	wes_spi_walk(portal, FETCH_ROWS, digest_row, &w);
 	SPI_cursor_close(portal);
-	pfree(w.element.data);
+	pfree(w.rd.element.data);
 }
 
-static bytea *
-row_bytea(HeapTuple row, TupleDesc desc, int col)
-{
-	bool		isnull;
-
-	return DatumGetByteaPP(SPI_getbinval(row, desc, col, &isnull));
-}
-
-static const uint8 *
-row_fixed(HeapTuple row, TupleDesc desc, int col)
-{
-	bool		isnull;
-
-	return (const uint8 *) DatumGetPointer(SPI_getbinval(row, desc, col, &isnull));
-}
-
-/* One wes.outputs row: its encoding rebuilt from the columns by the codec's encoder */
+/*
+ * One wes.outputs row (outpoint, height, kind, owner, amount, ref, lock,
+ * data[, spent_by, spent_height]): its encoding rebuilt from the columns by
+ * the codec's encoder
+ */
 static void
-add_output_row(StringInfo s, HeapTuple row, TupleDesc desc, WesDigest *d)
+add_output_row(RowDigest *rd, const Datum *v, const bool *n, WesDigest *d)
 {
-	bool		isnull;
+	const uint8 *outpoint = (const uint8 *) DatumGetPointer(v[0]);
 	wes_output	o = {0};
-	bytea	   *lock = row_bytea(row, desc, 7);
-	bytea	   *data = row_bytea(row, desc, 8);
+	bytea	   *lock = DatumGetByteaPP(v[6]);
+	bytea	   *data = DatumGetByteaPP(v[7]);
 	wes_buf		enc;
 
-	o.kind = (uint8) DatumGetInt16(SPI_getbinval(row, desc, 3, &isnull));
-	o.owner = row_fixed(row, desc, 4);
-	o.amount = (uint64) DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull));
-	o.ref = row_fixed(row, desc, 6);
+	o.kind = (uint8) DatumGetInt16(v[2]);
+	o.owner = (const uint8 *) DatumGetPointer(v[3]);
+	o.amount = (uint64) DatumGetInt64(v[4]);
+	o.ref = (const uint8 *) DatumGetPointer(v[5]);
 	o.lock.ptr = (const uint8 *) VARDATA_ANY(lock);
 	o.lock.len = VARSIZE_ANY_EXHDR(lock);
 	o.data.ptr = (const uint8 *) VARDATA_ANY(data);
 	o.data.len = VARSIZE_ANY_EXHDR(data);
 	wes_buf_init(&enc, &wes_palloc_allocator, WES_MIN_OUTPUT_LEN + o.lock.len + o.data.len);
 	wes_encode_output(&enc, &o);
-	wes_output_element(s, row_fixed(row, desc, 1), DatumGetInt64(SPI_getbinval(row, desc, 2, &isnull)),
-					   enc.data, enc.len);
-	wes_digest_add(d, (const uint8 *) s->data, s->len, 1);
+	if (d != NULL)
+	{
+		wes_output_element(&rd->element, outpoint, DatumGetInt64(v[1]), enc.data, enc.len);
+		wes_digest_add(d, (const uint8 *) rd->element.data, rd->element.len, 1);
+	}
+	if (rd->w == NULL)
+		return;
+	if (n[9])
+	{
+		/* no spent_height: in the UTXO set (as wes_utxo_scan selects it) */
+		WesUtxoRow	u = {(const WesOutpoint *) outpoint, o.owner, DatumGetInt16(v[2]), o.ref,
+		DatumGetInt64(v[4]), enc.data, enc.len};
+
+		wes_utxo_sum_add(&rd->w->utxo, NULL, &u);
+	}
+	if (!n[8] || !n[9])
+	{
+		int64		h = n[9] ? 0 : DatumGetInt64(v[9]);
+
+		spend_element(&rd->element, outpoint, n[8] ? NULL : (const uint8 *) DatumGetPointer(v[8]),
+					  n[9] ? NULL : &h);
+		wes_digest_add(&rd->w->marks, (const uint8 *) rd->element.data, rd->element.len, 1);
+	}
 }
 
-/* One wes.inputs row */
+/* One wes.inputs row (txid, input_index, outpoint, reference, height, tx_index, unlock) */
 static void
-add_input_row(StringInfo s, HeapTuple row, TupleDesc desc, WesDigest *d)
+add_input_row(RowDigest *rd, const Datum *v, const bool *n, WesDigest *d)
 {
-	bool		isnull;
-	bytea	   *unlock = row_bytea(row, desc, 6);
+	bytea	   *unlock = DatumGetByteaPP(v[6]);
+	int64		h = DatumGetInt64(v[4]);
 
-	wes_input_element(s, row_fixed(row, desc, 1), DatumGetInt32(SPI_getbinval(row, desc, 7, &isnull)),
-					  DatumGetInt32(SPI_getbinval(row, desc, 2, &isnull)),
-					  row_fixed(row, desc, 3), DatumGetBool(SPI_getbinval(row, desc, 4, &isnull)),
-					  DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull)),
-					  (const uint8 *) VARDATA_ANY(unlock), VARSIZE_ANY_EXHDR(unlock));
-	wes_digest_add(d, (const uint8 *) s->data, s->len, 1);
+	if (d != NULL)
+	{
+		wes_input_element(&rd->element, (const uint8 *) DatumGetPointer(v[0]), DatumGetInt32(v[5]),
+						  DatumGetInt32(v[1]), (const uint8 *) DatumGetPointer(v[2]), DatumGetBool(v[3]), h,
+						  (const uint8 *) VARDATA_ANY(unlock), VARSIZE_ANY_EXHDR(unlock));
+		wes_digest_add(d, (const uint8 *) rd->element.data, rd->element.len, 1);
+	}
+	if (rd->w == NULL || DatumGetBool(v[3]))
+		return;
+	spend_element(&rd->element, (const uint8 *) DatumGetPointer(v[2]), (const uint8 *) DatumGetPointer(v[0]), &h);
+	wes_digest_add(&rd->w->spends, (const uint8 *) rd->element.data, rd->element.len, 1);
 }
 
 /* Digests of the wes.outputs and wes.inputs rows of heights lo..hi, through the outputs' BRIN and the inputs' key */
@@ -317,7 +362,7 @@ wes_rows_digests(int64 lo, int64 hi, WesDigest *outputs, WesDigest *inputs)
 	memset(inputs, 0, sizeof(*inputs));
 	digest_rows("SELECT outpoint, height, kind, owner, amount, ref, lock, data FROM wes.outputs "
 				"WHERE height BETWEEN $1 AND $2", lo, hi, outputs, add_output_row);
-	digest_rows("SELECT txid, input_index, outpoint, reference, height, unlock, tx_index FROM wes.inputs "
+	digest_rows("SELECT txid, input_index, outpoint, reference, height, tx_index, unlock FROM wes.inputs "
 				"WHERE height BETWEEN $1 AND $2", lo, hi, inputs, add_input_row);
 }
 
@@ -345,16 +390,15 @@ columns_in_order(Relation rel, const char *const *names)
 /* Every row of table wes.name into the digest of its window, by one sequential scan; false when its columns moved */
 static bool
 digest_table(const char *name, const char *const *cols, AttrNumber height_col, WesRowWindows *w,
-			 WesDigest *d, void (*add_row) (StringInfo s, HeapTuple row, TupleDesc desc, WesDigest *d))
+			 WesDigest *d, AddRowFn add)
 {
 	Relation	rel = wes_verify_open(name, false);
-	TupleDesc	desc = RelationGetDescr(rel);
 	TableScanDesc scan;
 	TupleTableSlot *slot;
 	MemoryContext rowcxt;
-	StringInfoData s;
+	RowDigest	rd = {{0}, w};
 
-	if (!columns_in_order(rel, cols))
+	if (!columns_in_order(rel, cols) || RelationGetDescr(rel)->natts > MAX_COLS)
 	{
 		table_close(rel, AccessShareLock);
 		return false;
@@ -362,28 +406,24 @@ digest_table(const char *name, const char *const *cols, AttrNumber height_col, W
 	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
 	slot = table_slot_create(rel, NULL);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "wes row digests", ALLOCSET_DEFAULT_SIZES);
-	initStringInfo(&s);
+	initStringInfo(&rd.element);
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
-		bool		should_free;
-		bool		isnull;
-		HeapTuple	row = ExecFetchSlotHeapTuple(slot, false, &should_free);
-		int64		k = window_of(w, DatumGetInt64(heap_getattr(row, height_col, desc, &isnull)));
+		MemoryContext old;
+		int64		k;
 
-		if (k >= 0)
-		{
-			MemoryContext old = MemoryContextSwitchTo(rowcxt);
-
-			add_row(&s, row, desc, &d[k]);
-			MemoryContextSwitchTo(old);
-			MemoryContextReset(rowcxt);
-		}
+		slot_getallattrs(slot);
+		k = window_of(w, DatumGetInt64(slot->tts_values[height_col - 1]));
+		old = MemoryContextSwitchTo(rowcxt);
+		add(&rd, slot->tts_values, slot->tts_isnull, k >= 0 ? &d[k] : NULL);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(rowcxt);
 		CHECK_FOR_INTERRUPTS();
 	}
 	table_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
 	MemoryContextDelete(rowcxt);
-	pfree(s.data);
+	pfree(rd.element.data);
 	table_close(rel, AccessShareLock);
 	return true;
 }
@@ -392,19 +432,23 @@ digest_table(const char *name, const char *const *cols, AttrNumber height_col, W
  * Digests of the wes.outputs and wes.inputs rows of every window at once, by
  * one sequential scan of each table on the active snapshot: cheaper than
  * wes_rows_digests window by window when the windows cover most of the
- * chain.  False (and the digests of no use) when a table's columns are not
- * where the add_row functions read them.
+ * chain.  The same scans sum up the spend marks, the spend inputs and the
+ * UTXO set over every row, for the state checks.  False (and the digests of
+ * no use) when a table's columns are not where the add_row functions read them.
  */
 bool
 wes_rows_digests_scan(WesRowWindows *w)
 {
 	static const char *const out_cols[] = {"outpoint", "height", "kind", "owner", "amount", "ref", "lock",
-	"data", NULL};
-	static const char *const in_cols[] = {"txid", "input_index", "outpoint", "reference", "height", "unlock",
-	"tx_index", NULL};
+	"data", "spent_by", "spent_height", NULL};
+	static const char *const in_cols[] = {"txid", "input_index", "outpoint", "reference", "height", "tx_index",
+	"unlock", NULL};
 
 	w->outputs = palloc0(w->n * sizeof(WesDigest));
 	w->inputs = palloc0(w->n * sizeof(WesDigest));
+	memset(&w->marks, 0, sizeof(w->marks));
+	memset(&w->spends, 0, sizeof(w->spends));
+	wes_utxo_sum_init(&w->utxo);
 	return digest_table("outputs", out_cols, 2, w, w->outputs, add_output_row) &&
 		digest_table("inputs", in_cols, 5, w, w->inputs, add_input_row);
 }

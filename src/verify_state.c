@@ -5,7 +5,9 @@
  *	  empty accumulator.  The result must equal chain_state.accumulator, its
  *	  hash chain_state.state_root and the state_root of the tip block's header,
  *	  and the rows must number chain_state.utxo_count.  The same scan gives
- *	  wes_replay_state its new accumulator.
+ *	  wes_replay_state its new accumulator.  When the chain check has read
+ *	  wes.outputs by a sequential scan, that scan summed the UTXO rows on the
+ *	  way (wes_utxo_sum_add) and the check uses its sum.
  */
 #include "postgres.h"
 
@@ -17,35 +19,54 @@
 
 #define FETCH_ROWS	5000
 
-/* A UTXO row's columns against its own encoding (the output's exact bytes) */
-static void
-check_utxo_columns(WesFindings *f, const WesOutpoint *op, HeapTuple row, TupleDesc desc,
-				   const uint8 *enc, uint32 len)
+/* An empty sum */
+void
+wes_utxo_sum_init(WesUtxoSum *u)
+{
+	wes_lthash_init(&u->acc);
+	u->count = 0;
+	memset(&u->outpoints, 0, sizeof(u->outpoints));
+	u->columns_agree = true;
+}
+
+/*
+ * One UTXO row into the sum: its LtHash element, its outpoint, and its
+ * columns against its own encoding (the output's exact bytes).  A row whose
+ * columns disagree is a finding when f is set; columns_agree says so either way.
+ */
+void
+wes_utxo_sum_add(WesUtxoSum *u, WesFindings *f, const WesUtxoRow *row)
 {
 	wes_output	o;
 	wes_error	err;
-	bool		isnull;
+	const WesOutpoint *op = row->outpoint;
 
-	if (wes_output_decode(enc, len, &o, &err) != WES_OK)
+	wes_lthash_add(&u->acc, op->data, wes_outpoint_get_index(op), row->enc, row->enc_len);
+	wes_digest_add(&u->outpoints, op->data, WES_OUTPOINT_LEN, 1);
+	u->count++;
+	if (wes_output_decode(row->enc, row->enc_len, &o, &err) != WES_OK)
 	{
-		wes_finding(f, "utxo_columns", WES_NO_HEIGHT, "UTXO %s: its encoding does not decode: %s at byte offset %zu: %s",
-					wes_outpoint_text(op), err.field, err.offset, err.message);
+		u->columns_agree = false;
+		if (f != NULL)
+			wes_finding(f, "utxo_columns", WES_NO_HEIGHT, "UTXO %s: its encoding does not decode: %s at byte offset %zu: %s",
+						wes_outpoint_text(op), err.field, err.offset, err.message);
 		return;
 	}
-	if (memcmp(o.owner, DatumGetPointer(SPI_getbinval(row, desc, 2, &isnull)), WES_ADDR_LEN) != 0 ||
-		o.kind != DatumGetInt16(SPI_getbinval(row, desc, 3, &isnull)) ||
-		memcmp(o.ref, DatumGetPointer(SPI_getbinval(row, desc, 4, &isnull)), WES_HASH_LEN) != 0 ||
-		(int64) o.amount != DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull)))
-		wes_finding(f, "utxo_columns", WES_NO_HEIGHT,
-					"UTXO %s: owner, kind, ref or amount disagrees with its encoding", wes_outpoint_text(op));
+	if (memcmp(o.owner, row->owner, WES_ADDR_LEN) != 0 || o.kind != row->kind ||
+		memcmp(o.ref, row->ref, WES_HASH_LEN) != 0 || (int64) o.amount != row->amount)
+	{
+		u->columns_agree = false;
+		if (f != NULL)
+			wes_finding(f, "utxo_columns", WES_NO_HEIGHT,
+						"UTXO %s: owner, kind, ref or amount disagrees with its encoding", wes_outpoint_text(op));
+	}
 }
 
 /* What each UTXO row adds to */
 typedef struct UtxoWalk
 {
 	WesFindings *f;
-	wes_lthash *acc;
-	WesDigest  *outpoints;
+	WesUtxoSum *sum;
 } UtxoWalk;
 
 static void
@@ -53,36 +74,35 @@ utxo_row(HeapTuple row, TupleDesc desc, void *arg)
 {
 	UtxoWalk   *w = arg;
 	bool		isnull;
-	const WesOutpoint *op = DatumGetWesOutpointP(SPI_getbinval(row, desc, 1, &isnull));
 	bytea	   *enc = DatumGetByteaPP(SPI_getbinval(row, desc, 6, &isnull));
-	const uint8 *p = (const uint8 *) VARDATA_ANY(enc);
+	WesUtxoRow	u;
 
-	wes_lthash_add(w->acc, op->data, wes_outpoint_get_index(op), p, VARSIZE_ANY_EXHDR(enc));
-	if (w->f != NULL)
-		check_utxo_columns(w->f, op, row, desc, p, VARSIZE_ANY_EXHDR(enc));
-	if (w->outpoints != NULL)
-		wes_digest_add(w->outpoints, op->data, WES_OUTPOINT_LEN, 1);
+	u.outpoint = DatumGetWesOutpointP(SPI_getbinval(row, desc, 1, &isnull));
+	u.owner = (const uint8 *) DatumGetPointer(SPI_getbinval(row, desc, 2, &isnull));
+	u.kind = DatumGetInt16(SPI_getbinval(row, desc, 3, &isnull));
+	u.ref = (const uint8 *) DatumGetPointer(SPI_getbinval(row, desc, 4, &isnull));
+	u.amount = DatumGetInt64(SPI_getbinval(row, desc, 5, &isnull));
+	u.enc = (const uint8 *) VARDATA_ANY(enc);
+	u.enc_len = VARSIZE_ANY_EXHDR(enc);
+	wes_utxo_sum_add(w->sum, w->f, &u);
 }
 
 /*
- * The LtHash accumulator and the row count of the UTXO set (the outputs
- * without a spend mark); when f is not NULL,
- * every row's columns are checked against its encoding too, and when
- * outpoints is not NULL it receives the digest of every outpoint.
+ * The sum of the UTXO set (the outputs without a spend mark) by its own
+ * scan; when f is not NULL, every row whose columns disagree with its
+ * encoding is a finding.
  */
 void
-wes_utxo_scan(WesFindings *f, wes_lthash *acc, int64 *count, WesDigest *outpoints)
+wes_utxo_scan(WesFindings *f, WesUtxoSum *sum)
 {
 	Portal		portal = SPI_cursor_open_with_args(NULL, "SELECT outpoint, owner, kind, ref, amount, "
 												   "wes.output_encoding(kind, owner, amount, ref, lock, data) "
 												   "FROM wes.outputs WHERE spent_height IS NULL", 0, NULL, NULL, NULL,
 												   wes_spi_is_read_only(), 0);
-	UtxoWalk	w = {f, acc, outpoints};
+	UtxoWalk	w = {f, sum};
 
-	wes_lthash_init(acc);
-	if (outpoints != NULL)
-		memset(outpoints, 0, sizeof(*outpoints));
-	*count = (int64) wes_spi_walk(portal, FETCH_ROWS, utxo_row, &w);
+	wes_utxo_sum_init(sum);
+	wes_spi_walk(portal, FETCH_ROWS, utxo_row, &w);
 	SPI_cursor_close(portal);
 }
 
@@ -133,14 +153,16 @@ check_tip(WesFindings *f, const WesVerifyRange *r)
  * whole history, the outpoints it created minus those it spent must be the
  * outpoints of the UTXO set; only when they are not (or when the history is not
  * all there, as after a snapshot import) are the rows compared one by one.
- * The spend marks are compared with the spend inputs either way.
+ * The spend marks are compared with the spend inputs either way: row by row
+ * unless the chain scan found that they add up (f->marks_agree).
  */
 static void
 check_utxo_set(WesFindings *f, const WesVerifyRange *r, const WesDigest *outpoints)
 {
 	int64		args[2] = {r->base, r->tip};
 
-	wes_verify_sql_check(f, "verify_utxo_rows", 0, NULL);
+	if (!f->marks_agree)
+		wes_verify_sql_check(f, "verify_utxo_rows", 0, NULL);
 	if (f->history_known && wes_digest_equal(outpoints, &f->history))
 		return;
 	if (wes_verify_sql_check(f, "verify_utxos", 0, NULL) == 0 && f->history_known &&
@@ -154,8 +176,8 @@ check_utxo_set(WesFindings *f, const WesVerifyRange *r, const WesDigest *outpoin
 void
 wes_verify_state(WesFindings *f, const WesVerifyRange *r)
 {
-	wes_lthash	acc;
-	int64		count;
+	WesUtxoSum	own;
+	const WesUtxoSum *sum = &f->utxo;
 	uint8		stored[WES_LTHASH_BYTES];
 	uint8		root[WES_HASH_LEN];
 	uint8		header_root[WES_HASH_LEN];
@@ -164,17 +186,21 @@ wes_verify_state(WesFindings *f, const WesVerifyRange *r)
 	bool		isnull;
 	bytea	   *acc_col;
 	int64		h = r->has_tip ? r->tip : WES_NO_HEIGHT;
-	WesDigest	outpoints;
 
 	check_tip(f, r);
-	wes_utxo_scan(f, &acc, &count, &outpoints);
-	check_utxo_set(f, r, &outpoints);
-	wes_lthash_root(&acc, root);
+	/* the chain scan's sum, unless it did not scan wes.outputs or a row needs naming */
+	if (!f->utxo_known || !f->utxo.columns_agree)
+	{
+		wes_utxo_scan(f, &own);
+		sum = &own;
+	}
+	check_utxo_set(f, r, &sum->outpoints);
+	wes_lthash_root(&sum->acc, root);
 	wes_spi_read("SELECT accumulator, state_root, utxo_count FROM wes.chain_state", 0, NULL, NULL);
 	row = SPI_tuptable->vals[0];
 	acc_col = DatumGetByteaPP(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
 	memcpy(stored_root, DatumGetPointer(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull)), WES_HASH_LEN);
-	wes_lthash_to_bytes(&acc, stored);
+	wes_lthash_to_bytes(&sum->acc, stored);
 	if (VARSIZE_ANY_EXHDR(acc_col) != WES_LTHASH_BYTES ||
 		memcmp(VARDATA_ANY(acc_col), stored, WES_LTHASH_BYTES) != 0)
 		wes_finding(f, "state_commitment", h, "chain_state.accumulator is not the LtHash of the UTXO set "
@@ -182,9 +208,9 @@ wes_verify_state(WesFindings *f, const WesVerifyRange *r)
 	else if (memcmp(stored_root, root, WES_HASH_LEN) != 0)
 		wes_finding(f, "state_commitment", h, "chain_state.state_root is %s, H(accumulator) is %s",
 					wes_hex_encode(stored_root, WES_HASH_LEN), wes_hex_encode(root, WES_HASH_LEN));
-	if (DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull)) != count)
+	if (DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull)) != sum->count)
 		wes_finding(f, "utxo_count", h, "chain_state.utxo_count is " INT64_FORMAT ", the UTXO set holds " INT64_FORMAT,
-					DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull)), count);
+					DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull)), sum->count);
 	SPI_freetuptable(SPI_tuptable);
 	if (wes_tip_header_root(r, header_root) && memcmp(header_root, root, WES_HASH_LEN) != 0)
 		wes_finding(f, "state_commitment", h, "the tip block's state_root is %s, the UTXO set commits to %s",
