@@ -13,10 +13,13 @@
  *	             differs
  *	  spends     every input against the outputs (SQL), when the range does not
  *	             cover the whole history (else the UTXO digest below covers it)
- *	  state      the LtHash of a full scan of the unspent outputs against the chain state and
+ *	  state      the LtHash of the unspent outputs against the chain state and
  *	             the tip's state_root; the outpoints of the UTXO set against those
- *	             created minus those spent; each UTXO row against its output
- *	             (verify_state.c and SQL)
+ *	             created minus those spent; each UTXO row against its output; the
+ *	             spend marks against the spend inputs (verify_state.c and SQL).  When
+ *	             the chain pass scanned wes.outputs and wes.inputs whole, it summed
+ *	             the UTXO set, the marks and the spend inputs on the way, and the SQL
+ *	             that names rows runs only where those sums disagree
  *	  indexes    amcheck on every B-tree index of schema wes, heapallindexed
  *	             only when wes_persist.verify_heapallindexed is on (verify_index.c)
  *

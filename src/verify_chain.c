@@ -216,6 +216,26 @@ read_blocks(ChainScan *c, int64 lo, int64 hi)
 	SPI_freetuptable(SPI_tuptable);
 }
 
+/* The outpoints of a journal array (wes_outpoint[], no NULLs) into d */
+static void
+digest_outpoints(WesDigest *d, Datum array)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(array);
+	const uint8 *p = (const uint8 *) ARR_DATA_PTR(arr);
+	int			count = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+
+	if (ARR_HASNULL(arr))
+	{
+		Datum	   *elems;
+
+		/* refuses the NULL element */
+		deconstruct_array(arr, ARR_ELEMTYPE(arr), WES_OUTPOINT_LEN, false, TYPALIGN_CHAR, &elems, NULL, &count);
+	}
+	/* fixed-length elements aligned on bytes: one after the other */
+	for (int e = 0; e < count; e++)
+		wes_digest_add(d, p + (size_t) e * WES_OUTPOINT_LEN, WES_OUTPOINT_LEN, 1);
+}
+
 /* The journal rows of the window, as digests of their arrays, onto their blocks */
 static void
 read_journal(ChainScan *c, int64 lo, int64 hi)
@@ -223,16 +243,22 @@ read_journal(ChainScan *c, int64 lo, int64 hi)
 	int64		args[2] = {lo, hi};
 	uint64		n;
 	int			k = 0;
+	MemoryContext rowcxt;
 
 	if (!c->has_journal_min || hi < c->journal_min)
 		return;
 	n = wes_spi_read("SELECT height, created, spent FROM wes.journal WHERE height BETWEEN $1 AND $2 "
 					 "ORDER BY height", 2, args, NULL);
+	/* each row's arrays are detoasted into a context of their own, freed before the next */
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "wes_verify journal row", ALLOCSET_DEFAULT_SIZES);
 	for (uint64 i = 0; i < n; i++)
 	{
 		HeapTuple	row = SPI_tuptable->vals[i];
-		int64		h = col_int(row, SPI_tuptable->tupdesc, 1, false);
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		int64		h = col_int(row, desc, 1, false);
 		BlockInfo  *b;
+		bool		isnull;
+		MemoryContext old;
 
 		while (k < c->n_blocks && c->blocks[k].height < h)
 			k++;
@@ -240,20 +266,13 @@ read_journal(ChainScan *c, int64 lo, int64 hi)
 			continue;			/* no block row: height_continuity names it */
 		b = &c->blocks[k];
 		b->has_journal = true;
-		for (int col = 2; col <= 3; col++)
-		{
-			bool		isnull;
-			ArrayType  *arr = DatumGetArrayTypeP(SPI_getbinval(row, SPI_tuptable->tupdesc, col, &isnull));
-			Datum	   *elems;
-			int			count;
-
-			deconstruct_array(arr, ARR_ELEMTYPE(arr), WES_OUTPOINT_LEN, false, TYPALIGN_CHAR,
-							  &elems, NULL, &count);
-			for (int e = 0; e < count; e++)
-				wes_digest_add(col == 2 ? &b->j_created : &b->j_spent,
-							   (const uint8 *) DatumGetPointer(elems[e]), WES_OUTPOINT_LEN, 1);
-		}
+		old = MemoryContextSwitchTo(rowcxt);
+		digest_outpoints(&b->j_created, SPI_getbinval(row, desc, 2, &isnull));
+		digest_outpoints(&b->j_spent, SPI_getbinval(row, desc, 3, &isnull));
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(rowcxt);
 	}
+	MemoryContextDelete(rowcxt);
 	SPI_freetuptable(SPI_tuptable);
 }
 

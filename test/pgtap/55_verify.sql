@@ -9,7 +9,7 @@
 \set ON_ERROR_STOP true
 
 BEGIN;
-SELECT plan(53);
+SELECT plan(59);
 
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS amcheck;
@@ -167,6 +167,55 @@ SELECT ok(pg_temp.named('spend_marks', (SELECT height FROM pick),
 						(SELECT outpoint::text || ' is spent by ' || txid::text FROM pick)),
 		  'a cleared spend mark: check spend_marks names the output, its spender and the spender''s height');
 SELECT ok(pg_temp.named('state_commitment', 11, 'accumulator'), 'and the state commitment no longer holds');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- a spend mark naming another spender, same height: the marks add up to as many as the spends, not the same
+INSERT INTO pick SELECT outpoint, spent_by, NULL, spent_height FROM wes.outputs WHERE spent_height IS NOT NULL
+ORDER BY outpoint LIMIT 1;
+UPDATE wes.outputs o SET spent_by = wes_outpoint_txid(o.outpoint) FROM pick p WHERE o.outpoint = p.outpoint;
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('spend_marks', (SELECT height FROM pick),
+						(SELECT outpoint::text || ' carries the spend mark ' || wes_outpoint_txid(outpoint)::text FROM pick)),
+		  'a spend mark naming the wrong spender: check spend_marks names the output and both spenders');
+SELECT ok(pg_temp.named('spend_marks', (SELECT height FROM pick), (SELECT 'its spend input is ' || txid::text FROM pick)),
+		  'and the spender its input names');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- a spend mark at another height
+INSERT INTO pick SELECT outpoint, spent_by, NULL, spent_height FROM wes.outputs WHERE spent_height IS NOT NULL
+ORDER BY outpoint DESC LIMIT 1;
+UPDATE wes.outputs o SET spent_height = o.spent_height + 1 FROM pick p WHERE o.outpoint = p.outpoint;
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('spend_marks', (SELECT height FROM pick), (SELECT outpoint::text FROM pick)),
+		  'a spend mark at the wrong height: check spend_marks names the output');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- a second row of a spent output, without the mark, written past the primary key:
+-- the marks still add up to the spends, but the outputs no longer match the raw transactions
+INSERT INTO pick SELECT outpoint, spent_by, NULL, spent_height FROM wes.outputs WHERE spent_height IS NOT NULL
+ORDER BY outpoint LIMIT 1;
+UPDATE pg_index SET indisready = false WHERE indexrelid = 'wes.outputs_pkey'::regclass;
+INSERT INTO wes.outputs (outpoint, height, kind, owner, amount, ref, lock, data)
+SELECT o.outpoint, o.height, o.kind, o.owner, o.amount, o.ref, o.lock, o.data FROM wes.outputs o JOIN pick p USING (outpoint);
+UPDATE pg_index SET indisready = true WHERE indexrelid = 'wes.outputs_pkey'::regclass;
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('spend_marks', (SELECT height FROM pick),
+						(SELECT outpoint::text || ' is spent by ' || txid::text FROM pick)),
+		  'a duplicate output row without its mark: check spend_marks still names it');
+SELECT ok(pg_temp.named('utxo_count', 11), 'and the UTXO set counts it');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- an unspent output whose kind column the encoding cannot hold: its encoding no longer gives its columns
+INSERT INTO pick SELECT outpoint, NULL, NULL, height FROM wes.outputs WHERE spent_height IS NULL AND kind = 0
+ORDER BY outpoint LIMIT 1;
+UPDATE wes.outputs o SET kind = 256 FROM pick p WHERE o.outpoint = p.outpoint;
+INSERT INTO f SELECT * FROM pg_temp.findings();
+SELECT ok(pg_temp.named('utxo_columns', NULL, (SELECT outpoint::text FROM pick)),
+		  'a kind out of range: check utxo_columns names the UTXO');
 ROLLBACK TO d;
 TRUNCATE f, pick;
 
