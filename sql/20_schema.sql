@@ -42,10 +42,15 @@ CREATE TABLE wes.transactions (
 	tx_index     integer NOT NULL,
 	input_count  integer NOT NULL,
 	output_count integer NOT NULL,
-	raw          bytea NOT NULL                 -- exact encoding: roots and indexes can be rebuilt from it
+	raw          bytea NOT NULL,                -- exact encoding: roots and indexes can be rebuilt from it
+	-- its receipt, in the same row: one per transaction, written and undone with it
+	status       smallint NOT NULL,             -- 0 success, 1 failure
+	fee          bigint NOT NULL,               -- u64 bit pattern
+	receipt      bytea NOT NULL                 -- the receipt's exact encoding
 );
 CREATE UNIQUE INDEX transactions_block_idx ON wes.transactions (block_height, tx_index);
-COMMENT ON TABLE wes.transactions IS 'one row per transaction, with its raw bytes';
+COMMENT ON TABLE wes.transactions IS 'one row per transaction, with its raw bytes and its receipt';
+COMMENT ON COLUMN wes.transactions.receipt IS 'the exact encoding of the transaction''s receipt (status and fee are decoded from it)';
 
 -- Every output ever created, with its spend mark once spent.  The mark is the only
 -- change a row ever sees; no index covers it, and the pages keep half their room
@@ -87,14 +92,6 @@ CREATE TABLE wes.inputs (
 CREATE INDEX inputs_reference_idx ON wes.inputs (outpoint) WHERE reference;
 COMMENT ON TABLE wes.inputs IS 'every input (insert-only); the output a spend input names carries its spend mark';
 
-CREATE TABLE wes.receipts (
-	txid         wes_hash PRIMARY KEY,
-	status       smallint NOT NULL,
-	fee          bigint NOT NULL,               -- u64 bit pattern
-	raw          bytea NOT NULL
-);
-COMMENT ON TABLE wes.receipts IS 'one receipt per transaction, with its raw bytes';
-
 -- Resource content, addressed by SHA-256; EXTERNAL storage so substring() reads only the chunks it needs
 CREATE TABLE wes.resource_content (
 	content_hash wes_hash PRIMARY KEY,
@@ -132,7 +129,6 @@ SELECT pg_catalog.pg_extension_config_dump('wes.blocks', '');
 SELECT pg_catalog.pg_extension_config_dump('wes.transactions', '');
 SELECT pg_catalog.pg_extension_config_dump('wes.outputs', '');
 SELECT pg_catalog.pg_extension_config_dump('wes.inputs', '');
-SELECT pg_catalog.pg_extension_config_dump('wes.receipts', '');
 SELECT pg_catalog.pg_extension_config_dump('wes.resource_content', '');
 SELECT pg_catalog.pg_extension_config_dump('wes.journal', '');
 SELECT pg_catalog.pg_extension_config_dump('wes.snapshots', '');

@@ -25,13 +25,12 @@ COMMENT ON FUNCTION wes.resource_meta(bytea) IS
 	'the metadata carried in the data of a resource output: resource_type (file, wasm, onnx), size, media_type, name';
 
 CREATE VIEW wes_api.receipts AS
-SELECT r.txid, t.block_height, t.tx_index,
-	   CASE r.status WHEN 0 THEN 'success' WHEN 1 THEN 'failure' END AS status,
-	   wes.u64(r.fee) AS fee,
-	   wes.receipt_return_data(r.raw) AS return_data,
-	   wes.receipt_logs(r.raw) AS logs
-FROM wes.receipts r
-JOIN wes.transactions t ON t.txid = r.txid;
+SELECT t.txid, t.block_height, t.tx_index,
+	   CASE t.status WHEN 0 THEN 'success' WHEN 1 THEN 'failure' END AS status,
+	   wes.u64(t.fee) AS fee,
+	   wes.receipt_return_data(t.receipt) AS return_data,
+	   wes.receipt_logs(t.receipt) AS logs
+FROM wes.transactions t;
 COMMENT ON VIEW wes_api.receipts IS 'the receipt of every transaction (decoded from its stored bytes); look up by txid';
 COMMENT ON COLUMN wes_api.receipts.txid IS 'the transaction the receipt belongs to';
 COMMENT ON COLUMN wes_api.receipts.block_height IS 'height of the block that holds the transaction';

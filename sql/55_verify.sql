@@ -204,7 +204,7 @@ SET jit = off;
 COMMENT ON FUNCTION wes_verify(bigint, bigint) IS
 	'integrity checks; one row per finding (check_name, height, detail), none when all is well. '
 	'Blocks from_height..to_height (default: all): height_continuity, prev_hash, block_hash, header_columns, '
-	'transactions, tx_decode, txid, tx_columns, tx_count, block_size, tx_root, receipts, receipt_decode, '
+	'transactions, tx_decode, txid, tx_columns, tx_count, block_size, tx_root, receipt_decode, '
 	'receipt_columns, receipt_root, outputs, inputs, spend_marks, spends, journal. When the range reaches the tip '
 	'(to_height NULL or at least the tip), also the current state: chain_state, state_commitment (LtHash of a full '
 	'scan of the unspent outputs against chain_state and the tip''s state_root), utxo_count, spend_marks (each '
@@ -249,10 +249,10 @@ BEGIN ATOMIC
 				 (SELECT count(*) FROM wes.tx_outputs(t2.raw))::integer AS n_out
 		  FROM wes.transactions t2) c
 	WHERE c.txid = t.txid AND (t.input_count, t.output_count) IS DISTINCT FROM (c.n_in, c.n_out);
-	UPDATE wes.receipts r
-	SET status = (wes.receipt_fields(r.raw)).status, fee = (wes.receipt_fields(r.raw)).fee
-	WHERE (wes.receipt_fields(r.raw)).status IS NOT NULL
-	  AND (r.status, r.fee) IS DISTINCT FROM ((wes.receipt_fields(r.raw)).status, (wes.receipt_fields(r.raw)).fee);
+	UPDATE wes.transactions r
+	SET status = (wes.receipt_fields(r.receipt)).status, fee = (wes.receipt_fields(r.receipt)).fee
+	WHERE (wes.receipt_fields(r.receipt)).status IS NOT NULL
+	  AND (r.status, r.fee) IS DISTINCT FROM ((wes.receipt_fields(r.receipt)).status, (wes.receipt_fields(r.receipt)).fee);
 	DELETE FROM wes.journal j WHERE j.height >= journal_from;
 	INSERT INTO wes.journal (height, created, spent)
 	SELECT b.height,

@@ -15,14 +15,12 @@
  * changes.  The accumulator moves by the same elements (LtHash remove and
  * add), and its root must equal block h's state_root: anything else is
  * internal corruption and aborts the call.  Then the history rows of the
- * undone blocks go (blocks, transactions, inputs = spend marks, outputs,
- * receipts, journal, snapshots above h): by height through the B-tree of
- * blocks, transactions, inputs and journal and the BRIN of outputs (the
+ * undone blocks go (blocks, transactions with their receipts, inputs = spend
+ * marks, outputs, journal, snapshots above h): by height through the B-tree
+ * of blocks, transactions, inputs and journal and the BRIN of outputs (the
  * function runs with enable_seqscan off, so that a large rollback still takes
  * them, and with jit off: the disabled plans' costs would otherwise compile
- * every statement), receipts by txid through one forward walk of their
- * primary key (index_walk.c).  The cost grows with what is undone, not with
- * the chain.
+ * every statement).  The cost grows with what is undone, not with the chain.
  *
  * The chain-state row is locked first, exactly as the writer locks it, so a
  * rollback and a writer serialise and never deadlock.
@@ -39,7 +37,6 @@
 #include "utils/memutils.h"
 #include "utils/lsyscache.h"
 
-#include "index_walk.h"
 #include "wes_persist.h"
 #include "wes_snapshot.h"
 #include "writer.h"
@@ -312,92 +309,12 @@ undo_utxos(WesBlockWork *w, int64 h, const char *schema)
 	SPI_freetuptable(SPI_tuptable);
 }
 
-/* memcmp order of two hashes (their B-tree order), for qsort */
-static int
-hash_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, WES_HASH_LEN);
-}
-
-/* The txids of the undone blocks, sorted; read in batches, so that no large result is materialised */
-static WesHash *
-undone_txids(int64 h, int *n)
-{
-	Oid			type = INT8OID;
-	Datum		value = Int64GetDatum(h);
-	Portal		portal = SPI_cursor_open_with_args(NULL, "SELECT txid FROM wes.transactions WHERE block_height > $1",
-												   1, &type, &value, NULL, true, 0);
-	int			cap = 1024;
-	WesHash    *keys = palloc(cap * sizeof(WesHash));
-
-	*n = 0;
-	for (SPI_cursor_fetch(portal, true, 1000); SPI_processed > 0; SPI_cursor_fetch(portal, true, 1000))
-	{
-		if (*n + (int) SPI_processed > cap)
-			keys = repalloc_huge(keys, (Size) (cap = 2 * (*n + (int) SPI_processed)) * sizeof(WesHash));
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			bool		isnull;
-
-			keys[(*n)++] = *DatumGetWesHashP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		}
-		SPI_freetuptable(SPI_tuptable);
-	}
-	SPI_freetuptable(SPI_tuptable);
-	SPI_cursor_close(portal);
-	qsort(keys, *n, sizeof(WesHash), hash_cmp);
-	return keys;
-}
-
-/* A wes_hash[] Datum of n txids */
-static Datum
-txid_array(const WesHash *keys, int n)
-{
-	Datum	   *elems = palloc_extended(((Size) n + 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
-
-	for (int i = 0; i < n; i++)
-		elems[i] = PointerGetDatum(&keys[i]);
-	return PointerGetDatum(construct_array(elems, n, wes_writer_types()->hash, WES_HASH_LEN, false,
-										   TYPALIGN_CHAR));
-}
-
-/*
- * The transactions of the undone blocks and their receipts.  Receipts have no
- * height: they are found by txid, through a walk of their primary key's leaf
- * level rather than one descent per txid, and deleted in place
- * (index_walk.c).  Should fewer go than there are txids, a txid = ANY
- * statement makes sure none is left.
- */
-static void
-delete_transactions(int64 h, const char *schema)
-{
-	Oid			types[2] = {INT8OID, wes_writer_types()->hash_array};
-	Datum		values[2] = {Int64GetDatum(h)};
-	int			n;
-	WesHash    *keys = undone_txids(h, &n);
-	Relation	heap;
-	Relation	index;
-	uint64		deleted;
-
-	wes_spi_run("DELETE FROM wes.transactions WHERE block_height > $1", NULL, 1, types, values, NULL, false);
-	heap = table_openrv(makeRangeVar("wes", "receipts", -1), RowExclusiveLock);
-	index = index_open(RelationGetPrimaryKeyIndex(heap), RowExclusiveLock);
-	deleted = wes_index_walk_delete(heap, index, keys, n);
-	index_close(index, NoLock);
-	table_close(heap, NoLock);
-	if (deleted < (uint64) n)
-	{
-		values[1] = txid_array(keys, n);
-		wes_spi_run("DELETE FROM wes.receipts r WHERE r.txid OPERATOR(%1$s.=) ANY ($1)",
-					schema, 1, types + 1, values + 1, NULL, false);
-	}
-}
-
 /* The history rows of the undone blocks, each table through an index */
 static void
 delete_history(int64 h, const char *schema)
 {
 	static const char *const statements[] = {
+		"DELETE FROM wes.transactions WHERE block_height > $1",
 		"DELETE FROM wes.inputs WHERE height > $1",
 		"DELETE FROM wes.outputs WHERE height > $1",
 		"DELETE FROM wes.journal WHERE height > $1",
@@ -407,7 +324,6 @@ delete_history(int64 h, const char *schema)
 	Oid			type = INT8OID;
 	Datum		value = Int64GetDatum(h);
 
-	delete_transactions(h, schema);
 	for (int i = 0; i < lengthof(statements); i++)
 		wes_spi_run(statements[i], schema, 1, &type, &value, NULL, false);
 }

@@ -169,7 +169,7 @@ extern void wes_utxo_scan(WesFindings *f, WesUtxoSum *sum);
 extern void wes_verify_state(WesFindings *f, const WesVerifyRange *r);
 extern bool wes_tip_header_root(const WesVerifyRange *r, uint8 root[WES_HASH_LEN]);
 
-/* verify_scan.c: one transaction row and its receipt (the bytea are detoasted, in the row's memory context) */
+/* verify_scan.c: one transaction row with its receipt (the bytea are detoasted, in the row's memory context) */
 typedef struct WesTxRow
 {
 	int64		height;
@@ -178,7 +178,6 @@ typedef struct WesTxRow
 	int32		input_count;
 	int32		output_count;
 	bytea	   *raw;
-	bool		has_receipt;
 	int16		status;
 	int64		fee;
 	bytea	   *receipt;
@@ -190,19 +189,11 @@ typedef struct WesTxScan
 	Snapshot	snapshot;
 	Relation	tx;
 	Relation	tx_idx;
-	Relation	rc;
-	Relation	rc_idx;
 	AttrNumber	a_height, a_index, a_txid, a_inputs, a_outputs, a_raw;
-	AttrNumber	r_txid, r_status, r_fee, r_raw;
+	AttrNumber	a_status, a_fee, a_receipt;
 	IndexScanDesc tx_scan;		/* transactions in (block_height, tx_index) order */
 	ScanKeyData tx_keys[2];
 	TupleTableSlot *tx_slot;
-	TableScanDesc rc_seq;		/* receipts in physical order, from after the last one read */
-	bool		rc_in_step;		/* rc_seq is right after the last receipt read */
-	TupleTableSlot *rc_slot;	/* the last receipt read */
-	ItemPointerData rc_end;
-	IndexScanDesc rc_probe;		/* receipts by txid, when the next row is not the one */
-	ScanKeyData rc_key;
 } WesTxScan;
 
 extern Snapshot wes_verify_snapshot_push(void);

@@ -37,7 +37,6 @@ typedef struct BlockInfo
 	int32		size;
 	int32		seen;					/* transaction rows met */
 	int64		bytes;					/* their encoded sizes with length prefixes */
-	bool		receipts_complete;
 	WesDigest	created;				/* outpoints of every output of the block */
 	WesDigest	inblock;				/* of those, the ones a later transaction of the block spends */
 	WesDigest	spent;					/* outpoints of earlier blocks the block spends */
@@ -201,7 +200,6 @@ read_blocks(ChainScan *c, int64 lo, int64 hi)
 		memcpy(b->receipt_root, col_bytes(row, desc, 5), WES_HASH_LEN);
 		b->tx_count = (int32) col_int(row, desc, 9, true);
 		b->size = (int32) col_int(row, desc, 10, true);
-		b->receipts_complete = true;
 		check_gap(c, b->height);
 		if (b->height == 0)
 		{
@@ -400,8 +398,6 @@ finish_block(ChainScan *c, BlockInfo *b)
 	if (memcmp(root, b->tx_root, WES_HASH_LEN) != 0)
 		wes_finding(c->f, "tx_root", b->height, "the header's tx_root is %s, the stored transactions give %s",
 					hex(b->tx_root), hex(root));
-	if (!b->receipts_complete)
-		return;
 	wes_merkle_root((const uint8 (*)[WES_HASH_LEN]) c->rhashes, b->seen, root);
 	if (memcmp(root, b->receipt_root, WES_HASH_LEN) != 0)
 		wes_finding(c->f, "receipt_root", b->height,
@@ -418,12 +414,6 @@ check_receipt(ChainScan *c, BlockInfo *b, const WesTxRow *t)
 	wes_receipt rc;
 	wes_error	err;
 
-	if (!t->has_receipt)
-	{
-		wes_finding(c->f, "receipts", b->height, "transaction %s has no receipt", hex(t->txid));
-		b->receipts_complete = false;
-		return;
-	}
 	p = (const uint8 *) VARDATA_ANY(t->receipt);
 	len = VARSIZE_ANY_EXHDR(t->receipt);
 	b->bytes += 4 + len;

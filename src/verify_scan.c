@@ -1,17 +1,11 @@
 /*
  * verify_scan.c
  *	  The transactions of a range of heights with their receipts, read
- *	  straight from the tables (not through SQL) for the chain check, which
+ *	  straight from the table (not through SQL) for the chain check, which
  *	  reads every transaction once.
  *
  * Transactions come through their index transactions_block_idx, in
- * (block_height, tx_index) order.  Receipts are written with their block,
- * in transaction order, so they are read by a sequential scan of
- * wes.receipts that runs alongside: when its next row is not the receipt of
- * the transaction at hand, the primary key finds it (or finds that there is
- * none) and the sequential scan goes on after the row found.  Each
- * transaction gets exactly the row the primary key names; the scan only
- * spares the index descent for the usual case.
+ * (block_height, tx_index) order; a transaction's receipt is in its row.
  *
  * Every read is on the snapshot the checks' SQL statements use (see
  * wes_verify_snapshot_push).
@@ -90,37 +84,22 @@ column(Relation rel, const char *name)
 void
 wes_txscan_begin(WesTxScan *s, Snapshot snapshot)
 {
-	ItemPointerData first;
-	Oid			eq;
-
 	memset(s, 0, sizeof(*s));
 	s->cxt = CurrentMemoryContext;
 	s->snapshot = snapshot;
 	s->tx = wes_verify_open("transactions", false);
 	s->tx_idx = wes_verify_open("transactions_block_idx", true);
-	s->rc = wes_verify_open("receipts", false);
-	s->rc_idx = wes_verify_open("receipts_pkey", true);
 	s->a_height = column(s->tx, "block_height");
 	s->a_index = column(s->tx, "tx_index");
 	s->a_txid = column(s->tx, "txid");
 	s->a_inputs = column(s->tx, "input_count");
 	s->a_outputs = column(s->tx, "output_count");
 	s->a_raw = column(s->tx, "raw");
-	s->r_txid = column(s->rc, "txid");
-	s->r_status = column(s->rc, "status");
-	s->r_fee = column(s->rc, "fee");
-	s->r_raw = column(s->rc, "raw");
+	s->a_status = column(s->tx, "status");
+	s->a_fee = column(s->tx, "fee");
+	s->a_receipt = column(s->tx, "receipt");
 	s->tx_slot = table_slot_create(s->tx, NULL);
 	s->tx_scan = index_beginscan(s->tx, s->tx_idx, snapshot, 2, 0);
-	s->rc_slot = table_slot_create(s->rc, NULL);
-	s->rc_probe = index_beginscan(s->rc, s->rc_idx, snapshot, 1, 0);
-	eq = get_opfamily_member(s->rc_idx->rd_opfamily[0], s->rc_idx->rd_opcintype[0],
-							 s->rc_idx->rd_opcintype[0], BTEqualStrategyNumber);
-	ScanKeyInit(&s->rc_key, 1, BTEqualStrategyNumber, get_opcode(eq), (Datum) 0);
-	ItemPointerSet(&first, 0, 1);
-	ItemPointerSet(&s->rc_end, MaxBlockNumber, MaxOffsetNumber);
-	s->rc_seq = table_beginscan_tidrange(s->rc, snapshot, &first, &s->rc_end);
-	s->rc_in_step = true;
 }
 
 /* The transactions of heights lo..hi next */
@@ -130,33 +109,6 @@ wes_txscan_range(WesTxScan *s, int64 lo, int64 hi)
 	ScanKeyInit(&s->tx_keys[0], 1, BTGreaterEqualStrategyNumber, F_INT8GE, Int64GetDatum(lo));
 	ScanKeyInit(&s->tx_keys[1], 1, BTLessEqualStrategyNumber, F_INT8LE, Int64GetDatum(hi));
 	index_rescan(s->tx_scan, s->tx_keys, 2, NULL, 0);
-}
-
-/*
- * The receipt of transaction txid: the sequential scan's next row when it is
- * that one, else the row the key finds (the sequential scan then goes on
- * after it); NULL when there is none.  The row stays in rc_slot, pinned,
- * until the next call.
- */
-static TupleTableSlot *
-find_receipt(WesTxScan *s, const uint8 *txid)
-{
-	ItemPointerData next;
-	bool		isnull;
-
-	if (s->rc_in_step && table_scan_getnextslot_tidrange(s->rc_seq, ForwardScanDirection, s->rc_slot) &&
-		memcmp(DatumGetPointer(slot_getattr(s->rc_slot, s->r_txid, &isnull)), txid, WES_HASH_LEN) == 0)
-		return s->rc_slot;
-	s->rc_in_step = false;
-	s->rc_key.sk_argument = PointerGetDatum(txid);
-	index_rescan(s->rc_probe, &s->rc_key, 1, NULL, 0);
-	if (!index_getnext_slot(s->rc_probe, ForwardScanDirection, s->rc_slot))
-		return NULL;
-	next = s->rc_slot->tts_tid;
-	ItemPointerSetOffsetNumber(&next, ItemPointerGetOffsetNumber(&next) + 1);
-	table_rescan_tidrange(s->rc_seq, &next, &s->rc_end);
-	s->rc_in_step = true;
-	return s->rc_slot;
 }
 
 /*
@@ -170,33 +122,23 @@ bool
 wes_txscan_next(WesTxScan *s, WesTxRow *t)
 {
 	TupleTableSlot *slot = s->tx_slot;
-	TupleTableSlot *rc = NULL;
 	MemoryContext rowcxt = MemoryContextSwitchTo(s->cxt);
 	bool		found = index_getnext_slot(s->tx_scan, ForwardScanDirection, slot);
 
 	if (found)
-	{
 		slot_getallattrs(slot);
-		memcpy(t->txid, DatumGetPointer(slot->tts_values[s->a_txid - 1]), WES_HASH_LEN);
-		rc = find_receipt(s, t->txid);
-		if (rc != NULL)
-			slot_getallattrs(rc);
-	}
 	MemoryContextSwitchTo(rowcxt);
 	if (!found)
 		return false;
+	memcpy(t->txid, DatumGetPointer(slot->tts_values[s->a_txid - 1]), WES_HASH_LEN);
 	t->height = DatumGetInt64(slot->tts_values[s->a_height - 1]);
 	t->index = DatumGetInt32(slot->tts_values[s->a_index - 1]);
 	t->input_count = DatumGetInt32(slot->tts_values[s->a_inputs - 1]);
 	t->output_count = DatumGetInt32(slot->tts_values[s->a_outputs - 1]);
 	t->raw = DatumGetByteaPP(slot->tts_values[s->a_raw - 1]);
-	t->has_receipt = rc != NULL;
-	if (rc != NULL)
-	{
-		t->status = DatumGetInt16(rc->tts_values[s->r_status - 1]);
-		t->fee = DatumGetInt64(rc->tts_values[s->r_fee - 1]);
-		t->receipt = DatumGetByteaPP(rc->tts_values[s->r_raw - 1]);
-	}
+	t->status = DatumGetInt16(slot->tts_values[s->a_status - 1]);
+	t->fee = DatumGetInt64(slot->tts_values[s->a_fee - 1]);
+	t->receipt = DatumGetByteaPP(slot->tts_values[s->a_receipt - 1]);
 	return true;
 }
 
@@ -205,12 +147,7 @@ void
 wes_txscan_end(WesTxScan *s)
 {
 	index_endscan(s->tx_scan);
-	index_endscan(s->rc_probe);
-	table_endscan(s->rc_seq);
 	ExecDropSingleTupleTableSlot(s->tx_slot);
-	ExecDropSingleTupleTableSlot(s->rc_slot);
 	index_close(s->tx_idx, AccessShareLock);
-	index_close(s->rc_idx, AccessShareLock);
 	table_close(s->tx, AccessShareLock);
-	table_close(s->rc, AccessShareLock);
 }

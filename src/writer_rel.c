@@ -47,8 +47,8 @@ typedef struct WesTableDef
 static const WesTableDef table_defs[WES_TABLE_COUNT] = {
 	[WES_TABLE_BLOCKS] = {"blocks",
 	"height,hash,prev_hash,tx_root,receipt_root,state_root,timestamp_ms,nonce,tx_count,size,header"},
-	[WES_TABLE_TRANSACTIONS] = {"transactions", "txid,block_height,tx_index,input_count,output_count,raw"},
-	[WES_TABLE_RECEIPTS] = {"receipts", "txid,status,fee,raw"},
+	[WES_TABLE_TRANSACTIONS] = {"transactions",
+	"txid,block_height,tx_index,input_count,output_count,raw,status,fee,receipt"},
 	[WES_TABLE_OUTPUTS] = {"outputs", "outpoint,height,kind,owner,amount,ref,lock,data,spent_by,spent_height"},
 	[WES_TABLE_INPUTS] = {"inputs", "txid,input_index,outpoint,reference,height,tx_index,unlock"},
 	[WES_TABLE_JOURNAL] = {"journal", "height,created,spent"},

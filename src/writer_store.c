@@ -42,9 +42,9 @@ store_header(const WesBlockWork *w, WesRel *r)
 	wes_writer_row_done(r);
 }
 
-/* wes.transactions and wes.receipts: one row per transaction each */
+/* wes.transactions: one row per transaction, with its receipt */
 static void
-store_transaction(const WesBlockWork *w, uint32 t, WesRel *txs, WesRel *receipts)
+store_transaction(const WesBlockWork *w, uint32 t, WesRel *txs)
 {
 	const wes_tx *tx = &w->block.txs[t];
 	const wes_receipt *rc = &w->block.receipts[t];
@@ -56,14 +56,10 @@ store_transaction(const WesBlockWork *w, uint32 t, WesRel *txs, WesRel *receipts
 	v[3] = Int32GetDatum((int32) tx->n_inputs);
 	v[4] = Int32GetDatum((int32) tx->n_outputs);
 	v[5] = wes_writer_bytea(txs, tx->raw.ptr, tx->raw.len);
+	v[6] = Int16GetDatum((int16) rc->status);
+	v[7] = Int64GetDatum((int64) rc->fee);
+	v[8] = wes_writer_bytea(txs, rc->raw.ptr, rc->raw.len);
 	wes_writer_row_done(txs);
-
-	v = wes_writer_row(receipts)->tts_values;
-	v[0] = PointerGetDatum(tx->txid);
-	v[1] = Int16GetDatum((int16) rc->status);
-	v[2] = Int64GetDatum((int64) rc->fee);
-	v[3] = wes_writer_bytea(receipts, rc->raw.ptr, rc->raw.len);
-	wes_writer_row_done(receipts);
 }
 
 /* wes.outputs: output i of transaction t, with its spend when the block itself spends it */
@@ -170,7 +166,7 @@ wes_writer_store_block(const WesBlockWork *w)
 	{
 		const wes_tx *tx = &b->txs[t];
 
-		store_transaction(w, t, &rels->rel[WES_TABLE_TRANSACTIONS], &rels->rel[WES_TABLE_RECEIPTS]);
+		store_transaction(w, t, &rels->rel[WES_TABLE_TRANSACTIONS]);
 		for (uint32 k = 0; k < tx->n_inputs; k++, in_op++)
 		{
 			wes_outpoint_set(in_op, tx->inputs[k].txid, tx->inputs[k].index);

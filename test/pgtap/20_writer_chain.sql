@@ -38,7 +38,7 @@ SELECT results_eq(
 	'wes.blocks holds every block with its hash, state root and tx count');
 SELECT is((SELECT count(*) FROM wes.transactions), (SELECT sum(tx_count) FROM vblocks),
 		  'one wes.transactions row per transaction');
-SELECT is((SELECT count(*) FROM wes.receipts), (SELECT sum(tx_count) FROM vblocks),
+SELECT is((SELECT count(*) FROM wes_api.receipts), (SELECT sum(tx_count) FROM vblocks),
 		  'one receipt per transaction');
 
 SELECT set_eq('SELECT outpoint::text FROM wes_api.utxos',

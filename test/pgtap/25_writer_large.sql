@@ -47,7 +47,7 @@ SELECT ok((SELECT lock FROM wes.outputs WHERE wes_outpoint_index(outpoint) = 0) 
 SELECT ok((SELECT array_agg(wes.output_encoding(kind, owner, amount, ref, lock, data) ORDER BY outpoint)
 		   FROM wes.outputs WHERE spent_height IS NULL) = (SELECT ARRAY[o0, o1] FROM tx0),
 		  'the UTXO encodings are the outputs'' exact bytes');
-SELECT ok((SELECT raw FROM wes.receipts) = (SELECT receipt FROM b0), 'the receipt with 100 kB of return data comes back exactly');
+SELECT ok((SELECT receipt FROM wes.transactions) = (SELECT receipt FROM b0), 'the receipt with 100 kB of return data comes back exactly');
 SELECT is((SELECT size FROM wes.blocks WHERE height = 0), (SELECT length(raw) FROM b0), 'wes.blocks.size is the block''s length');
 
 -- ---- Block 1: 2500 transactions, each spending the output of the one before ----

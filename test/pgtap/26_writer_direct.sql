@@ -60,9 +60,9 @@ RESET enable_bitmapscan;
 
 -- A table that is not laid out as the writer fills it is refused before a row is written
 SAVEPOINT layout;
-ALTER TABLE wes.receipts ADD COLUMN note text;
+ALTER TABLE wes.inputs ADD COLUMN note text;
 SELECT throws_ok($$SELECT wes_write_block((SELECT raw FROM vblocks WHERE height = 11))$$,
-				 'XX000', 'wes.receipts has a column the writer does not fill',
+				 'XX000', 'wes.inputs has a column the writer does not fill',
 				 'a table with a column the writer does not fill is refused');
 ROLLBACK TO SAVEPOINT layout;
 

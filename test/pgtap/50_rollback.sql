@@ -10,7 +10,7 @@
 \set ON_ERROR_STOP true
 
 BEGIN;
-SELECT plan(78);
+SELECT plan(72);
 \ir lib/chain_state_helpers.sql
 
 -- Write the chain block by block, keeping the digest of every table after each height
@@ -74,19 +74,6 @@ SELECT is((SELECT state_root::text FROM wes.chain_state), (SELECT state_root FRO
 RESET wes_persist.journal_depth;
 SELECT is(wes_write_blocks(pg_temp.vector_blocks(10, 11)), 2::bigint, 'blocks 10 and 11 again');
 
--- Receipts go through one walk of their primary key: a receipt updated in place is
--- reached through its HOT chain, and a missing one leaves the rest to the txid pass
-CREATE TEMP VIEW first_tx_11 AS SELECT txid FROM wes.transactions WHERE block_height = 11 ORDER BY tx_index LIMIT 1;
-UPDATE wes.receipts SET status = status WHERE txid = (SELECT txid FROM first_tx_11);
-SELECT is(wes_rollback_to(10), 1::bigint, 'rollback over a receipt updated in place');
-SELECT is((pg_temp.state_digest())[6], (SELECT d[6] FROM digests WHERE height = 10),
-		  '... leaves the receipts of blocks up to 10, and only them');
-SELECT is(wes_write_blocks(pg_temp.vector_blocks(11, 11)), 1::bigint, 'block 11 again');
-DELETE FROM wes.receipts WHERE txid = (SELECT txid FROM first_tx_11);
-SELECT is(wes_rollback_to(10), 1::bigint, 'rollback over a missing receipt');
-SELECT is((pg_temp.state_digest())[6], (SELECT d[6] FROM digests WHERE height = 10),
-		  '... leaves the receipts of blocks up to 10, and only them');
-SELECT is(wes_write_blocks(pg_temp.vector_blocks(11, 11)), 1::bigint, 'block 11 again');
 SELECT is((pg_temp.state_digest())[2:6], (SELECT d[2:6] FROM digests WHERE height = 11),
 		  '... with identical transactions, inputs, outputs, UTXOs and receipts');
 

@@ -27,7 +27,7 @@ LANGUAGE sql VOLATILE RETURN ARRAY[
 	'inputs ' || (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM wes.inputs t),
 	'outputs ' || (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM wes.outputs t),
 	'utxos ' || (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM wes_api.utxos t),
-	'receipts ' || (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM wes.receipts t),
+	'receipts ' || (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM wes_api.receipts t),
 	'journal ' || (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM wes.journal t),
 	'chain_state ' || (SELECT md5(t::text) FROM wes.chain_state t)];
 

@@ -64,7 +64,7 @@ BEGIN
 				amt := 1 + floor(random() * 1000000)::bigint;
 				INSERT INTO wes.outputs VALUES (op, h, kind, own, amt, asset, '\x', '\x', NULL, NULL);
 			END LOOP;
-			INSERT INTO wes.transactions VALUES (txid, h, t, n_in, n_out, '\x00');
+			INSERT INTO wes.transactions VALUES (txid, h, t, n_in, n_out, '\x00', 0, 0, '\x00');
 		END LOOP;
 		INSERT INTO wes.blocks VALUES (h, bh, prev, bh, bh, bh, 1700000000000 + h * 1000, h, n_tx, 200 * n_tx, '\x');
 		prev := bh;
