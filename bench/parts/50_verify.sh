@@ -7,6 +7,7 @@
 # B-tree index of schema wes, without heapallindexed, as wes_verify runs it by default;
 # SET wes_persist.verify_heapallindexed = on makes both deeper), so that the parts'
 # shares show.  Each run is one statement in a new connection, as a fresh backend.
+# The three alternate WES_VERIFY_REPS times (default 3); the figures are medians.
 set -euo pipefail
 cd "$WES_ROOT"
 source bench/lib.sh
@@ -33,12 +34,20 @@ timed() {
 	awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'
 }
 
-all_s=$(timed "SELECT check_name, height, detail FROM wes_verify()")
-findings=$(wc -l <"$WORK/verify.out")
-echo "verify: $(rate "$txs" "$all_s") tx/s ($txs tx, $((tip + 1)) blocks, every check in $all_s s; $findings findings; target >= 100000)"
-[ "$findings" -eq 0 ] || { head -n 20 "$WORK/verify.out" >&2; exit 1; }
-chain_s=$(timed "SELECT count(*) FROM wes_verify(0, $((tip - 1)))")
+AMCHECK="SELECT count(bt_index_check(c.oid, false)) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+         WHERE c.relnamespace = 'wes'::regnamespace AND c.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')"
+: >"$WORK/verify-all.s"; : >"$WORK/verify-chain.s"; : >"$WORK/verify-amcheck.s"
+for rep in $(seq "${WES_VERIFY_REPS:-3}"); do
+	timed "SELECT check_name, height, detail FROM wes_verify()" >>"$WORK/verify-all.s"; echo >>"$WORK/verify-all.s"
+	findings=$(wc -l <"$WORK/verify.out")
+	[ "$findings" -eq 0 ] || { echo "wes_verify() found $findings problems:" >&2; head -n 20 "$WORK/verify.out" >&2; exit 1; }
+	timed "SELECT count(*) FROM wes_verify(0, $((tip - 1)))" >>"$WORK/verify-chain.s"; echo >>"$WORK/verify-chain.s"
+	timed "$AMCHECK" >>"$WORK/verify-amcheck.s"; echo >>"$WORK/verify-amcheck.s"
+done
+all_s=$(median <"$WORK/verify-all.s")
+chain_s=$(median <"$WORK/verify-chain.s")
+amcheck_s=$(median <"$WORK/verify-amcheck.s")
+echo "verify: $(rate "$txs" "$all_s") tx/s ($txs tx, $((tip + 1)) blocks, every check in $all_s s, median of ${WES_VERIFY_REPS:-3}; 0 findings; target >= 100000)"
 echo "verify, block-level checks only: $(rate "$txs" "$chain_s") tx/s ($chain_s s)"
-amcheck_s=$(timed "SELECT count(bt_index_check(c.oid, false)) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-                   WHERE c.relnamespace = 'wes'::regnamespace AND c.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')")
 echo "verify, amcheck alone (no heapallindexed, as by default): $amcheck_s s"
+echo "verify runs (s): every check $(paste -sd' ' "$WORK/verify-all.s"); block-level $(paste -sd' ' "$WORK/verify-chain.s")"
