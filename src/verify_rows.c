@@ -11,6 +11,7 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -19,6 +20,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "port/pg_bswap.h"
+#include "storage/bufmgr.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -459,6 +461,24 @@ columns_in_order(Relation rel, const char *const *names)
 	return true;
 }
 
+/*
+ * A sequential scan of rel that reads through a small ring of buffers, as
+ * VACUUM and pg_amcheck read: heapam takes a ring by itself only for tables
+ * over a quarter of shared_buffers, and a check that reads every row once
+ * should neither evict a running node's working set nor first touch a fresh
+ * server's buffers.  Pages already in shared buffers are read from there.
+ */
+static TableScanDesc
+begin_ring_scan(Relation rel)
+{
+	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	HeapScanDesc hscan = (HeapScanDesc) scan;
+
+	if (rel->rd_tableam == GetHeapamTableAmRoutine() && hscan->rs_strategy == NULL)
+		hscan->rs_strategy = GetAccessStrategy(BAS_BULKREAD);	/* heap_endscan frees it */
+	return scan;
+}
+
 /* Every row of table wes.name into the digest of its window, by one sequential scan; false when its columns moved */
 static bool
 digest_table(const char *name, const char *const *cols, AttrNumber height_col, WesRowWindows *w,
@@ -475,7 +495,7 @@ digest_table(const char *name, const char *const *cols, AttrNumber height_col, W
 		table_close(rel, AccessShareLock);
 		return false;
 	}
-	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	scan = begin_ring_scan(rel);
 	slot = table_slot_create(rel, NULL);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "wes row digests", ALLOCSET_DEFAULT_SIZES);
 	initStringInfo(&rd.element);
