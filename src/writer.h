@@ -156,9 +156,6 @@ typedef enum WesWriterPlan
 typedef struct WesWriterTypes
 {
 	Oid			hash;
-	Oid			hash_array;
-	Oid			address;
-	Oid			address_array;
 	Oid			outpoint;
 	Oid			outpoint_array;
 } WesWriterTypes;

@@ -27,9 +27,8 @@
 #include "writer.h"
 
 /*
- * Parameter type codes: h wes_hash, H wes_hash[], A wes_address[],
- * o wes_outpoint, O wes_outpoint[], b int8, B int8[], i int4, I int4[],
- * S int2[], y bytea, Y bytea[], L boolean[], t text.
+ * Parameter type codes: h wes_hash, o wes_outpoint, b int8, y bytea, t text
+ * (the types the kept plans below take).
  */
 typedef struct WesPlanDef
 {
@@ -114,10 +113,7 @@ wes_writer_types(void)
 	cached_schema = MemoryContextStrdup(TopMemoryContext, quote_identifier(get_namespace_name(nsp)));
 	cached_types.hash = extension_type(nsp, "wes_hash");
 	cached_types.outpoint = extension_type(nsp, "wes_outpoint");
-	cached_types.hash_array = get_array_type(cached_types.hash);
 	cached_types.outpoint_array = get_array_type(cached_types.outpoint);
-	cached_types.address = extension_type(nsp, "wes_address");
-	cached_types.address_array = get_array_type(cached_types.address);
 	cached_extension = ext;
 	return &cached_types;
 }
@@ -129,18 +125,9 @@ arg_type(char code, const WesWriterTypes *t)
 	switch (code)
 	{
 		case 'h': return t->hash;
-		case 'H': return t->hash_array;
-		case 'A': return t->address_array;
 		case 'o': return t->outpoint;
-		case 'O': return t->outpoint_array;
 		case 'b': return INT8OID;
-		case 'B': return INT8ARRAYOID;
-		case 'i': return INT4OID;
-		case 'I': return INT4ARRAYOID;
-		case 'S': return INT2ARRAYOID;
 		case 'y': return BYTEAOID;
-		case 'Y': return BYTEAARRAYOID;
-		case 'L': return BOOLARRAYOID;
 		case 't': return TEXTOID;
 	}
 	elog(ERROR, "unknown parameter type code %c", code);
