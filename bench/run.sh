@@ -30,14 +30,15 @@ DIR=$(cluster_dir bench)
 # Indexes keyed by hashes take random inserts: at 10M outputs they outgrow the
 # test clusters' 512MB of shared buffers, so the bench gives its cluster the
 # usual share of this machine's memory (WES_BENCH_SHARED_BUFFERS overrides).
-cluster_fresh "$DIR" "$WES_BENCH_PORT" "shared_buffers = ${WES_BENCH_SHARED_BUFFERS:-4GB}" || exit 1
+# Durable, as a node runs: fsync on (the test clusters turn it off).
+cluster_fresh "$DIR" "$WES_BENCH_PORT" "shared_buffers = ${WES_BENCH_SHARED_BUFFERS:-4GB}" "fsync = on" || exit 1
 trap 'cluster_stop "$DIR"' EXIT
 export WES_BENCH_CLUSTER=$DIR
 
 OUT="bench/results/$(date -u +%Y-%m-%dT%H%M)-$(hostname -s).txt"
 {
 	echo "# wes_persist bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(hostname -s)"
-	echo "# $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(psql -X -At -d postgres -c 'SHOW server_version'), shared_buffers $(psql -X -At -d postgres -c 'SHOW shared_buffers')"
+	echo "# $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(psql -X -At -d postgres -c 'SHOW server_version'), $(psql -X -At -d postgres -c "SELECT string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'fsync', 'synchronous_commit', 'max_wal_size', 'checkpoint_timeout', 'wal_compression')")"
 	echo "# commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 } | tee "$OUT"
 

@@ -17,13 +17,13 @@
 #    measured stream from wes-gen straight into wes-load; the measured ones are
 #    files in $WES_BENCH_WORK (written only when missing).
 #
-# WES_BENCH_REPS=N repeats steps 2 and 3 N times (alternating) and reports medians.
+# WES_BENCH_REPS=N (default 3) repeats steps 2 and 3 N times (alternating) and reports medians.
 set -euo pipefail
 cd "$WES_ROOT"
 source bench/lib.sh
 
 TXS=${WES_BENCH_TXS:-1000000}
-REPS=${WES_BENCH_REPS:-1}
+REPS=${WES_BENCH_REPS:-3}
 BIG=${WES_BENCH_BIG:-1}
 WORK=$WES_BENCH_WORK
 LOAD_OPTS=${WES_BENCH_LOAD_OPTS:-}

@@ -6,7 +6,7 @@
 #    transactions, default 1M; loaded here from $WES_BENCH_WORK/chain-<txs>.wes,
 #    generated when missing, if that part did not run).  Timed as one statement;
 #    then wes-load puts the same blocks back (it resumes from the tip) and the state
-#    root must be the one from before.  WES_BENCH_REPS rounds, median.
+#    root must be the one from before.  WES_BENCH_REPS rounds (default 3), median.
 #    WES_BENCH_ROLLBACK_BLOCKS=0 skips this section.
 # 2. Snapshot of a UTXO set of WES_BENCH_SNAP_UTXOS outputs (default 1M; a chain of
 #    transactions without inputs until the set is that large): wes-snapshot export
@@ -20,7 +20,7 @@ cd "$WES_ROOT"
 source bench/lib.sh
 
 TXS=${WES_BENCH_TXS:-1000000}
-REPS=${WES_BENCH_REPS:-1}
+REPS=${WES_BENCH_REPS:-3}
 BLOCKS=${WES_BENCH_ROLLBACK_BLOCKS:-100}
 UTXOS=${WES_BENCH_SNAP_UTXOS:-1000000}
 WORK=$WES_BENCH_WORK
