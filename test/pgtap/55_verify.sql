@@ -9,7 +9,7 @@
 \set ON_ERROR_STOP true
 
 BEGIN;
-SELECT plan(59);
+SELECT plan(61);
 
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS amcheck;
@@ -190,6 +190,20 @@ UPDATE wes.outputs o SET spent_height = o.spent_height + 1 FROM pick p WHERE o.o
 INSERT INTO f SELECT * FROM pg_temp.findings();
 SELECT ok(pg_temp.named('spend_marks', (SELECT height FROM pick), (SELECT outpoint::text FROM pick)),
 		  'a spend mark at the wrong height: check spend_marks names the output');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- an output spent twice: a second spend input of it, in the first transaction of block 11
+INSERT INTO pick SELECT i.outpoint, t.txid, NULL, i.height FROM wes.inputs i, wes.transactions t
+WHERE NOT i.reference AND i.height < 11 AND t.block_height = 11 AND t.tx_index = 0
+ORDER BY i.height, i.outpoint LIMIT 1;
+INSERT INTO wes.inputs (txid, input_index, outpoint, reference, height, tx_index, unlock)
+SELECT txid, 99, outpoint, false, 11, 0, '\x' FROM pick;
+INSERT INTO f SELECT * FROM pg_temp.findings(11, 11);
+SELECT ok(pg_temp.named('spends', 11, (SELECT outpoint::text || ' is spent 2 times' FROM pick)),
+		  'an output spent twice: over the range of the later spend alone, check spends names it at that height');
+SELECT is((SELECT count(*) FROM pg_temp.findings((SELECT height FROM pick), 10) x WHERE x.check_name = 'spends'), 0::bigint,
+		  'a range that holds the first spend only does not name it (it is named at the later one)');
 ROLLBACK TO d;
 TRUNCATE f, pick;
 
