@@ -138,9 +138,12 @@ BEGIN ATOMIC
 	  -- a database started from a snapshot holds no output rows below its base height
 	  AND ((o.outpoint IS NULL AND (SELECT s.base_height FROM wes.chain_state s) = 0) OR o.height > i.height)
 	UNION ALL
+	-- named at its latest spend, so only outpoints spent in lo..hi (read through the
+	-- height index) are counted, not every spend of the chain
 	SELECT 'spends', max(i.height), format('output %s is spent %s times', i.outpoint, count(*))
 	FROM wes.inputs i
 	WHERE NOT i.reference
+	  AND i.outpoint IN (SELECT r.outpoint FROM wes.inputs r WHERE r.height BETWEEN lo AND hi AND NOT r.reference)
 	GROUP BY i.outpoint
 	HAVING count(*) > 1 AND max(i.height) BETWEEN lo AND hi
 	ORDER BY 2, 3;
