@@ -9,7 +9,7 @@
 \set ON_ERROR_STOP true
 
 BEGIN;
-SELECT plan(61);
+SELECT plan(64);
 
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS amcheck;
@@ -204,6 +204,23 @@ SELECT ok(pg_temp.named('spends', 11, (SELECT outpoint::text || ' is spent 2 tim
 		  'an output spent twice: over the range of the later spend alone, check spends names it at that height');
 SELECT is((SELECT count(*) FROM pg_temp.findings((SELECT height FROM pick), 10) x WHERE x.check_name = 'spends'), 0::bigint,
 		  'a range that holds the first spend only does not name it (it is named at the later one)');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- an input naming no output, and an input naming an output created after it
+INSERT INTO pick SELECT (t.txid::text || ':77')::wes_outpoint, t.txid, 98, 11 FROM wes.transactions t
+WHERE t.block_height = 11 AND t.tx_index = 0;
+INSERT INTO pick SELECT o.outpoint, t.txid, 97, 5 FROM wes.outputs o, wes.transactions t
+WHERE o.height = 9 AND t.block_height = 5 AND t.tx_index = 0 ORDER BY o.outpoint LIMIT 1;
+INSERT INTO wes.inputs (txid, input_index, outpoint, reference, height, tx_index, unlock)
+SELECT txid, n, outpoint, true, height, 0, '\x' FROM pick;
+SELECT is((SELECT count(*) FROM pick), 2::bigint, 'two inputs added: one names no output, one an output of height 9');
+INSERT INTO f SELECT * FROM pg_temp.findings(11, 11);
+SELECT ok(pg_temp.named('spends', 11, (SELECT outpoint::text || ', which is no output' FROM pick WHERE n = 98)),
+		  'an input naming no output: over its height alone, check spends names it');
+INSERT INTO f SELECT * FROM pg_temp.findings(4, 6);
+SELECT ok(pg_temp.named('spends', 5, (SELECT outpoint::text || ', created later at height 9' FROM pick WHERE n = 97)),
+		  'an input naming an output created later: over a range around its height, check spends names it');
 ROLLBACK TO d;
 TRUNCATE f, pick;
 
