@@ -121,8 +121,13 @@ COMMENT ON FUNCTION wes.verify_inputs(bigint, bigint) IS
 	'findings of wes_verify: wes.inputs rows missing, extra or different from the raw transactions of heights lo..hi '
 	'(check spend_marks when the spend/reference flag differs)';
 
--- Every input of heights lo..hi names an output created no later than itself; no output is spent twice
-CREATE FUNCTION wes.verify_spends(lo bigint, hi bigint)
+-- Every input of heights lo..hi names an output created no later than itself.  The
+-- findings are written once, here; how wes.outputs is read is left to the caller:
+-- inlined into wes.verify_spends, the planner hashes the whole table (the cheaper
+-- way for a range that holds a good part of the inputs), while
+-- wes.verify_spend_inputs_by_key runs it as a nested loop over the range's inputs
+-- that looks each outpoint up in the primary key (for a short range).
+CREATE FUNCTION wes.verify_spend_inputs(lo bigint, hi bigint)
 RETURNS TABLE (check_name text, height bigint, detail text)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
@@ -136,10 +141,44 @@ BEGIN ATOMIC
 	LEFT JOIN wes.outputs o ON o.outpoint = i.outpoint
 	WHERE i.height BETWEEN lo AND hi
 	  -- a database started from a snapshot holds no output rows below its base height
-	  AND ((o.outpoint IS NULL AND (SELECT s.base_height FROM wes.chain_state s) = 0) OR o.height > i.height)
+	  AND ((o.outpoint IS NULL AND (SELECT s.base_height FROM wes.chain_state s) = 0) OR o.height > i.height);
+END;
+COMMENT ON FUNCTION wes.verify_spend_inputs(bigint, bigint) IS
+	'findings of wes_verify (through wes.verify_spends): inputs of heights lo..hi naming no output or a later one';
+
+-- The same findings, planned without hash and merge joins: the function's settings
+-- hold while its body (wes.verify_spend_inputs, inlined) is planned, so the only
+-- join left is a nested loop that reads wes.outputs through its primary key, one
+-- lookup per input of lo..hi, instead of reading every output
+CREATE FUNCTION wes.verify_spend_inputs_by_key(lo bigint, hi bigint)
+RETURNS TABLE (check_name text, height bigint, detail text)
+LANGUAGE sql STABLE
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+BEGIN ATOMIC
+	SELECT * FROM wes.verify_spend_inputs(lo, hi);
+END;
+COMMENT ON FUNCTION wes.verify_spend_inputs_by_key(bigint, bigint) IS
+	'wes.verify_spend_inputs(lo, hi) planned to look each input''s outpoint up in wes.outputs by key '
+	'(hash and merge joins off), for a range that holds few of the inputs';
+
+-- Every input of heights lo..hi names an output created no later than itself; no output
+-- is spent twice.  by_key picks how the first reads wes.outputs (wes_verify sets it
+-- for a short range, by the same rule that reads the range's rows through their
+-- height indexes); the findings are the same either way.
+CREATE FUNCTION wes.verify_spends(lo bigint, hi bigint, by_key boolean)
+RETURNS TABLE (check_name text, height bigint, detail text)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+	SELECT k.check_name, k.height, k.detail FROM wes.verify_spend_inputs_by_key(lo, hi) k WHERE by_key
+	UNION ALL
+	SELECT s.check_name, s.height, s.detail FROM wes.verify_spend_inputs(lo, hi) s WHERE NOT by_key
 	UNION ALL
 	-- named at its latest spend, so only outpoints spent in lo..hi (read through the
-	-- height index) are counted, not every spend of the chain
+	-- height index) are counted, not every spend of the chain.  Counting every spend
+	-- of those outpoints still reads all of wes.inputs once, whatever the range: no
+	-- index leads from an outpoint to its spend inputs (one would cost every block
+	-- written an insert at a random page)
 	SELECT 'spends', max(i.height), format('output %s is spent %s times', i.outpoint, count(*))
 	FROM wes.inputs i
 	WHERE NOT i.reference
@@ -148,8 +187,9 @@ BEGIN ATOMIC
 	HAVING count(*) > 1 AND max(i.height) BETWEEN lo AND hi
 	ORDER BY 2, 3;
 END;
-COMMENT ON FUNCTION wes.verify_spends(bigint, bigint) IS
-	'findings of wes_verify: inputs of heights lo..hi naming no output or a later one, and outputs spent twice';
+COMMENT ON FUNCTION wes.verify_spends(bigint, bigint, boolean) IS
+	'findings of wes_verify: inputs of heights lo..hi naming no output or a later one, and outputs spent twice; '
+	'by_key: outputs looked up by key for each input of the range instead of read whole (same findings)';
 
 -- Each spend mark against the spend input that makes it (outputs imported from a
 -- snapshot have no creating transaction here, but their spenders are stored)
@@ -346,6 +386,7 @@ GRANT EXECUTE ON FUNCTION wes_repair() TO wes_writer;
 
 -- The internal functions are reached only through the functions above
 REVOKE EXECUTE ON FUNCTION wes.tx_outputs(bytea), wes.tx_inputs(bytea), wes.receipt_fields(bytea),
-	wes.verify_outputs(bigint, bigint), wes.verify_inputs(bigint, bigint), wes.verify_spends(bigint, bigint),
+	wes.verify_outputs(bigint, bigint), wes.verify_inputs(bigint, bigint), wes.verify_spend_inputs(bigint, bigint),
+	wes.verify_spend_inputs_by_key(bigint, bigint), wes.verify_spends(bigint, bigint, boolean),
 	wes.verify_utxo_rows(), wes.verify_utxos(), wes.rebuild_rows(bigint), wes.rebuild_utxos(),
 	wes.set_state(bytea, bytea, bigint) FROM PUBLIC;

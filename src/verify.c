@@ -12,7 +12,9 @@
  *	             SQL functions of 55_verify.sql name the rows only where a digest
  *	             differs
  *	  spends     every input against the outputs (SQL), when the range does not
- *	             cover the whole history (else the UTXO digest below covers it)
+ *	             cover the whole history (else the UTXO digest below covers it);
+ *	             for a short range (wes_range_is_short) the outputs its inputs
+ *	             name are looked up by key, else wes.outputs is hashed whole
  *	  state      the LtHash of the unspent outputs against the chain state and
  *	             the tip's state_root; the outpoints of the UTXO set against those
  *	             created minus those spent; each UTXO row against its output; the
@@ -232,12 +234,11 @@ wes_verify_read_range(WesVerifyRange *r, FunctionCallInfo fcinfo, Datum from, bo
 	r->schema = wes_function_schema(fcinfo);
 }
 
-/* Copy the rows (check_name, height, detail) of one SQL check into the findings; returns how many */
-uint64
-wes_verify_sql_check(WesFindings *f, const char *fn, int nargs, const int64 *args)
+/* Copy the rows (check_name, height, detail) of one call of an SQL check into the findings; returns how many */
+static uint64
+sql_check_call(WesFindings *f, const char *call, int nargs, const int64 *args)
 {
-	char	   *sql = psprintf("SELECT check_name, height, detail FROM wes.%s(%s)", fn,
-							   nargs == 2 ? "$1, $2" : nargs == 1 ? "$1" : "");
+	char	   *sql = psprintf("SELECT check_name, height, detail FROM wes.%s", call);
 	uint64		n = wes_spi_read(sql, nargs, args, NULL);
 	SPITupleTable *rows = SPI_tuptable;
 
@@ -252,15 +253,51 @@ wes_verify_sql_check(WesFindings *f, const char *fn, int nargs, const int64 *arg
 	}
 	check_end(f);
 	SPI_freetuptable(rows);
+	pfree(sql);
 	return n;
+}
+
+/* Copy the rows of SQL check wes.fn($1[, $2]) into the findings; returns how many */
+uint64
+wes_verify_sql_check(WesFindings *f, const char *fn, int nargs, const int64 *args)
+{
+	char	   *call = psprintf("%s(%s)", fn, nargs == 2 ? "$1, $2" : nargs == 1 ? "$1" : "");
+	uint64		n = sql_check_call(f, call, nargs, args);
+
+	pfree(call);
+	return n;
+}
+
+/*
+ * Whether heights lo..hi hold few enough of the chain's rows that reading them
+ * (and what they name) through indexes costs less than reading whole tables:
+ * less than a quarter of the heights held.  Past that, random index reads cost
+ * more than the sequential scan they save.
+ */
+bool
+wes_range_is_short(const WesVerifyRange *r, int64 lo, int64 hi)
+{
+	return (hi - lo + 1) * 4 < r->tip - r->base + 1;
+}
+
+/*
+ * The spends of heights lo..hi (wes.verify_spends): for a short range the
+ * outputs its inputs name are looked up by key, else wes.outputs is read whole
+ * and hashed; the findings are the same.
+ */
+uint64
+wes_verify_spends(WesFindings *f, const WesVerifyRange *r, int64 lo, int64 hi)
+{
+	int64		args[2] = {lo, hi};
+
+	return sql_check_call(f, wes_range_is_short(r, lo, hi) ? "verify_spends($1, $2, true)" :
+						  "verify_spends($1, $2, false)", 2, args);
 }
 
 /* Every check, in order, over the range */
 void
 wes_verify_run(WesFindings *f, const WesVerifyRange *r)
 {
-	int64		args[2] = {r->from, r->to};
-
 	last_progress = GetCurrentTimestamp();
 	f->history_known = false;
 	f->marks_agree = false;
@@ -272,7 +309,7 @@ wes_verify_run(WesFindings *f, const WesVerifyRange *r)
 	}
 	/* without the whole history the spends are checked row by row */
 	if (r->has_tip && r->from <= r->to && !f->history_known)
-		wes_verify_sql_check(f, "verify_spends", 2, args);
+		wes_verify_spends(f, r, r->from, r->to);
 	if (r->global)
 	{
 		wes_verify_state(f, r);

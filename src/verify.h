@@ -108,6 +108,8 @@ extern void wes_verify_read_range(WesVerifyRange *r, FunctionCallInfo fcinfo, Da
 								  bool from_null, Datum to, bool to_null);
 extern void wes_verify_run(WesFindings *f, const WesVerifyRange *r);
 extern uint64 wes_verify_sql_check(WesFindings *f, const char *fn, int nargs, const int64 *args);
+extern bool wes_range_is_short(const WesVerifyRange *r, int64 lo, int64 hi);
+extern uint64 wes_verify_spends(WesFindings *f, const WesVerifyRange *r, int64 lo, int64 hi);
 
 /* What a repair function did: rows (action, detail) of wes_repair */
 typedef struct WesActions

@@ -323,7 +323,7 @@ digest_windows(ChainScan *c)
 	w->below = r->from == 0 && r->base == 0;
 	w->above = r->global;
 	w->outputs = w->inputs = NULL;
-	if ((r->to - r->from + 1) * 4 < r->tip - r->base + 1)
+	if (wes_range_is_short(r, r->from, r->to))
 		return;
 	if (!wes_rows_digests_scan(w))
 		w->outputs = w->inputs = NULL;

@@ -152,21 +152,41 @@ check_tip(WesFindings *f, const WesVerifyRange *r)
  * The UTXO set against outputs minus spends.  When the chain scan read the
  * whole history, the outpoints it created minus those it spent must be the
  * outpoints of the UTXO set; only when they are not (or when the history is not
- * all there, as after a snapshot import) are the rows compared one by one.
- * The spend marks are compared with the spend inputs either way: row by row
- * unless the chain scan found that they add up (f->marks_agree).
+ * all there, as after a snapshot import or for a range that starts above it)
+ * are the rows compared one by one.  The spend marks are compared with the
+ * spend inputs either way: row by row unless the chain scan found that they
+ * add up (f->marks_agree).
+ *
+ * These passes read all of wes.outputs and wes.inputs whatever the range:
+ * they are about the state at the tip, which every block of the chain made.
+ * A mark set by block 3 decides whether the output is in today's UTXO set as
+ * much as one set by the tip, and the range asked for says nothing about
+ * which rows are wrong.  What they can skip, they skip:
+ *
+ *	  verify_utxo_rows  every output's spend mark against its spend input (one
+ *	                    join of the two tables), unless the chain scan's sums
+ *	                    say they agree
+ *	  verify_utxos      wes_api.address_balances (the outputs without a mark)
+ *	                    against the outputs no spend input names: once every
+ *	                    mark agrees with the spend inputs, those are the same
+ *	                    rows, so it can only find something where
+ *	                    verify_utxo_rows did; run only then
+ *	  verify_spends     over the whole history, only to name what made the UTXO
+ *	                    set differ from outputs minus spends
  */
 static void
 check_utxo_set(WesFindings *f, const WesVerifyRange *r, const WesDigest *outpoints)
 {
-	int64		args[2] = {r->base, r->tip};
+	bool		marks_differ = false;
+	uint64		balances = 0;
 
 	if (!f->marks_agree)
-		wes_verify_sql_check(f, "verify_utxo_rows", 0, NULL);
+		marks_differ = wes_verify_sql_check(f, "verify_utxo_rows", 0, NULL) > 0;
 	if (f->history_known && wes_digest_equal(outpoints, &f->history))
 		return;
-	if (wes_verify_sql_check(f, "verify_utxos", 0, NULL) == 0 && f->history_known &&
-		wes_verify_sql_check(f, "verify_spends", 2, args) == 0)
+	if (marks_differ)
+		balances = wes_verify_sql_check(f, "verify_utxos", 0, NULL);
+	if (balances == 0 && f->history_known && wes_verify_spends(f, r, r->base, r->tip) == 0)
 		wes_finding(f, "utxos", WES_NO_HEIGHT, "the outpoints of the UTXO set are not those the raw transactions "
 					"created and did not spend (" INT64_FORMAT " rows, " INT64_FORMAT " expected)",
 					outpoints->n, f->history.n);

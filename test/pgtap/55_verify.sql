@@ -9,7 +9,7 @@
 \set ON_ERROR_STOP true
 
 BEGIN;
-SELECT plan(64);
+SELECT plan(83);
 
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS amcheck;
@@ -223,6 +223,102 @@ SELECT ok(pg_temp.named('spends', 5, (SELECT outpoint::text || ', created later 
 		  'an input naming an output created later: over a range around its height, check spends names it');
 ROLLBACK TO d;
 TRUNCATE f, pick;
+
+-- ---- a short range looks the outputs its inputs name up by key, a wide one reads them whole ----
+-- (wes_verify takes a range as short when it spans less than a quarter of the heights:
+-- here 1 or 2 of the 12).  The same damage through both forms: a reference naming no
+-- output (height 11), a reference naming an output created later (height 5), an output
+-- spent twice (the later spend at height 11)
+INSERT INTO pick SELECT (t.txid::text || ':77')::wes_outpoint, t.txid, 98, 11 FROM wes.transactions t
+WHERE t.block_height = 11 AND t.tx_index = 0;
+INSERT INTO pick SELECT o.outpoint, t.txid, 97, 5 FROM wes.outputs o, wes.transactions t
+WHERE o.height = 9 AND t.block_height = 5 AND t.tx_index = 0 ORDER BY o.outpoint LIMIT 1;
+INSERT INTO wes.inputs (txid, input_index, outpoint, reference, height, tx_index, unlock)
+SELECT txid, n, outpoint, true, height, 0, '\x' FROM pick;
+INSERT INTO pick SELECT i.outpoint, t.txid, 99, 11 FROM wes.inputs i, wes.transactions t
+WHERE NOT i.reference AND i.height < 11 AND t.block_height = 11 AND t.tx_index = 0
+ORDER BY i.height, i.outpoint LIMIT 1;
+INSERT INTO wes.inputs (txid, input_index, outpoint, reference, height, tx_index, unlock)
+SELECT txid, n, outpoint, false, height, 0, '\x' FROM pick WHERE n = 99;
+SELECT is((SELECT count(*) FROM wes.verify_spends(0, 11, false)), 3::bigint,
+		  'three findings of check spends over the whole chain, outputs read whole');
+CREATE TEMP TABLE ranges (lo bigint, hi bigint);
+INSERT INTO ranges VALUES (0, 11), (4, 6), (5, 5), (6, 10), (10, 11), (11, 11);
+SELECT is((SELECT array_agg((SELECT count(*) FROM wes.verify_spends(lo, hi, false)) ORDER BY lo, hi) FROM ranges),
+		  ARRAY[3, 1, 1, 0, 2, 2]::bigint[], 'each range holds the findings of its heights');
+SELECT results_eq(format('SELECT * FROM wes.verify_spends(%s, %s, true)', lo, hi),
+				  format('SELECT * FROM wes.verify_spends(%s, %s, false)', lo, hi),
+				  format('heights %s..%s: outputs looked up by key give the same findings, in the same order, '
+						 'as outputs read whole', lo, hi))
+FROM ranges ORDER BY lo, hi;
+-- wes_verify over a short range (by key) names at its heights what a wide range names there
+SELECT is((SELECT count(*) FROM wes_verify(11, 11) x WHERE x.check_name = 'spends'), 2::bigint,
+		  'wes_verify(11, 11) names the input naming no output and the output spent twice');
+SELECT results_eq($$SELECT * FROM wes_verify(11, 11) x WHERE x.check_name = 'spends'$$,
+				  $$SELECT * FROM wes_verify(8, 11) x WHERE x.check_name = 'spends' AND x.height = 11$$,
+				  'and so does the wide range 8..11 at height 11, word for word');
+SELECT results_eq($$SELECT * FROM wes_verify(5, 5) x WHERE x.check_name = 'spends'$$,
+				  $$SELECT * FROM wes_verify(2, 6) x WHERE x.check_name = 'spends' AND x.height = 5$$,
+				  'the input naming a later output: the same finding over 5..5 and over the wide range 2..6');
+SELECT is((SELECT count(*) FROM wes_verify(5, 5) x WHERE x.check_name = 'spends'), 1::bigint,
+		  'and 5..5 names it');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- the balances are compared with the outputs no input spends only where a spend mark
+-- disagrees with its spend input (elsewhere they are the same rows): a spent asset
+-- output's mark cleared puts its amount back into its owner's balance
+INSERT INTO pick SELECT outpoint, spent_by, NULL, spent_height FROM wes.outputs WHERE spent_height IS NOT NULL AND kind = 0
+ORDER BY outpoint LIMIT 1;
+UPDATE wes.outputs o SET spent_by = NULL, spent_height = NULL FROM pick p WHERE o.outpoint = p.outpoint;
+INSERT INTO f SELECT * FROM pg_temp.findings(11, 11);
+SELECT ok(pg_temp.named('balances', NULL, (SELECT 'balance of ' || o.owner::text FROM wes.outputs o JOIN pick p USING (outpoint))),
+		  'a cleared mark of an asset output: over 11..11, check balances names its owner''s balance');
+SELECT ok(pg_temp.named('spend_marks', (SELECT height FROM pick), (SELECT outpoint::text FROM pick)),
+		  'and check spend_marks the output');
+SELECT results_eq($$SELECT * FROM wes_verify(11, 11) x WHERE x.check_name IN ('balances', 'spend_marks')$$,
+				  $$SELECT * FROM wes_verify() x WHERE x.check_name IN ('balances', 'spend_marks')$$,
+				  'the same findings of checks balances and spend_marks as over the whole chain');
+ROLLBACK TO d;
+TRUNCATE f, pick;
+
+-- which form a range runs: each lookup by key is a scan of wes.outputs' primary key
+CREATE FUNCTION pg_temp.key_lookups(lo bigint, hi bigint) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+	before bigint := pg_stat_get_xact_numscans('wes.outputs_pkey'::regclass);
+BEGIN
+	PERFORM count(*) FROM wes_verify(lo, hi);
+	RETURN pg_stat_get_xact_numscans('wes.outputs_pkey'::regclass) - before;
+END
+$$;
+SELECT is(pg_temp.key_lookups(5, 6), (SELECT count(*) FROM wes.inputs WHERE height BETWEEN 5 AND 6),
+		  'the short range 5..6 looks each of its inputs'' outpoints up in wes.outputs by key, once');
+SELECT cmp_ok(pg_temp.key_lookups(2, 6), '<', (SELECT count(*) FROM wes.inputs WHERE height BETWEEN 2 AND 6),
+			  'the wide range 2..6 reads wes.outputs whole instead');
+-- the plan the short form runs, under the settings of the function that runs it
+CREATE FUNCTION pg_temp.by_key_plan(lo bigint, hi bigint) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	setting text;
+	line text;
+	plan text := '';
+BEGIN
+	FOREACH setting IN ARRAY (SELECT p.proconfig FROM pg_proc p
+							  WHERE p.oid = 'wes.verify_spend_inputs_by_key(bigint, bigint)'::regprocedure) LOOP
+		PERFORM set_config(split_part(setting, '=', 1), split_part(setting, '=', 2), true);
+	END LOOP;
+	FOR line IN EXECUTE format('EXPLAIN (COSTS OFF) SELECT * FROM wes.verify_spend_inputs(%s, %s)', lo, hi) LOOP
+		plan := plan || line || E'\n';
+	END LOOP;
+	RETURN plan;
+END
+$$;
+SAVEPOINT p;
+SELECT matches(pg_temp.by_key_plan(5, 6), 'Nested Loop Left Join.*Index Scan using outputs_pkey on outputs',
+			   'the short form is a nested loop that reads wes.outputs through its primary key');
+ROLLBACK TO p;
+SELECT is(current_setting('enable_hashjoin'), 'on', 'the settings were local to the savepoint');
 
 -- a second row of a spent output, without the mark, written past the primary key:
 -- the marks still add up to the spends, but the outputs no longer match the raw transactions
