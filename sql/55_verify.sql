@@ -123,8 +123,8 @@ COMMENT ON FUNCTION wes.verify_inputs(bigint, bigint) IS
 
 -- Every input of heights lo..hi names an output created no later than itself.  The
 -- findings are written once, here; how wes.outputs is read is left to the caller:
--- inlined into wes.verify_spends, the planner hashes the whole table (the cheaper
--- way for a range that holds a good part of the inputs), while
+-- inlined into wes.verify_spends, the planner is free to hash the whole table (the
+-- cheaper way for a range that holds a good part of the inputs), while
 -- wes.verify_spend_inputs_by_key runs it as a nested loop over the range's inputs
 -- that looks each outpoint up in the primary key (for a short range).
 CREATE FUNCTION wes.verify_spend_inputs(lo bigint, hi bigint)
@@ -146,21 +146,24 @@ END;
 COMMENT ON FUNCTION wes.verify_spend_inputs(bigint, bigint) IS
 	'findings of wes_verify (through wes.verify_spends): inputs of heights lo..hi naming no output or a later one';
 
--- The same findings, planned without hash and merge joins: the function's settings
--- hold while its body (wes.verify_spend_inputs, inlined) is planned, so the only
--- join left is a nested loop that reads wes.outputs through its primary key, one
--- lookup per input of lo..hi, instead of reading every output
+-- The same findings, planned without hash joins, merge joins and sequential scans:
+-- the function's settings hold while its body (wes.verify_spend_inputs, inlined) is
+-- planned, so what is left is a nested loop that reads wes.outputs through its
+-- primary key, one lookup per input of lo..hi, instead of reading every output,
+-- whatever the statistics say (the double-spend part, which must read all of
+-- wes.inputs, is planned outside, in wes.verify_spends)
 CREATE FUNCTION wes.verify_spend_inputs_by_key(lo bigint, hi bigint)
 RETURNS TABLE (check_name text, height bigint, detail text)
 LANGUAGE sql STABLE
 SET enable_hashjoin = off
 SET enable_mergejoin = off
+SET enable_seqscan = off
 BEGIN ATOMIC
 	SELECT * FROM wes.verify_spend_inputs(lo, hi);
 END;
 COMMENT ON FUNCTION wes.verify_spend_inputs_by_key(bigint, bigint) IS
 	'wes.verify_spend_inputs(lo, hi) planned to look each input''s outpoint up in wes.outputs by key '
-	'(hash and merge joins off), for a range that holds few of the inputs';
+	'(hash joins, merge joins and sequential scans off), for a range that holds few of the inputs';
 
 -- Every input of heights lo..hi names an output created no later than itself; no output
 -- is spent twice.  by_key picks how the first reads wes.outputs (wes_verify sets it
