@@ -180,7 +180,7 @@ BEGIN ATOMIC
 	-- named at its latest spend, so only outpoints spent in lo..hi (read through the
 	-- height index) are counted, not every spend of the chain.  Counting every spend
 	-- of those outpoints still reads all of wes.inputs once, whatever the range: no
-	-- index leads from an outpoint to its spend inputs (one would cost every block
+	-- index finds the spend inputs of an outpoint (one would cost every block
 	-- written an insert at a random page)
 	SELECT 'spends', max(i.height), format('output %s is spent %s times', i.outpoint, count(*))
 	FROM wes.inputs i
