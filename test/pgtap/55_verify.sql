@@ -374,8 +374,15 @@ DELETE FROM wes.blocks b USING pick p WHERE b.height = p.height;
 UPDATE pg_index SET indisready = false WHERE indexrelid = 'wes.blocks_hash_key'::regclass;
 INSERT INTO wes.blocks SELECT * FROM keep;
 UPDATE pg_index SET indisready = true WHERE indexrelid = 'wes.blocks_hash_key'::regclass;
+-- read from the heap, never through blocks_hash_key, which lacks the entry
+SET LOCAL enable_indexonlyscan = off;
+SET LOCAL enable_indexscan = off;
+SET LOCAL enable_bitmapscan = off;
 SELECT is((SELECT count(*) FROM wes.blocks b JOIN pick p ON b.hash::text = p.txid::text), 1::bigint,
 		  'the row is in the heap');
+RESET enable_indexonlyscan;
+RESET enable_indexscan;
+RESET enable_bitmapscan;
 SET LOCAL enable_seqscan = off;
 SET LOCAL enable_bitmapscan = off;
 SELECT is((SELECT count(*) FROM wes.blocks b WHERE b.hash = (SELECT txid FROM pick)), 0::bigint,
