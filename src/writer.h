@@ -81,6 +81,7 @@ extern void wes_writer_check_state_root(const WesBlockWork *w);
 
 /* writer_resolve.c */
 extern void wes_writer_check_duplicate_txids(WesBlockWork *w);
+extern void wes_writer_check_chain_txids(const WesBlockWork *w);
 extern void wes_writer_resolve_inputs(WesBlockWork *w);
 extern void wes_writer_apply_lthash(WesBlockWork *w);
 
@@ -110,6 +111,8 @@ typedef struct WesRel
 	TupleTableSlot **slots;		/* rows collected, up to a batch */
 	int			nslots;
 	MemoryContext rowcxt;		/* byte strings of the rows collected */
+	List	   *recheck_unique;	/* unique indexes whose duplicates the caller rechecks */
+	bool		duplicate;		/* a row went into one of them with a key already there */
 } WesRel;
 
 typedef struct WesWriterRels
@@ -125,6 +128,8 @@ extern TupleTableSlot *wes_writer_row(WesRel *r);
 extern void wes_writer_row_done(WesRel *r);
 extern Datum wes_writer_bytea(WesRel *r, const uint8 *p, uint32 len);
 extern void wes_writer_rel_flush(WesRel *r);
+extern void wes_writer_rel_recheck_primary_key(WesRel *r);
+extern void wes_writer_rels_flush(WesWriterRels *rels);
 extern void wes_writer_rel_update(WesRel *r, ItemPointer tid, TupleTableSlot *slot);
 
 /* Lookups by primary key (writer_rel.c) */

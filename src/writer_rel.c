@@ -145,7 +145,23 @@ wes_writer_bytea(WesRel *r, const uint8 *p, uint32 len)
 	return PointerGetDatum(v);
 }
 
-/* Write the collected rows: the heap in one call, then each row's index entries (unless heap_only) */
+/*
+ * Let rows into the table's primary key even when their key is already there,
+ * and set r->duplicate instead of raising a unique violation: the caller runs
+ * the check that names the duplicate (UNIQUE_CHECK_PARTIAL, as deferred
+ * constraints and INSERT ... ON CONFLICT do).  The other unique indexes still
+ * raise at once.
+ */
+void
+wes_writer_rel_recheck_primary_key(WesRel *r)
+{
+	r->recheck_unique = list_make1_oid(RelationGetPrimaryKeyIndex(r->rel));
+}
+
+/*
+ * Write the collected rows: the heap in one call, then each row's index
+ * entries (unless heap_only)
+ */
 void
 wes_writer_rel_flush(WesRel *r)
 {
@@ -157,13 +173,9 @@ wes_writer_rel_flush(WesRel *r)
 	old = MemoryContextSwitchTo(GetPerTupleMemoryContext(rels->estate));
 	table_multi_insert(r->rel, r->slots, r->nslots, rels->cid, 0, NULL);
 	for (int i = 0; i < r->nslots && !rels->heap_only; i++)
-	{
-		List	   *recheck;
-
-		recheck = ExecInsertIndexTuples(r->rri, r->slots[i], rels->estate, false, false, NULL, NIL);
-		Assert(recheck == NIL);
-		(void) recheck;
-	}
+		if (ExecInsertIndexTuples(r->rri, r->slots[i], rels->estate, false,
+								  r->recheck_unique != NIL, NULL, r->recheck_unique) != NIL)
+			r->duplicate = true;
 	MemoryContextSwitchTo(old);
 	for (int i = 0; i < r->nslots; i++)
 		ExecClearTuple(r->slots[i]);
@@ -234,12 +246,19 @@ wes_writer_rel_update(WesRel *r, ItemPointer tid, TupleTableSlot *slot)
 		(void) ExecInsertIndexTuples(r->rri, slot, r->rels->estate, false, false, NULL, NIL);
 }
 
+/* Write the rows still collected for every table (they stay invisible until wes_writer_rels_close) */
+void
+wes_writer_rels_flush(WesWriterRels *rels)
+{
+	for (int i = 0; i < WES_TABLE_COUNT; i++)
+		wes_writer_rel_flush(&rels->rel[i]);
+}
+
 /* Write what is left, close everything, and make the rows visible to what follows */
 void
 wes_writer_rels_close(WesWriterRels *rels)
 {
-	for (int i = 0; i < WES_TABLE_COUNT; i++)
-		wes_writer_rel_flush(&rels->rel[i]);
+	wes_writer_rels_flush(rels);
 	for (int i = 0; i < WES_TABLE_COUNT; i++)
 	{
 		WesRel	   *r = &rels->rel[i];

@@ -86,37 +86,76 @@ index_txids(const WesBlockWork *w)
 	return txids;
 }
 
-/* Rule 4: no txid twice in the block, none already in the chain (the first in block order is reported) */
+/*
+ * Rule 4, inside the block.  That no txid of the block is in the chain already
+ * is checked by the primary keys the block's rows go into (writer_store.c): a
+ * key already there makes wes_writer_check_chain_txids run and name it.  So
+ * that the rules stay in their order, every rule-5 and rule-6 error runs that
+ * check first too (report_input, wes_writer_check_state_root).
+ */
 void
 wes_writer_check_duplicate_txids(WesBlockWork *w)
 {
-	const wes_block *b = &w->block;
-	WesProbe   *probe;
-
 	w->txids = index_txids(w);
-	if (b->n_tx == 0)
-		return;
-	probe = wes_writer_probe_begin(&w->rels->rel[WES_TABLE_TRANSACTIONS]);
-	for (uint32 t = 0; t < b->n_tx; t++)
-		if (wes_writer_probe(probe, PointerGetDatum(b->txs[t].txid)))
-		{
-			bool		isnull;
-			int64		height = DatumGetInt64(slot_getattr(probe->slot, 2, &isnull));
+}
 
-			ereport(ERROR,
-					(errcode(ERRCODE_WES_DUPLICATE_TXID),
-					 errmsg("transaction %s (transaction %u of block %llu) already exists",
-							wes_hex_encode(b->txs[t].txid, WES_HASH_LEN), t,
-							(unsigned long long) b->header.height),
-					 errdetail("It was written in the block at height " INT64_FORMAT ".", height)));
+/* Report transaction t of the block as written before, at height */
+static pg_attribute_noreturn() void
+report_chain_txid(const WesBlockWork *w, uint32 t, int64 height)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_WES_DUPLICATE_TXID),
+			 errmsg("transaction %s (transaction %u of block %llu) already exists",
+					wes_hex_encode(w->block.txs[t].txid, WES_HASH_LEN), t,
+					(unsigned long long) w->block.header.height),
+			 errdetail("It was written in the block at height " INT64_FORMAT ".", height)));
+}
+
+/* The height column (attribute 2 of both tables) of the row a probe found */
+static int64
+probed_height(WesProbe *p)
+{
+	bool		isnull;
+
+	return DatumGetInt64(slot_getattr(p->slot, 2, &isnull));
+}
+
+/*
+ * Rule 4 against the chain: report the first transaction of the block, in
+ * block order, whose txid a stored transaction has, or (in a database started
+ * from a snapshot, which holds no transactions below its base) one of whose
+ * outpoints a stored output has.  Returns when there is none.  The probes'
+ * snapshot does not see the rows of the block being written.
+ */
+void
+wes_writer_check_chain_txids(const WesBlockWork *w)
+{
+	const wes_block *b = &w->block;
+	WesProbe   *txs = wes_writer_probe_begin(&w->rels->rel[WES_TABLE_TRANSACTIONS]);
+	WesProbe   *outs = wes_writer_probe_begin(&w->rels->rel[WES_TABLE_OUTPUTS]);
+
+	for (uint32 t = 0; t < b->n_tx; t++)
+	{
+		if (wes_writer_probe(txs, PointerGetDatum(b->txs[t].txid)))
+			report_chain_txid(w, t, probed_height(txs));
+		for (uint32 i = 0; i < b->txs[t].n_outputs; i++)
+		{
+			WesOutpoint op;
+
+			wes_outpoint_set(&op, b->txs[t].txid, i);
+			if (wes_writer_probe(outs, PointerGetDatum(&op)))
+				report_chain_txid(w, t, probed_height(outs));
 		}
-	wes_writer_probe_end(probe);
+	}
+	wes_writer_probe_end(outs);
+	wes_writer_probe_end(txs);
 }
 
 /* Report an input that breaks rule 5 (WE004) */
 static pg_attribute_noreturn() void
 report_input(const InputRef *r, const char *what, const char *detail)
 {
+	wes_writer_check_chain_txids(r->w);
 	ereport(ERROR,
 			(errcode(ERRCODE_WES_BAD_INPUT),
 			 errmsg("input %d of transaction %d in block %llu %s outpoint %s, which %s",

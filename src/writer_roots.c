@@ -59,5 +59,8 @@ wes_writer_check_state_root(const WesBlockWork *w)
 
 	wes_lthash_root(&w->acc, root);
 	if (memcmp(root, w->block.header.state_root, WES_HASH_LEN) != 0)
+	{
+		wes_writer_check_chain_txids(w);	/* rule 4 comes first */
 		report_root(w, "state_root", root, w->block.header.state_root);
+	}
 }

@@ -160,6 +160,9 @@ wes_writer_store_block(const WesBlockWork *w)
 	WesOutpoint *in_op = palloc_extended(Max(w->n_inputs, 1) * sizeof(WesOutpoint), MCXT_ALLOC_HUGE);
 	WesWriterRels *rels = w->rels;
 
+	/* a txid already in the chain is found by the primary keys (rule 4) */
+	wes_writer_rel_recheck_primary_key(&rels->rel[WES_TABLE_TRANSACTIONS]);
+	wes_writer_rel_recheck_primary_key(&rels->rel[WES_TABLE_OUTPUTS]);
 	mark_spent(w, &rels->rel[WES_TABLE_OUTPUTS]);
 	store_header(w, &rels->rel[WES_TABLE_BLOCKS]);
 	for (uint32 t = 0; t < b->n_tx; t++)
@@ -181,6 +184,13 @@ wes_writer_store_block(const WesBlockWork *w)
 		}
 	}
 	store_journal(w, outpoints, &rels->rel[WES_TABLE_JOURNAL]);
+	wes_writer_rels_flush(rels);
+	if (rels->rel[WES_TABLE_TRANSACTIONS].duplicate || rels->rel[WES_TABLE_OUTPUTS].duplicate)
+	{
+		wes_writer_check_chain_txids(w);
+		elog(ERROR, "a primary key of wes.transactions or wes.outputs of block %llu is already there, "
+			 "but no earlier row has it", (unsigned long long) b->header.height);
+	}
 	wes_writer_rels_close(rels);
 	wes_writer_store_tip(w);
 }

@@ -13,7 +13,7 @@
 \set ON_ERROR_STOP true
 
 BEGIN;
-SELECT plan(46);
+SELECT plan(51);
 \ir lib/wes_state.sql
 \ir lib/blocks.sql
 
@@ -188,6 +188,47 @@ FROM b12;
 SELECT matches(pg_temp.try_block(pg_temp.next_block(ARRAY[pg_temp.t(ARRAY[pg_temp.in_tx(b, 0), pg_temp.in_op(u2, 1)], 'z')])),
 			   '^WE003: state_root of block 13 does not match', 'block 13 spending a survivor of block 12 and referencing u2 passes rule 5')
 FROM b12, p;
+
+-- ---- Block 13 repeats block 0's mint and breaks no other rule: rule 4 is found as its rows go in ----
+-- query (given the block as $1) run after the statement del, both undone; returns the query's value
+CREATE FUNCTION pg_temp.with_rows_deleted(del text, query text, b bytea) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	r text;
+BEGIN
+	BEGIN
+		EXECUTE del;
+		EXECUTE query INTO r USING b;
+		RAISE SQLSTATE 'XX998';
+	EXCEPTION WHEN SQLSTATE 'XX998' THEN
+		RETURN r;
+	END;
+END
+$$;
+CREATE TEMP TABLE dup AS
+SELECT format('DELETE FROM wes.transactions WHERE txid::bytea = %L', pg_temp.txid(old0)) AS del_tx,
+	   format('WITH x AS (DELETE FROM wes.transactions WHERE txid::bytea = %L) DELETE FROM wes.outputs WHERE outpoint::text LIKE %L',
+			  pg_temp.txid(old0), encode(pg_temp.txid(old0), 'hex') || ':%') AS del_all,
+	   format('^WE005: transaction %s \(transaction 1 of block 13\) already exists DETAIL: It was written in the block at height 0\.$',
+			  encode(pg_temp.txid(old0), 'hex')) AS expected,
+	   pg_temp.next_block(ARRAY[pg_temp.t('{}', 'd'), old0]) AS zero_root
+FROM t;
+-- its state_root, from the writer's WE003 detail while old0's rows are out of the way (the
+-- accumulator does not depend on them)
+ALTER TABLE dup ADD raw bytea;
+UPDATE dup SET raw = pg_temp.with_rows_deleted(del_all, 'SELECT pg_temp.with_writer_state_root($1)', zero_root)::bytea;
+SELECT is(pg_temp.get32((SELECT old0 FROM t), 4), 0::bigint, 'the copied transaction of block 0 has no inputs');
+CREATE TEMP TABLE before13 AS SELECT pg_temp.wes_state() AS s;
+SELECT matches(pg_temp.try_block(raw), expected,
+			   'a block repeating an old transaction and right in every other rule: WE005 naming its height')
+FROM dup;
+-- as in a database started from a snapshot above block 0: no transaction row, its outputs are there
+SELECT matches(pg_temp.with_rows_deleted(del_tx, 'SELECT pg_temp.try_block($1)', raw), expected,
+			   'the same block where only old0''s outputs are stored: WE005, not a unique violation of wes.outputs')
+FROM dup;
+SELECT is(pg_temp.with_rows_deleted(del_all, 'SELECT wes_write_block($1)::text', raw), encode(wes_block_hash(raw)::bytea, 'hex'),
+		  'the same block where neither is stored: written (so only the repeat stopped it above)')
+FROM dup;
+SELECT is(pg_temp.wes_state(), (SELECT s FROM before13), 'the rejected block 13 leaves the tip, the state root and every row count as they were');
 
 SELECT * FROM finish();
 ROLLBACK;
