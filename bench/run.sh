@@ -33,12 +33,29 @@ DIR=$(cluster_dir bench)
 # Durable, as a node runs: fsync on (the test clusters turn it off).
 cluster_fresh "$DIR" "$WES_BENCH_PORT" "shared_buffers = ${WES_BENCH_SHARED_BUFFERS:-4GB}" "fsync = on" || exit 1
 trap 'cluster_stop "$DIR"' EXIT
+
+# Huge pages for the shared buffers, as docs/storage.md recommends for a node: at 10M
+# outputs every index insert and input probe lands on a random page of them, and with
+# 4kB pages each costs a TLB miss.  As root, the pages the cluster needs (PostgreSQL's
+# shared_memory_size_in_huge_pages) are reserved on top of those reserved already and
+# given back at exit; the cluster takes them (huge_pages = try, so a restart after a
+# crash still starts).  WES_BENCH_HUGEPAGES=0, or not root: none reserved.
+HUGE_BEFORE=
+if [ "${WES_BENCH_HUGEPAGES:-1}" != 0 ] && [ "$(id -u)" -eq 0 ] && [ -w /proc/sys/vm/nr_hugepages ]; then
+	cluster_stop "$DIR"
+	need=$(as_pg "$PGBIN/postgres" -D "$DIR" -C shared_memory_size_in_huge_pages)
+	HUGE_BEFORE=$(cat /proc/sys/vm/nr_hugepages)
+	echo $((HUGE_BEFORE + need)) >/proc/sys/vm/nr_hugepages
+	trap 'cluster_stop "$DIR"; echo "$HUGE_BEFORE" >/proc/sys/vm/nr_hugepages' EXIT
+	cluster_start "$DIR" "$WES_BENCH_PORT" || exit 1
+fi
 export WES_BENCH_CLUSTER=$DIR
 
 OUT="bench/results/$(date -u +%Y-%m-%dT%H%M)-$(hostname -s).txt"
 {
 	echo "# wes_persist bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(hostname -s)"
 	echo "# $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(psql -X -At -d postgres -c 'SHOW server_version'), $(psql -X -At -d postgres -c "SELECT string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'fsync', 'synchronous_commit', 'max_wal_size', 'checkpoint_timeout', 'wal_compression')")"
+	echo "# huge pages: $(awk '/^HugePages_(Total|Free|Rsvd):/ { v[$1] = $2 } END { printf "%d of %d in use or reserved", v["HugePages_Total:"] - v["HugePages_Free:"] + v["HugePages_Rsvd:"], v["HugePages_Total:"] }' /proc/meminfo) (WES_BENCH_HUGEPAGES=0: none)"
 	echo "# commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 } | tee "$OUT"
 
