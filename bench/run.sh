@@ -43,10 +43,12 @@ trap 'cluster_stop "$DIR"' EXIT
 HUGE_BEFORE=
 if [ "${WES_BENCH_HUGEPAGES:-1}" != 0 ] && [ "$(id -u)" -eq 0 ] && [ -w /proc/sys/vm/nr_hugepages ]; then
 	cluster_stop "$DIR"
-	need=$(as_pg "$PGBIN/postgres" -D "$DIR" -C shared_memory_size_in_huge_pages)
+	need=$(as_pg "$PGBIN/postgres" -D "$DIR" -C shared_memory_size_in_huge_pages 2>/dev/null || echo 0)
 	HUGE_BEFORE=$(cat /proc/sys/vm/nr_hugepages)
-	echo $((HUGE_BEFORE + need)) >/proc/sys/vm/nr_hugepages
-	trap 'cluster_stop "$DIR"; echo "$HUGE_BEFORE" >/proc/sys/vm/nr_hugepages' EXIT
+	if [ "$need" -gt 0 ] 2>/dev/null; then
+		echo $((HUGE_BEFORE + need)) >/proc/sys/vm/nr_hugepages
+		trap 'cluster_stop "$DIR"; echo "$HUGE_BEFORE" >/proc/sys/vm/nr_hugepages' EXIT
+	fi
 	cluster_start "$DIR" "$WES_BENCH_PORT" || exit 1
 fi
 export WES_BENCH_CLUSTER=$DIR
