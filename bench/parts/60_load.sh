@@ -100,7 +100,7 @@ EOS
 # Start wes-load in the background; its progress lines get a timestamp each
 start_loader() {
 	(tools/wes-load -d "dbname=$DB" --interval 1 "$chain" 2>&1 |
-		while IFS= read -r line; do echo "$(now) $line"; done) >"$1" &
+		while IFS= read -r line; do echo "$(now) $line"; done) >"$1" 2>&1 &
 	LOADER=$!
 }
 
@@ -126,7 +126,9 @@ window() {
 		sleep "$SECS"
 	fi
 	t1=$(now)
-	kill -INT $(pgrep -P "$LOADER" -x wes-load) 2>/dev/null || true
+	# TERM, not INT: a background job of a non-interactive shell starts with SIGINT
+	# ignored, which under make left wes-load running to the end of the chain
+	kill -TERM $(pgrep -P "$LOADER" -x wes-load) 2>/dev/null || true
 	wait "$LOADER" 2>/dev/null || true
 	LOADER=""
 	window_rate "$log" "$t0" "$t1"
