@@ -38,6 +38,17 @@ SELECT is((SELECT count(*) FROM wes_verify(100, 200)), 0::bigint, 'a range above
 
 -- ---- damage, one kind at a time --------------------------------------------------
 
+-- Two references that check spends names: input 98 of block 11's first transaction names
+-- no output; input 97 of block 5's first transaction names an output of height 9
+CREATE FUNCTION pg_temp.add_bad_references() RETURNS void LANGUAGE sql AS $$
+INSERT INTO pick SELECT (t.txid::text || ':77')::wes_outpoint, t.txid, 98, 11 FROM wes.transactions t
+WHERE t.block_height = 11 AND t.tx_index = 0;
+INSERT INTO pick SELECT o.outpoint, t.txid, 97, 5 FROM wes.outputs o, wes.transactions t
+WHERE o.height = 9 AND t.block_height = 5 AND t.tx_index = 0 ORDER BY o.outpoint LIMIT 1;
+INSERT INTO wes.inputs (txid, input_index, outpoint, reference, height, tx_index, unlock)
+SELECT txid, n, outpoint, true, height, 0, '\x' FROM pick;
+$$;
+
 -- an unspent output row deleted
 SAVEPOINT d;
 INSERT INTO pick SELECT outpoint, NULL, NULL, height FROM wes.outputs WHERE height = 6 AND spent_height IS NULL ORDER BY outpoint LIMIT 1;
@@ -208,12 +219,7 @@ ROLLBACK TO d;
 TRUNCATE f, pick;
 
 -- an input naming no output, and an input naming an output created after it
-INSERT INTO pick SELECT (t.txid::text || ':77')::wes_outpoint, t.txid, 98, 11 FROM wes.transactions t
-WHERE t.block_height = 11 AND t.tx_index = 0;
-INSERT INTO pick SELECT o.outpoint, t.txid, 97, 5 FROM wes.outputs o, wes.transactions t
-WHERE o.height = 9 AND t.block_height = 5 AND t.tx_index = 0 ORDER BY o.outpoint LIMIT 1;
-INSERT INTO wes.inputs (txid, input_index, outpoint, reference, height, tx_index, unlock)
-SELECT txid, n, outpoint, true, height, 0, '\x' FROM pick;
+SELECT pg_temp.add_bad_references();
 SELECT is((SELECT count(*) FROM pick), 2::bigint, 'two inputs added: one names no output, one an output of height 9');
 INSERT INTO f SELECT * FROM pg_temp.findings(11, 11);
 SELECT ok(pg_temp.named('spends', 11, (SELECT outpoint::text || ', which is no output' FROM pick WHERE n = 98)),
@@ -229,12 +235,7 @@ TRUNCATE f, pick;
 -- here 1 or 2 of the 12).  The same damage through both forms: a reference naming no
 -- output (height 11), a reference naming an output created later (height 5), an output
 -- spent twice (the later spend at height 11)
-INSERT INTO pick SELECT (t.txid::text || ':77')::wes_outpoint, t.txid, 98, 11 FROM wes.transactions t
-WHERE t.block_height = 11 AND t.tx_index = 0;
-INSERT INTO pick SELECT o.outpoint, t.txid, 97, 5 FROM wes.outputs o, wes.transactions t
-WHERE o.height = 9 AND t.block_height = 5 AND t.tx_index = 0 ORDER BY o.outpoint LIMIT 1;
-INSERT INTO wes.inputs (txid, input_index, outpoint, reference, height, tx_index, unlock)
-SELECT txid, n, outpoint, true, height, 0, '\x' FROM pick;
+SELECT pg_temp.add_bad_references();
 INSERT INTO pick SELECT i.outpoint, t.txid, 99, 11 FROM wes.inputs i, wes.transactions t
 WHERE NOT i.reference AND i.height < 11 AND t.block_height = 11 AND t.tx_index = 0
 ORDER BY i.height, i.outpoint LIMIT 1;
