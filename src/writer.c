@@ -4,8 +4,11 @@
  *	  and wes_write_block_bytes(), which the JSON form calls too.
  *
  * wes_write_block_bytes() reads as the path of architecture.md, one call per
- * arrow; the rules of wire-format.md are checked in their order, every one of
- * them before the first write, so a rejected block leaves nothing behind.
+ * arrow; the rules of wire-format.md are checked in their order, and the first
+ * broken one is reported.  All of them hold before the first write but one
+ * part of rule 4, a txid already in the chain: the primary keys find that as
+ * the rows go in (writer_store.c), and the error then aborts those writes with
+ * the caller's transaction, so a rejected block leaves nothing behind either way.
  * Everything runs inside the caller's transaction; nothing here commits.  The
  * chain-state row is read and moved through SPI; the block's rows go straight
  * into the tables and their indexes (writer_rel.c).  A block's memory (its
@@ -61,7 +64,7 @@ wes_write_block_bytes(const uint8 *buf, size_t len)
 	w->rels = wes_writer_rels_open();		/* open the tables */
 	wes_writer_check_order(w);				/* rule 2: height, prev_hash */
 	wes_writer_check_merkle_roots(w);		/* rule 3: tx_root, receipt_root */
-	wes_writer_check_duplicate_txids(w);	/* rule 4: txids */
+	wes_writer_check_duplicate_txids(w);	/* rule 4: txids (in the block) */
 	wes_writer_resolve_inputs(w);			/* rule 5: resolve */
 	wes_writer_apply_lthash(w);				/* commit root */
 	wes_writer_check_state_root(w);			/* rule 6: state_root */
