@@ -10,6 +10,10 @@
 #    then COPY FROM STDIN into a second fresh database with the extension, whose
 #    tables are empty and carry the same indexes; the COPY-in of all tables together
 #    is timed.  floor tx/s = transactions / that time; the ratio is ingest / floor.
+#    Also timed: wes-load --check of the same file, every rule of the wire format
+#    with no database (decode, txids, Merkle roots, LtHash, the UTXO set in a hash
+#    table).  The writer does that work and the floor's writes in one backend, so
+#    floor / (floor + check) is about the best ratio it can reach: the ceiling.
 # 4. Unless WES_BENCH_BIG=0: the rate over the last 100 blocks of a chain holding
 #    ~10M outputs (5M transactions) against the rate over the last 100 blocks of
 #    the same chain when it held 1M outputs (500k transactions); WES_BENCH_BIG_TXS
@@ -35,6 +39,14 @@ timed_load() {
 	# shellcheck disable=SC2086
 	tools/wes-load -q $LOAD_OPTS -d "dbname=$db" "$file" >&2
 	awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'
+}
+
+# Check FILE with no database; prints the seconds it took
+timed_check() {
+	local t0
+	t0=$(now)
+	tools/wes-load -q --check "$1" >&2
+	since "$t0"
 }
 
 # The tables of schema wes, in a stable order
@@ -76,10 +88,12 @@ echo "chain: $TXS transactions, $(du -m "$chain" | cut -f1) MB, 2 in / 2 out, 10
 # ---- 2 and 3: ingest and the floor ----
 : >"$WORK/ingest.s"
 : >"$WORK/floor.s"
+: >"$WORK/check.s"
 for rep in $(seq "$REPS"); do
 	fresh_db wes_bench
 	sql -d wes_bench -c "CHECKPOINT"
 	timed_load wes_bench "$chain" >>"$WORK/ingest.s"; echo >>"$WORK/ingest.s"
+	timed_check "$chain" >>"$WORK/check.s"; echo >>"$WORK/check.s"
 	got_root=$(sql -d wes_bench -c "SELECT state_root FROM wes.chain_state")
 	[ "$got_root" = "$want_root" ] || { echo "state root $got_root, expected $want_root" >&2; exit 1; }
 	floor_export wes_bench
@@ -93,6 +107,9 @@ floor=$(rate "$TXS" "$floor_s")
 echo "ingest: $ingest tx/s ($TXS tx in $ingest_s s, median of $REPS; target >= 25000)"
 echo "ingest floor (COPY of the final rows, same indexes): $floor tx/s ($floor_s s)"
 echo "ingest/floor: $(ratio "$ingest" "$floor") (target >= 0.9)"
+check_s=$(median <"$WORK/check.s")
+echo "checks alone, no database (wes-load --check): $(rate "$TXS" "$check_s") tx/s ($check_s s)"
+echo "ingest/floor ceiling, floor / (floor + checks): $(ratio "$floor_s" "$(awk -v a="$floor_s" -v b="$check_s" 'BEGIN { print a + b }')")"
 echo "rows: $(sql -d wes_bench -c "SELECT 'transactions ' || (SELECT count(*) FROM wes.transactions) ||
 	', inputs ' || (SELECT count(*) FROM wes.inputs) || ', outputs ' || (SELECT count(*) FROM wes.outputs) ||
 	', utxos ' || (SELECT count(*) FROM wes_api.utxos)")"
