@@ -84,6 +84,7 @@ chain="$WORK/chain-$TXS.wes"
 gen_file "$chain" -t "$TXS" -s bench --tip-out "$WORK/chain-$TXS.tip"
 want_root=$(sed -n 's/^state_root=//p' "$WORK/chain-$TXS.tip")
 echo "chain: $TXS transactions, $(du -m "$chain" | cut -f1) MB, 2 in / 2 out, 1000 per block"
+[ -z "$LOAD_OPTS" ] || echo "wes-load options: $LOAD_OPTS"
 
 # ---- 2 and 3: ingest and the floor ----
 : >"$WORK/ingest.s"
