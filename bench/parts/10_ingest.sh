@@ -38,7 +38,7 @@ timed_load() {
 	t0=$(now)
 	# shellcheck disable=SC2086
 	tools/wes-load -q $LOAD_OPTS -d "dbname=$db" "$file" >&2
-	awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'
+	since "$t0"
 }
 
 # Check FILE with no database; prints the seconds it took
@@ -76,7 +76,7 @@ floor_copy_in() {
 	sql -d "$db" -c "CHECKPOINT"
 	t0=$(now)
 	sql -d "$db" -f "$script" >&2
-	awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'
+	since "$t0"
 }
 
 # ---- 1. the chain ----

@@ -31,7 +31,7 @@ timed() {
 	local t0
 	t0=$(now)
 	sql -d wes_bench -c "$1" >"$WORK/verify.out"
-	awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'
+	since "$t0"
 }
 
 AMCHECK="SELECT count(bt_index_check(c.oid, false)) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
