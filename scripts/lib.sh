@@ -4,7 +4,9 @@
 # OS user; otherwise as the current user.  Clusters listen on 127.0.0.1 and on
 # a socket in /tmp, on the port they are given, with trust authentication.
 
-WES_ROOT=${WES_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+# The checkout this file is in, whatever the environment says: a WES_ROOT left
+# exported by another checkout's shell would build, install and test that one
+WES_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # WES_PG_PREFIX=/some/dir: a private copy of the PostgreSQL server that loads the
 # extension from that prefix (make install DESTDIR=...), for installing without
