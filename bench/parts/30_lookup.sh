@@ -22,7 +22,7 @@
 #    The wes tables are vacuumed first (the state autovacuum keeps them in).  The sizes of
 #    both tables and keys are printed: every lookup reads one random leaf and one random heap
 #    page, so the larger layout of wes.outputs (fillfactor 50 for its HOT spend marks, a key
-#    index filled by random inserts) costs some of the ratio.
+#    index filled by random inserts) is what separates the ratios from 1 (docs/storage.md).
 # 2. Batched: wes_utxo_lookup(wes_outpoint[]) of 10k outpoints in one call (arrays kept
 #    in lookup_batches; the query reads amount and spent_by, so rows are fetched, not
 #    only index entries), outpoints/s, against = ANY of the same keys on lookup_plain.
@@ -90,8 +90,7 @@ VACUUM ANALYZE lookup_plain_full;
 VACUUM ANALYZE lookup_ops;
 VACUUM ANALYZE lookup_batches;
 SQL
-# The pages a lookup lands on at random: wes.outputs keeps half of each page free for its
-# spend marks and its key index grew by random inserts; lookup_plain is packed by one build.
+# The pages a lookup lands on at random (lookup_plain is packed by one build)
 echo "footprint: $(sql -d "$DB" -c "SELECT string_agg(format('%s %s', r::text, pg_size_pretty(pg_relation_size(r))), ', ' ORDER BY o)
 	FROM unnest('{wes.outputs, wes.outputs_pkey, lookup_plain, lookup_plain_pkey}'::regclass[]) WITH ORDINALITY AS t(r, o)")"
 N=$(sql -d "$DB" -c "SELECT count(*) FROM lookup_ops")
