@@ -5,14 +5,19 @@
  *
  * An index scan per key (or `key = ANY(array)`, which is the same thing)
  * descends from the root for every key, comparing through the operator
- * class's function at each level.  Here the keys come sorted: the walk stays
- * on the leaf page where the last key was found (pinned, not locked, between
- * keys), binary-searches it comparing bytes (no function call per compare),
- * steps to the right sibling when the next key lies beyond the page's high
- * key, and descends from the root again only when the key is not on that
- * sibling either.  With 10k random keys in
- * an index of 200k entries most keys are on the page of the key before or on
- * the next one.
+ * class's function at each level.  Here the keys come sorted, and the walk
+ * keeps two pages pinned (not locked) between keys: the leaf where the last
+ * key was found and the level-1 page above it.  A key is looked for on that
+ * leaf first; when it lies beyond the leaf's high key, the level-1 page gives
+ * the leaf it is on (one page locked at a time, as in a descent), and only a
+ * key beyond that level-1 page's high key descends from the root again.
+ * Pages are searched comparing bytes, with no function call per compare.  The
+ * keys are hashes, spread evenly between any two bounds, so a leaf is first
+ * probed where the key's place between the page's bounds says it should be
+ * (interpolation), and binary-searched only in the few entries left.  With
+ * 10k random keys among 2M entries, about 7k leaves are read, nearly every one
+ * straight from the level-1 page above it, in 4.3 probes a key where a binary
+ * search takes 7.2: every probe of a page out of the CPU's caches is a miss.
  *
  * The rules are those of nbtree's own scans (nbtsearch.c): a page is read
  * under a share lock; Lehman and Yao's right-links make a step right safe
@@ -21,7 +26,11 @@
  * move on; deleted and half-dead pages are skipped; entries marked dead are
  * skipped except in a transaction that started in recovery (the marks may be
  * the primary's); a key equal to the high key may have more entries on the
- * right page (other versions of its row).  Under an MVCC snapshot the tuple
+ * right page (other versions of its row); a leaf reached from a level-1 page
+ * read earlier may have split since, so the walk moves right from it as
+ * _bt_moveright does.  A level-1 page kept pinned cannot be recycled while
+ * the walk's snapshot is held, and if it was split or deleted since, its high
+ * key or its flags say so.  Under an MVCC snapshot the tuple
  * ids need no pin on the leaf once read (a slot VACUUM frees and reuses can
  * only hold a row the snapshot cannot see).  Leaf pages read are
  * predicate-locked, as a scan's are, for serializable transactions.
@@ -49,6 +58,8 @@ struct WesBtreeLookup
 	bool		skip_dead;		/* skip entries marked dead (not in a transaction started in recovery) */
 	BTScanInsertData search;	/* key of a descent from the root */
 	Buffer		buf;			/* the leaf page read last: pinned, unlocked between keys; or invalid */
+	Buffer		parent;			/* the level-1 page the last descent went through: pinned, unlocked; or invalid */
+	uint64		low;			/* no key on the leaf in buf begins below this (its first 8 bytes as an integer) */
 	ItemPointerData *tids;		/* the entries of the current key (in the context of begin) */
 	int			ntids;
 	int			maxtids;
@@ -83,6 +94,7 @@ wes_btree_lookup_begin(Relation index, Snapshot snapshot, int keylen, PGFunction
 	ScanKeyEntryInitializeWithInfo(&w->search.scankeys[0], 0, 1, InvalidStrategy, InvalidOid,
 								   index->rd_indcollation[0], proc, (Datum) 0);
 	w->buf = InvalidBuffer;
+	w->parent = InvalidBuffer;
 	w->maxtids = 8;
 	w->tids = palloc(w->maxtids * sizeof(ItemPointerData));
 	pgstat_count_index_scan(index);
@@ -94,6 +106,8 @@ wes_btree_lookup_end(WesBtreeLookup *w)
 {
 	if (BufferIsValid(w->buf))
 		ReleaseBuffer(w->buf);
+	if (BufferIsValid(w->parent))
+		ReleaseBuffer(w->parent);
 	pfree(w->tids);
 	pfree(w);
 }
@@ -106,17 +120,40 @@ arrived(WesBtreeLookup *w)
 	PredicateLockPage(w->index, BufferGetBlockNumber(w->buf), w->snapshot);
 }
 
-/* Descend from the root to the leaf page where key belongs (locked); false on an empty index */
+/*
+ * Pin the level-1 page that a descent went through last (the top of its
+ * stack), for the keys after: most are found from it without a descent
+ */
+static void
+keep_parent(WesBtreeLookup *w, BTStack stack)
+{
+	if (stack == NULL || !w->search.heapkeyspace)
+	{
+		/* the root is a leaf (or the index predates heap keys): descend each time */
+		if (BufferIsValid(w->parent))
+			ReleaseBuffer(w->parent);
+		w->parent = InvalidBuffer;
+	}
+	else if (!BufferIsValid(w->parent) || BufferGetBlockNumber(w->parent) != stack->bts_blkno)
+		w->parent = ReleaseAndReadBuffer(w->parent, w->index, stack->bts_blkno);
+}
+
+/*
+ * Descend from the root to the leaf page where key belongs (locked), leaving
+ * the leaf of the key before (unlocked); false on an empty index
+ */
 static bool
 descend(WesBtreeLookup *w, const uint8 *key)
 {
 	BTStack		stack;
 
 	if (BufferIsValid(w->buf))
-		_bt_relbuf(w->index, w->buf);	/* locked: the walk was on it */
+		ReleaseBuffer(w->buf);
 	w->buf = InvalidBuffer;
+	w->low = 0;
 	w->search.scankeys[0].sk_argument = PointerGetDatum(key);
 	stack = _bt_search(w->index, &w->search, &w->buf, BT_READ, w->snapshot);
+	keep_parent(w, stack);
 	_bt_freestack(stack);
 	if (!BufferIsValid(w->buf))
 		return false;
@@ -139,6 +176,7 @@ step_right(WesBtreeLookup *w)
 			return false;
 		}
 		w->buf = _bt_relandgetbuf(w->index, w->buf, next, BT_READ);
+		w->low = 0;
 		TestForOldSnapshot(w->snapshot, w->index, BufferGetPage(w->buf));
 		if (!P_IGNORE(BTPageGetOpaque(BufferGetPage(w->buf))))
 		{
@@ -188,13 +226,51 @@ key_cmp(const WesBtreeLookup *w, const uint8 *key, IndexTuple itup)
 	return memcmp(key + sizeof(a), k + sizeof(b), w->keylen - sizeof(a));
 }
 
-/* The offset of the first entry >= key on the locked page (past the last when there is none) */
+/* The first 8 bytes of the key of index tuple itup as an integer (NULL sorts last) */
+static inline uint64
+tuple_prefix(IndexTuple itup)
+{
+	const uint8 *k = tuple_key(itup);
+
+	return k == NULL ? PG_UINT64_MAX : key_prefix(k);
+}
+
+/*
+ * The offset of the first entry >= key on the locked leaf page (past the last
+ * when there is none).  The keys are hashes, spread evenly: a key's rank on
+ * the page is about where its first 8 bytes fall between the page's bounds
+ * (w->low and the high key), so a few probes at the interpolated rank narrow
+ * the range before a binary search of what is left.  Each probe is a random
+ * tuple of the page, out of the CPU's caches: fewer probes, fewer misses.
+ */
 static OffsetNumber
 first_not_below(const WesBtreeLookup *w, Page page, const uint8 *key)
 {
 	OffsetNumber lo = P_FIRSTDATAKEY(BTPageGetOpaque(page));
 	OffsetNumber hi = PageGetMaxOffsetNumber(page) + 1;
+	uint64		k = key_prefix(key);
+	uint64		low = w->low;
+	uint64		high = P_RIGHTMOST(BTPageGetOpaque(page)) ? PG_UINT64_MAX :
+		tuple_prefix((IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY)));
 
+	for (int probe = 0; probe < 8 && hi - lo > 1 && low <= k && k <= high && low < high; probe++)
+	{
+		OffsetNumber mid = lo + (OffsetNumber) ((double) (k - low) / (double) (high - low) * (hi - lo));
+		IndexTuple	itup;
+
+		mid = Min(mid, hi - 1);
+		itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, mid));
+		if (key_cmp(w, key, itup) > 0)
+		{
+			lo = mid + 1;
+			low = tuple_prefix(itup);
+		}
+		else
+		{
+			hi = mid;
+			high = tuple_prefix(itup);
+		}
+	}
 	while (lo < hi)
 	{
 		OffsetNumber mid = lo + (hi - lo) / 2;
@@ -260,11 +336,90 @@ high_key_cmp(WesBtreeLookup *w, Page page, const uint8 *key)
 	return key_cmp(w, key, high);
 }
 
+/*
+ * key against pivot tuple itup of an internal page (or a high key), as
+ * _bt_compare orders them: a pivot whose key column is truncated is minus
+ * infinity, and key is above a pivot of the same key whose heap tuple id was
+ * truncated (every entry of key is then on the right of it)
+ */
+static inline int
+pivot_cmp(WesBtreeLookup *w, const uint8 *key, IndexTuple itup)
+{
+	int			c;
+
+	if (BTreeTupleGetNAtts(itup, w->index) < 1)
+		return 1;
+	c = key_cmp(w, key, itup);
+	if (c == 0 && BTreeTupleGetHeapTID(itup) == NULL)
+		return 1;
+	return c;
+}
+
+/*
+ * The child of the locked internal page that key belongs under: the downlink
+ * of the last pivot below key, whose key bounds the child's from below (w->low)
+ */
+static BlockNumber
+child_block(WesBtreeLookup *w, Page page, const uint8 *key)
+{
+	IndexTuple	itup;
+	OffsetNumber lo = P_FIRSTDATAKEY(BTPageGetOpaque(page)) + 1;	/* the first is minus infinity */
+	OffsetNumber hi = PageGetMaxOffsetNumber(page) + 1;
+
+	while (lo < hi)
+	{
+		OffsetNumber mid = lo + (hi - lo) / 2;
+
+		if (pivot_cmp(w, key, (IndexTuple) PageGetItem(page, PageGetItemId(page, mid))) > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, lo - 1));
+	w->low = BTreeTupleGetNAtts(itup, w->index) < 1 ? 0 : tuple_prefix(itup);	/* the child's keys are not below it */
+	return BTreeTupleGetDownLink(itup);
+}
+
+/*
+ * Lock the leaf page that the level-1 page of the last descent points to for
+ * key, as a descent would reach it from there (with the same care: no lock is
+ * held on both pages, and a split since is met by moving right); false, with
+ * no page locked, when key is beyond that level-1 page or it was deleted
+ */
+static bool
+via_parent(WesBtreeLookup *w, const uint8 *key)
+{
+	Page		page;
+	BTPageOpaque opaque;
+	BlockNumber child;
+
+	if (!BufferIsValid(w->parent))
+		return false;
+	_bt_lockbuf(w->index, w->parent, BT_READ);
+	_bt_checkpage(w->index, w->parent);
+	page = BufferGetPage(w->parent);
+	TestForOldSnapshot(w->snapshot, w->index, page);
+	opaque = BTPageGetOpaque(page);
+	if (P_IGNORE(opaque) || P_ISLEAF(opaque) || opaque->btpo_level != 1 ||
+		(!P_RIGHTMOST(opaque) && pivot_cmp(w, key, (IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY))) > 0))
+	{
+		_bt_unlockbuf(w->index, w->parent);
+		return false;
+	}
+	child = child_block(w, page, key);
+	_bt_unlockbuf(w->index, w->parent);
+	if (BufferIsValid(w->buf))
+		ReleaseBuffer(w->buf);
+	w->buf = _bt_getbuf(w->index, child, BT_READ);	/* after child_block: keeps w->low */
+	arrived(w);
+	return true;
+}
+
 /* Collect the entries of key into w->tids; the buffer, if any is left, is unlocked */
 static void
 find_key(WesBtreeLookup *w, const uint8 *key)
 {
-	bool		stepped = false;	/* stepped right for key once: next time, descend */
+	bool		searched = false;	/* on a page a search for key led to: only right of it, if anywhere */
 	bool		continued = false;	/* collecting versions of key on a page further right */
 
 	if (BufferIsValid(w->buf))
@@ -274,6 +429,8 @@ find_key(WesBtreeLookup *w, const uint8 *key)
 	}
 	else if (!descend(w, key))
 		return;
+	else
+		searched = true;
 	while (BufferIsValid(w->buf))
 	{
 		Page		page = BufferGetPage(w->buf);
@@ -288,12 +445,20 @@ find_key(WesBtreeLookup *w, const uint8 *key)
 		c = high_key_cmp(w, page, key);
 		if (c > 0 && !continued)
 		{
-			/* beyond this page: on the next one, else where a descent finds it */
-			if (stepped)
-				descend(w, key);
-			else
+			/*
+			 * Beyond this page.  From the page of the key before: the leaf
+			 * the level-1 page above points to, else a descent.  From a
+			 * page a search led to: a split moved key to the right.
+			 */
+			if (searched)
 				step_right(w);
-			stepped = true;
+			else
+			{
+				_bt_unlockbuf(w->index, w->buf);
+				if (!via_parent(w, key))
+					descend(w, key);
+			}
+			searched = true;
 			continue;
 		}
 		if (c > 0 || !collect(w, page, key) || c < 0)

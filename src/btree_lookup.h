@@ -1,8 +1,8 @@
 /*
  * btree_lookup.h
- *	  Look up many keys of a one-column B-tree in ascending order, stepping
- *	  along its leaf level instead of descending from the root for each key
- *	  (btree_lookup.c).
+ *	  Look up many keys of a one-column B-tree in ascending order, reading
+ *	  each leaf from the level-1 page above it instead of descending from the
+ *	  root for each key (btree_lookup.c).
  */
 #ifndef BTREE_LOOKUP_H
 #define BTREE_LOOKUP_H

@@ -10,7 +10,7 @@
 \set ON_ERROR_STOP true
 
 BEGIN;
-SELECT plan(33);
+SELECT plan(39);
 
 \ir lib/synthetic_chain.sql
 \ir lib/plans_and_bytes.sql
@@ -86,7 +86,7 @@ SELECT is((SELECT count(*) FROM arrays a, wes_utxo_lookup(a.ops) l),
 		  (SELECT sum((SELECT count(DISTINCT x) FROM unnest(a.ops) x WHERE x IN (SELECT outpoint FROM all_ops))) FROM arrays a)::bigint,
 		  'one row per distinct outpoint that exists, over a lateral join (one call per array)');
 SELECT is(pg_temp.diff((SELECT array_agg(outpoint) FROM all_ops WHERE i % 97 = 0)), 0::bigint,
-		  'a sparse array (every 97th outpoint): a descent from the root for each');
+		  'a sparse array (every 97th outpoint): a leaf of its own for each');
 SELECT is(pg_temp.diff((SELECT array_agg(outpoint ORDER BY i DESC) FROM all_ops)), 0::bigint,
 		  'every outpoint of the index, in descending order');
 SELECT is(pg_temp.diff(pg_temp.random_ops(20000, 0.1, 0.01)), 0::bigint,
@@ -157,5 +157,31 @@ SELECT throws_ok($$SELECT * FROM wes_utxo_lookup(ARRAY[$$ || quote_literal(:'fir
 				 'a role without wes_reader cannot look outpoints up through wes_utxo_lookup(ops[])');
 RESET ROLE;
 
+-- ---- an index of three levels, and keys that are not spread evenly ----
+-- Enough rows that outputs_pkey has several level-1 pages: the walk goes from one to the next
+-- and descends from the root between them.  Among them, txids whose first 8 bytes are all zero
+-- (equal bounds: no interpolation) and txids whose first 8 bytes are powers of two (bunched
+-- at the low end of the key space: interpolation guesses far off and must still find them).
+-- Last in the file: the rows stay until the ROLLBACK at the end.
+INSERT INTO wes.outputs (outpoint, height, kind, owner, amount, ref, lock, data)
+SELECT wes_outpoint(CASE WHEN g % 10 = 1 THEN decode(lpad(to_hex(g), 64, '0'), 'hex')
+						 WHEN g % 10 = 2 THEN decode(lpad(to_hex(1::bigint << (g % 63)), 16, '0'), 'hex') || substr(pg_temp.h32('skew' || g), 1, 24)
+						 ELSE pg_temp.h32('bulk' || g) END::wes_hash, g % 3),
+	   1500, 0, pg_temp.synthetic_owner(g % 50), g, pg_temp.h32('bulk asset')::wes_hash, '\x01', '\x02'
+FROM generate_series(1, 60000) g;
+SELECT cmp_ok(pg_relation_size('wes.outputs_pkey') / 8192, '>', 400::bigint,
+			  'outputs_pkey spans more leaves than one level-1 page holds');
+SELECT is(pg_temp.diff((SELECT array_agg(outpoint) FROM wes.outputs)), 0::bigint,
+		  'every outpoint of a three-level index: the rows of the brute-force answer');
+SELECT is(pg_temp.diff((SELECT array_agg(outpoint) FROM wes.outputs WHERE random() < 0.03)), 0::bigint,
+		  'a sparse random array over it (most keys on a leaf of their own)');
+CREATE TEMP TABLE bunched AS
+SELECT array_agg(outpoint) AS ops FROM wes.outputs
+WHERE substr(outpoint::bytea, 1, 8) IN ('\x0000000000000000', '\x0000000000000001', '\x0000000000000400', '\x4000000000000000');
+SELECT cmp_ok((SELECT count(*) FROM bunched b, wes_utxo_lookup(b.ops)), '>', 6100::bigint,
+			  'outpoints whose txids begin with the same 8 bytes, or with powers of two, are found');
+SELECT is(pg_temp.diff((SELECT ops FROM bunched)), 0::bigint, '... and they are the rows of the brute-force answer');
+SELECT is((SELECT count(*) FROM wes_utxo_lookup((SELECT array_agg(wes_outpoint(substr(outpoint::bytea, 1, 32)::wes_hash, 4294967295)) FROM wes.outputs))),
+		  0::bigint, 'the last output index, which no transaction has, for every txid: nothing, however close to the keys');
 SELECT * FROM finish();
 ROLLBACK;
