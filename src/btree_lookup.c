@@ -236,6 +236,46 @@ tuple_prefix(IndexTuple itup)
 }
 
 /*
+ * key against pivot tuple itup of an internal page (or a high key), as
+ * _bt_compare orders them: a pivot whose key column is truncated is minus
+ * infinity, and key is above a pivot of the same key whose heap tuple id was
+ * truncated (every entry of key is then on the right of it)
+ */
+static inline int
+pivot_cmp(const WesBtreeLookup *w, const uint8 *key, IndexTuple itup)
+{
+	int			c;
+
+	if (BTreeTupleGetNAtts(itup, w->index) < 1)
+		return 1;
+	c = key_cmp(w, key, itup);
+	if (c == 0 && BTreeTupleGetHeapTID(itup) == NULL)
+		return 1;
+	return c;
+}
+
+/*
+ * The offset of the first item in lo..hi-1 of the locked page that is not
+ * below key (hi when there is none): leaf entries, or the pivots of an
+ * internal page
+ */
+static OffsetNumber
+binary_search(const WesBtreeLookup *w, Page page, const uint8 *key, OffsetNumber lo, OffsetNumber hi, bool pivots)
+{
+	while (lo < hi)
+	{
+		OffsetNumber mid = lo + (hi - lo) / 2;
+		IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, mid));
+
+		if ((pivots ? pivot_cmp(w, key, itup) : key_cmp(w, key, itup)) > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
  * The offset of the first entry >= key on the locked leaf page (past the last
  * when there is none).  The keys are hashes, spread evenly: a key's rank on
  * the page is about where its first 8 bytes fall between the page's bounds
@@ -271,16 +311,7 @@ first_not_below(const WesBtreeLookup *w, Page page, const uint8 *key)
 			high = tuple_prefix(itup);
 		}
 	}
-	while (lo < hi)
-	{
-		OffsetNumber mid = lo + (hi - lo) / 2;
-
-		if (key_cmp(w, key, (IndexTuple) PageGetItem(page, PageGetItemId(page, mid))) > 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return binary_search(w, page, key, lo, hi, false);
 }
 
 static void
@@ -337,25 +368,6 @@ high_key_cmp(WesBtreeLookup *w, Page page, const uint8 *key)
 }
 
 /*
- * key against pivot tuple itup of an internal page (or a high key), as
- * _bt_compare orders them: a pivot whose key column is truncated is minus
- * infinity, and key is above a pivot of the same key whose heap tuple id was
- * truncated (every entry of key is then on the right of it)
- */
-static inline int
-pivot_cmp(WesBtreeLookup *w, const uint8 *key, IndexTuple itup)
-{
-	int			c;
-
-	if (BTreeTupleGetNAtts(itup, w->index) < 1)
-		return 1;
-	c = key_cmp(w, key, itup);
-	if (c == 0 && BTreeTupleGetHeapTID(itup) == NULL)
-		return 1;
-	return c;
-}
-
-/*
  * The child of the locked internal page that key belongs under: the downlink
  * of the last pivot below key, whose key bounds the child's from below (w->low)
  */
@@ -366,15 +378,7 @@ child_block(WesBtreeLookup *w, Page page, const uint8 *key)
 	OffsetNumber lo = P_FIRSTDATAKEY(BTPageGetOpaque(page)) + 1;	/* the first is minus infinity */
 	OffsetNumber hi = PageGetMaxOffsetNumber(page) + 1;
 
-	while (lo < hi)
-	{
-		OffsetNumber mid = lo + (hi - lo) / 2;
-
-		if (pivot_cmp(w, key, (IndexTuple) PageGetItem(page, PageGetItemId(page, mid))) > 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = binary_search(w, page, key, lo, hi, true);
 	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, lo - 1));
 	w->low = BTreeTupleGetNAtts(itup, w->index) < 1 ? 0 : tuple_prefix(itup);	/* the child's keys are not below it */
 	return BTreeTupleGetDownLink(itup);
