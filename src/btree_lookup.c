@@ -112,7 +112,7 @@ wes_btree_lookup_end(WesBtreeLookup *w)
 	pfree(w);
 }
 
-/* The page just locked in w->buf was reached by a descent or a step right */
+/* The page just locked in w->buf was reached by a descent, a step right or from a level-1 page */
 static void
 arrived(WesBtreeLookup *w)
 {
@@ -374,12 +374,11 @@ high_key_cmp(WesBtreeLookup *w, Page page, const uint8 *key)
 static BlockNumber
 child_block(WesBtreeLookup *w, Page page, const uint8 *key)
 {
-	IndexTuple	itup;
-	OffsetNumber lo = P_FIRSTDATAKEY(BTPageGetOpaque(page)) + 1;	/* the first is minus infinity */
-	OffsetNumber hi = PageGetMaxOffsetNumber(page) + 1;
+	/* the first pivot is minus infinity: the search starts after it */
+	OffsetNumber lo = binary_search(w, page, key, P_FIRSTDATAKEY(BTPageGetOpaque(page)) + 1,
+									PageGetMaxOffsetNumber(page) + 1, true);
+	IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, lo - 1));
 
-	lo = binary_search(w, page, key, lo, hi, true);
-	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, lo - 1));
 	w->low = BTreeTupleGetNAtts(itup, w->index) < 1 ? 0 : tuple_prefix(itup);	/* the child's keys are not below it */
 	return BTreeTupleGetDownLink(itup);
 }
@@ -404,7 +403,7 @@ via_parent(WesBtreeLookup *w, const uint8 *key)
 	page = BufferGetPage(w->parent);
 	TestForOldSnapshot(w->snapshot, w->index, page);
 	opaque = BTPageGetOpaque(page);
-	if (P_IGNORE(opaque) || P_ISLEAF(opaque) || opaque->btpo_level != 1 ||
+	if (P_IGNORE(opaque) || opaque->btpo_level != 1 ||
 		(!P_RIGHTMOST(opaque) && pivot_cmp(w, key, (IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY))) > 0))
 	{
 		_bt_unlockbuf(w->index, w->parent);
