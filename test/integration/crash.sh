@@ -95,6 +95,10 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	# ---- load, and kill the postmaster once wes-load reports a random height committed ----
 	# (--interval 0: a progress line, with the last committed height, after every result)
 	target=$((3 + RANDOM % (BLOCKS / 2)))
+	# The log of the round before is removed first: the redirection below empties it only
+	# once the background shell runs, and a poll before that would read the last round's
+	# heights and kill the server before this round's wes-load has committed anything
+	rm -f "$W/load1.log"
 	"$WES_LOAD" -d "$(conninfo "$PORT" $DB)" --interval 0 "$CHAIN" >"$W/load1.log" 2>&1 &
 	loader=$!
 	seen=-1
