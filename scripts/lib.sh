@@ -26,6 +26,9 @@ if [ -n "${WES_PG_PREFIX:-}" ]; then
 fi
 PGBIN=${PGBIN:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}
 [ -x "$PGBIN/initdb" ] || PGBIN=/usr/lib/postgresql/15/bin
+# pgbench of the same server (bench parts, integration tests), else the one on PATH
+PGBENCH=$PGBIN/pgbench
+[ -x "$PGBENCH" ] || PGBENCH=pgbench
 
 # Run a command as the cluster's OS user
 as_pg() {

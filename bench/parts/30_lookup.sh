@@ -40,8 +40,6 @@ REPS=${WES_LOOKUP_REPS:-3}
 CLIENTS=${WES_LOOKUP_CLIENTS:-2}
 BATCH=10000
 WORK=$WES_BENCH_WORK
-PGBENCH=$PGBIN/pgbench
-[ -x "$PGBENCH" ] || PGBENCH=pgbench
 
 # ---- the chain ----
 DB=wes_bench

@@ -28,8 +28,6 @@ REPS=${WES_LOAD_REPS:-2}
 CLIENTS=${WES_LOAD_CLIENTS:-4}
 WORK=$WES_BENCH_WORK
 DB=wes_load
-PGBENCH=$PGBIN/pgbench
-[ -x "$PGBENCH" ] || PGBENCH=pgbench
 
 mean() { awk '{ s += $1 } END { printf "%.0f", s / NR }'; }
 
