@@ -261,20 +261,6 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION wes_api.address_transactions(wes_address, bigint, integer, integer) IS 'the transactions that paid an address or spent its outputs, newest first; for the next page pass the last row''s block_height and tx_index as before_height and before_tx_index (page_size at most 1000)';
 
--- Each branch is a B-tree range scan over [prefix 00.., prefix ff..]; the bounds are
--- spelled out (rather than ^@) so that a generic plan of a prepared call uses the index too
-CREATE FUNCTION wes_api.search(prefix text, max_rows integer DEFAULT 10)
-RETURNS TABLE (kind text, hash wes_hash, block_height bigint)
-LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-	(SELECT 'block', b.hash, b.height FROM wes_api.blocks b
-	 WHERE b.hash BETWEEN wes_hash_prefix_lower(search.prefix) AND wes_hash_prefix_upper(search.prefix) ORDER BY b.hash LIMIT least(greatest(search.max_rows, 1), 100))
-	UNION ALL
-	(SELECT 'transaction', t.txid, t.block_height FROM wes_api.transactions t
-	 WHERE t.txid BETWEEN wes_hash_prefix_lower(search.prefix) AND wes_hash_prefix_upper(search.prefix) ORDER BY t.txid LIMIT least(greatest(search.max_rows, 1), 100));
-END;
-COMMENT ON FUNCTION wes_api.search(text, integer) IS 'blocks and transactions whose hash starts with these hex digits (any case, optional 0x), at most max_rows (up to 100) of each kind, for an explorer''s search box';
-
 -- Inclusion proofs: the RFC 6962 audit path of a transaction to its block's tx_root
 CREATE FUNCTION wes.merkle_path(leaves wes_hash[], leaf_index integer) RETURNS wes_hash[]
 	AS 'MODULE_PATHNAME', 'wes_merkle_path_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -60,3 +60,25 @@ COMMENT ON COLUMN wes_api.resources.owner IS 'owner of the resource output';
 COMMENT ON COLUMN wes_api.resources.available IS 'whether the content is stored (written with wes_write_resource)';
 
 GRANT SELECT ON wes_api.receipts, wes_api.resources TO wes_reader;
+
+-- An explorer's search box (here, after wes_api.resources, which it reads).  Each
+-- branch is a B-tree range scan over [prefix 00.., prefix ff..]; the bounds are
+-- spelled out (rather than ^@) so that a generic plan of a prepared call uses the index too
+CREATE FUNCTION wes_api.search(prefix text, max_rows integer DEFAULT 10)
+RETURNS TABLE (kind text, hash wes_hash, block_height bigint)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	(SELECT 'block', b.hash, b.height FROM wes_api.blocks b
+	 WHERE b.hash BETWEEN wes_hash_prefix_lower(search.prefix) AND wes_hash_prefix_upper(search.prefix) ORDER BY b.hash LIMIT least(greatest(search.max_rows, 1), 100))
+	UNION ALL
+	(SELECT 'transaction', t.txid, t.block_height FROM wes_api.transactions t
+	 WHERE t.txid BETWEEN wes_hash_prefix_lower(search.prefix) AND wes_hash_prefix_upper(search.prefix) ORDER BY t.txid LIMIT least(greatest(search.max_rows, 1), 100))
+	UNION ALL
+	-- a resource once, at the height of the first output that declares it
+	(SELECT DISTINCT ON (r.content_hash) 'resource', r.content_hash, r.created_height FROM wes_api.resources r
+	 WHERE r.content_hash BETWEEN wes_hash_prefix_lower(search.prefix) AND wes_hash_prefix_upper(search.prefix)
+	 ORDER BY r.content_hash, r.created_height LIMIT least(greatest(search.max_rows, 1), 100));
+END;
+COMMENT ON FUNCTION wes_api.search(text, integer) IS 'blocks, transactions and resources (by content hash) whose hash starts with these hex digits (any case, optional 0x), at most max_rows (up to 100) of each kind, for an explorer''s search box';
+REVOKE EXECUTE ON FUNCTION wes_api.search(text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION wes_api.search(text, integer) TO wes_reader;

@@ -35,18 +35,18 @@ SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_class c
 		   WHERE c.relnamespace = 'wes_api'::regnamespace AND c.relkind = 'v'
 			 AND coalesce(c.reloptions::text[], '{}') && ARRAY['security_invoker=true', 'security_invoker=on']),
 		  NULL, 'no wes_api view is security_invoker (they read wes.* with their owner''s rights)');
-SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
+SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text) FROM pg_proc p
 		   WHERE p.pronamespace = 'wes_api'::regnamespace
 			 AND (p.provolatile = 'v' OR p.proparallel <> 's' OR p.prosecdef)),
 		  NULL, 'every wes_api function is STABLE or IMMUTABLE, PARALLEL SAFE and not SECURITY DEFINER');
-SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
+SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text) FROM pg_proc p
 		   WHERE p.pronamespace = 'wes_api'::regnamespace
 			 AND NOT has_function_privilege('wes_reader', p.oid, 'EXECUTE')),
 		  NULL, 'wes_reader may execute every wes_api function');
-SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p, aclexplode(p.proacl) a
+SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text) FROM pg_proc p, aclexplode(p.proacl) a
 		   WHERE p.pronamespace = 'wes_api'::regnamespace AND a.grantee = 0),
 		  NULL, 'PUBLIC may execute no wes_api function (only wes_reader and the owner)');
-SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY 1)
+SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text)
 		   FROM pg_depend d JOIN pg_proc p ON p.oid = d.objid
 		   WHERE d.classid = 'pg_proc'::regclass AND d.refclassid = 'pg_extension'::regclass
 			 AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'wes_persist')

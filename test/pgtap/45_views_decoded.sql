@@ -9,7 +9,7 @@
 \set ON_ERROR_STOP true
 
 BEGIN;
-SELECT plan(27);
+SELECT plan(30);
 \ir lib/plans_and_bytes.sql
 
 \set chain `cat $WES_VECTORS/chain.json`
@@ -127,12 +127,35 @@ SELECT ok(pg_temp.plan_of($$SELECT * FROM wes_api.receipts WHERE txid = '0b3562d
 		  ~ pg_temp.index_re('transactions_pkey'), 'a receipt by txid is an index scan');
 SELECT ok(pg_temp.plan_of($$SELECT * FROM wes_api.resources WHERE content_hash = '0b3562d4fead41b3fb5466e124c188255fe8bc86dece53a034b0094b4719c933'$$)
 		  ~ pg_temp.index_re('outputs_resource_idx'), 'a resource by content hash is an index scan');
+SELECT ok(pg_temp.plan_of($$SELECT * FROM wes_api.search('0b35')$$) ~ pg_temp.index_re('outputs_resource_idx'),
+		  'wes_api.search finds resources through the resource index');
 RESET enable_seqscan;
+
+-- ---- wes_api.search: blocks, transactions and resources by hash prefix ----
+CREATE TEMP TABLE every_hash AS
+SELECT 'block' AS kind, hash, height FROM wes.blocks
+UNION ALL SELECT 'transaction', txid, block_height FROM wes.transactions
+UNION ALL SELECT 'resource', ref, min(height) FROM wes.outputs WHERE kind = 1 GROUP BY ref;
+CREATE TEMP TABLE prefixes AS
+SELECT DISTINCT p FROM (SELECT to_hex(d) AS p FROM generate_series(0, 15) d
+						UNION ALL SELECT substr(hash::text, 1, 3) FROM every_hash) x;
+SELECT is((SELECT count(*) FROM prefixes p
+		   WHERE (SELECT array_agg(s.kind || ' ' || s.hash::text || ' ' || s.block_height ORDER BY s.kind, s.hash) FROM wes_api.search(p.p, 100) s)
+				 IS DISTINCT FROM
+				 (SELECT array_agg(e.kind || ' ' || e.hash::text || ' ' || e.height ORDER BY e.kind, e.hash) FROM every_hash e
+				  WHERE starts_with(e.hash::text, p.p))), 0::bigint,
+		  'wes_api.search gives exactly the blocks, transactions and resources whose hash starts with the prefix (16 one-digit prefixes, every hash''s first 3 digits)');
+SELECT is((SELECT array_agg(s.kind || ' ' || s.hash::text ORDER BY s.kind, s.hash) FROM wes_api.search('0X' || upper(p.p), 2) s),
+		  (SELECT array_agg(e.kind || ' ' || e.hash::text ORDER BY e.kind, e.hash)
+		   FROM (SELECT e.*, row_number() OVER (PARTITION BY e.kind ORDER BY e.hash) AS n FROM every_hash e
+				 WHERE starts_with(e.hash::text, p.p)) e WHERE e.n <= 2),
+		  'max_rows bounds each kind to its first hashes, and the prefix may be upper case after 0X')
+FROM (SELECT substr(ref::text, 1, 1) AS p FROM wes.outputs WHERE kind = 1 ORDER BY ref LIMIT 1) p;
 
 -- ---- documented, and readable by wes_reader ----
 SELECT ok(obj_description('wes_api.receipts'::regclass, 'pg_class') IS NOT NULL
 		  AND obj_description('wes_api.resources'::regclass, 'pg_class') IS NOT NULL, 'both views have a comment');
-SELECT is((SELECT array_agg(c.relname || '.' || a.attname ORDER BY 1) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+SELECT is((SELECT array_agg(c.relname || '.' || a.attname ORDER BY c.relname, a.attname) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 		   WHERE c.oid IN ('wes_api.receipts'::regclass, 'wes_api.resources'::regclass) AND a.attnum > 0
 			 AND col_description(c.oid, a.attnum) IS NULL), NULL, 'every column of both has a comment');
 SELECT ok(has_table_privilege('wes_reader', 'wes_api.receipts', 'SELECT')
