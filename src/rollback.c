@@ -60,11 +60,15 @@ check_reach(const WesBlockWork *w, int64 h, const char *schema)
 	bool		isnull;
 	int64		have;
 
-	if (h > w->tip_height || h < -1)
+	if (h > w->tip_height)
 		ereport(ERROR,
 				(errcode(ERRCODE_WES_UNSERVABLE),
 				 errmsg("cannot roll back to height " INT64_FORMAT ": the tip is at " INT64_FORMAT,
 						h, w->tip_height)));
+	if (h < -1)
+		ereport(ERROR,
+				(errcode(ERRCODE_WES_UNSERVABLE),
+				 errmsg("cannot roll back to height " INT64_FORMAT ": the lowest is -1, the empty chain", h)));
 	if (h < w->base_height - 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_WES_UNSERVABLE),

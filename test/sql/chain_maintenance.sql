@@ -1,0 +1,58 @@
+--
+-- Keeping a chain: rolling back reorganised blocks (and what cannot be rolled back),
+-- verifying it, and repairing what was damaged, as an operator sees each in psql.
+-- The journal keeps 5 blocks here, so that its reach shows.
+--
+SET wes_persist.journal_depth = 5;
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS amcheck;
+RESET client_min_messages;
+\i test/sql/include/vector_chain.sql
+CREATE TEMP TABLE vblocks AS
+SELECT (b->>'height')::bigint AS height, b->>'hash' AS hash, b->>'state_root' AS state_root,
+	   decode(b->>'hex', 'hex') AS raw
+FROM chain, jsonb_array_elements(j->'blocks') b;
+
+-- Rollback: two blocks off, to block 9 as chain.json has it, then written again
+SELECT wes_rollback_to(9) AS blocks_undone;
+SELECT t.height, t.hash::text = v.hash AS hash_is_block_9s, t.state_root::text = v.state_root AS state_root_is_block_9s,
+	   (SELECT count(*) FROM wes_api.utxos) AS utxos
+FROM wes_chain_tip() t JOIN vblocks v USING (height);
+SELECT wes_write_blocks(array_agg(raw ORDER BY height)) AS blocks_written FROM vblocks WHERE height > 9;
+SELECT t.height, t.state_root::text = c.j#>>'{tip,state_root}' AS state_root_is_the_tips,
+	   (SELECT count(*) FROM wes_api.utxos) AS utxos
+FROM wes_chain_tip() t, chain c;
+
+-- What cannot be rolled back: above the tip, below the empty chain, beyond the journal
+SELECT wes_rollback_to(12);
+\echo :LAST_ERROR_SQLSTATE
+SELECT wes_rollback_to(-2);
+\echo :LAST_ERROR_SQLSTATE
+SELECT wes_rollback_to(3);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM wes_chain_tip();
+
+-- wes_verify finds nothing wrong but says what it could not check
+SELECT * FROM wes_verify();
+SET client_min_messages = warning;
+CREATE EXTENSION amcheck;
+RESET client_min_messages;
+SELECT * FROM wes_verify();
+SELECT * FROM wes_verify(3, 5);
+
+-- Damage done behind the writer's back (as a superuser): an output's amount and a
+-- spend mark.  wes_verify names both; wes_repair mends them from the raw blocks.
+CREATE TEMP TABLE victim AS
+SELECT u.outpoint AS unspent, u.amount, s.outpoint AS spent, s.spent_by
+FROM (SELECT outpoint, amount FROM wes.outputs WHERE spent_by IS NULL AND kind = 0 ORDER BY outpoint LIMIT 1) u,
+	 (SELECT outpoint, spent_by FROM wes.outputs WHERE spent_by IS NOT NULL ORDER BY outpoint LIMIT 1) s;
+UPDATE wes.outputs SET amount = amount + 1 WHERE outpoint = (SELECT unspent FROM victim);
+UPDATE wes.outputs SET spent_by = NULL, spent_height = NULL WHERE outpoint = (SELECT spent FROM victim);
+SELECT * FROM wes_verify();
+SELECT * FROM wes_repair();
+SELECT * FROM wes_verify();
+SELECT (SELECT o.amount FROM wes_api.outputs o WHERE o.outpoint = v.unspent) = v.amount AS amount_is_back,
+	   (SELECT o.spent_by FROM wes_api.outputs o WHERE o.outpoint = v.spent) = v.spent_by AS spend_mark_is_back
+FROM victim v;
+SELECT t.state_root::text = c.j#>>'{tip,state_root}' AS state_root_is_the_tips FROM wes_chain_tip() t, chain c;
+RESET wes_persist.journal_depth;
