@@ -107,7 +107,10 @@ read_target(RollbackTarget *t, int64 h)
 	if (wes_spi_run("SELECT hash, state_root FROM wes.blocks WHERE height = $1 "
 					"UNION ALL SELECT block_hash, state_root FROM wes.snapshots WHERE height = $1 LIMIT 1",
 					NULL, 1, &type, &value, NULL, true) != 1)
-		elog(ERROR, "block " INT64_FORMAT " is neither stored nor a snapshot", h);
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("block " INT64_FORMAT " is neither in wes.blocks nor a snapshot", h),
+				 errhint("Run wes_verify().")));
 	memcpy(t->hash, DatumGetWesHashP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))->data,
 		   WES_HASH_LEN);
 	memcpy(t->state_root, DatumGetWesHashP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull))->data,
@@ -213,7 +216,10 @@ net_column(uint64 r, int column, live_hash *set, OutpointList *back)
 	bool		found;
 
 	if (ARR_HASNULL(a) || ARR_ELEMTYPE(a) != wes_writer_types()->outpoint)
-		elog(ERROR, "a wes.journal column holds NULLs or is not a wes_outpoint[]");
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("a wes.journal row holds NULLs in its outpoints or is not a wes_outpoint[]"),
+				 errhint("Run wes_verify(); wes_repair() rebuilds the journal.")));
 	for (int i = 0; i < n; i++)
 	{
 		if (back == NULL)
@@ -359,7 +365,7 @@ store_target(const WesBlockWork *w, const RollbackTarget *t)
 	values[4] = Int64GetDatum(w->utxo_count);
 	if (wes_spi_run("UPDATE wes.chain_state SET height = $1, hash = $2, state_root = $3, "
 					"accumulator = $4, utxo_count = $5", NULL, 5, types, values, nulls, false) != 1)
-		elog(ERROR, "wes.chain_state must hold exactly one row");
+		wes_report_chain_state_damaged("it does not hold exactly one row");
 }
 
 /* wes_rollback_to(height bigint) RETURNS bigint: blocks undone */

@@ -88,7 +88,7 @@ wes_snap_store_tip(const WesSnapImport *s)
 	v[4] = Int64GetDatum(s->count);
 	if (wes_spi_run("UPDATE wes.chain_state SET height = $1, hash = $2, state_root = $3, accumulator = $4, "
 					"utxo_count = $5, base_height = $1 + 1", NULL, 5, types, v, NULL, false) != 1)
-		elog(ERROR, "wes.chain_state must hold exactly one row");
+		wes_report_chain_state_damaged("it does not hold exactly one row");
 	wes_spi_run("INSERT INTO wes.snapshots (height, block_hash, state_root, utxo_count, accumulator, automatic) "
 				"VALUES ($1, $2, $3, $5, $4, false)", NULL, 5, types, v, NULL, false);
 }

@@ -221,7 +221,7 @@ wes_verify_read_range(WesVerifyRange *r, FunctionCallInfo fcinfo, Datum from, bo
 	Datum		d;
 
 	if (wes_spi_read("SELECT height, base_height FROM wes.chain_state", 0, NULL, NULL) != 1)
-		elog(ERROR, "wes.chain_state must hold exactly one row");
+		wes_report_chain_state_damaged("it does not hold exactly one row");
 	row = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
 	d = SPI_getbinval(row, desc, 1, &isnull);

@@ -214,24 +214,32 @@ read_blocks(ChainScan *c, int64 lo, int64 hi)
 	SPI_freetuptable(SPI_tuptable);
 }
 
-/* The outpoints of a journal array (wes_outpoint[], no NULLs) into d */
+/*
+ * The outpoints of a journal array (wes_outpoint[]) into d.  A NULL element
+ * goes in as an empty one, which no outpoint of a block makes, so the
+ * digests differ and the journal check names the row.
+ */
 static void
 digest_outpoints(WesDigest *d, Datum array)
 {
 	ArrayType  *arr = DatumGetArrayTypeP(array);
-	const uint8 *p = (const uint8 *) ARR_DATA_PTR(arr);
 	int			count = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	Datum	   *elems;
+	bool	   *nulls;
 
-	if (ARR_HASNULL(arr))
+	if (!ARR_HASNULL(arr))
 	{
-		Datum	   *elems;
+		/* fixed-length elements aligned on bytes: one after the other */
+		const uint8 *p = (const uint8 *) ARR_DATA_PTR(arr);
 
-		/* refuses the NULL element */
-		deconstruct_array(arr, ARR_ELEMTYPE(arr), WES_OUTPOINT_LEN, false, TYPALIGN_CHAR, &elems, NULL, &count);
+		for (int e = 0; e < count; e++)
+			wes_digest_add(d, p + (size_t) e * WES_OUTPOINT_LEN, WES_OUTPOINT_LEN, 1);
+		return;
 	}
-	/* fixed-length elements aligned on bytes: one after the other */
+	deconstruct_array(arr, ARR_ELEMTYPE(arr), WES_OUTPOINT_LEN, false, TYPALIGN_CHAR, &elems, &nulls, &count);
 	for (int e = 0; e < count; e++)
-		wes_digest_add(d, p + (size_t) e * WES_OUTPOINT_LEN, WES_OUTPOINT_LEN, 1);
+		wes_digest_add(d, nulls[e] ? (const uint8 *) "" : (const uint8 *) DatumGetPointer(elems[e]),
+					   nulls[e] ? 0 : WES_OUTPOINT_LEN, 1);
 }
 
 /* The journal rows of the window, as digests of their arrays, onto their blocks */

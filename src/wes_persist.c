@@ -70,6 +70,17 @@ wes_report_decode_error(const char *what, const wes_error *err)
 					what, err->field, err->offset, err->message)));
 }
 
+/* wes.chain_state is not as the extension keeps it (XX001: someone changed it by hand) */
+void
+wes_report_chain_state_damaged(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("wes.chain_state is damaged: %s", what),
+			 errhint("The extension keeps exactly one row there and only its own functions change it; "
+					 "restore it from a backup, or load the chain again (from a snapshot or from its blocks).")));
+}
+
 WesHash *
 wes_hash_from_bytes(const uint8 *bytes)
 {

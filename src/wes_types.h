@@ -82,6 +82,7 @@ extern bool wes_hex_decode(const char *hex, size_t hexlen, uint8 *out, size_t le
 
 /* ERROR 22P03 (53200 when memory ran out) for a codec rejection of what ("block", "receipt") */
 extern pg_attribute_noreturn() void wes_report_decode_error(const char *what, const wes_error *err);
+extern pg_attribute_noreturn() void wes_report_chain_state_damaged(const char *what);
 
 /* The palloc-backed allocator for the codec (allocations are MCXT_ALLOC_HUGE-capable) */
 extern const wes_allocator wes_palloc_allocator;

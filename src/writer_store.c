@@ -188,8 +188,11 @@ wes_writer_store_block(const WesBlockWork *w)
 	if (rels->rel[WES_TABLE_TRANSACTIONS].duplicate || rels->rel[WES_TABLE_OUTPUTS].duplicate)
 	{
 		wes_writer_check_chain_txids(w);
-		elog(ERROR, "a primary key of wes.transactions or wes.outputs of block %llu is already there, "
-			 "but no earlier row has it", (unsigned long long) b->header.height);
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("a primary key of wes.transactions or wes.outputs of block %llu is already in its index, "
+						"but no row has it", (unsigned long long) b->header.height),
+				 errhint("Run wes_verify(); wes_repair() rebuilds the indexes.")));
 	}
 	wes_writer_rels_close(rels);
 	wes_writer_store_tip(w);

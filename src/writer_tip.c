@@ -31,7 +31,7 @@ wes_writer_lock_tip(WesBlockWork *w)
 	bytea	   *acc;
 
 	if (wes_writer_exec(WES_PLAN_LOCK_TIP, NULL, NULL) != 1)
-		elog(ERROR, "wes.chain_state must hold exactly one row");
+		wes_report_chain_state_damaged("it does not hold exactly one row");
 	desc = SPI_tuptable->tupdesc;
 	row = SPI_tuptable->vals[0];
 
@@ -40,12 +40,13 @@ wes_writer_lock_tip(WesBlockWork *w)
 	w->tip_height = isnull ? -1 : DatumGetInt64(d);
 	d = SPI_getbinval(row, desc, 2, &isnull);
 	if (w->has_tip && isnull)
-		elog(ERROR, "wes.chain_state has a height but no hash");
+		wes_report_chain_state_damaged("it has a height but no hash");
 	memcpy(w->tip_hash, isnull ? zero_hash : DatumGetWesHashP(d)->data, WES_HASH_LEN);
 
 	acc = DatumGetByteaPP(SPI_getbinval(row, desc, 3, &isnull));
 	if (VARSIZE_ANY_EXHDR(acc) != WES_LTHASH_BYTES)
-		elog(ERROR, "wes.chain_state.accumulator is not %d bytes", WES_LTHASH_BYTES);
+		wes_report_chain_state_damaged(psprintf("its accumulator is %zu bytes, not %d",
+												VARSIZE_ANY_EXHDR(acc), WES_LTHASH_BYTES));
 	wes_lthash_from_bytes(&w->acc, (const uint8 *) VARDATA_ANY(acc));
 
 	w->base_height = DatumGetInt64(SPI_getbinval(row, desc, 4, &isnull));
@@ -101,5 +102,5 @@ wes_writer_store_tip(const WesBlockWork *w)
 	values[3] = PointerGetDatum(acc);
 	values[4] = Int64GetDatum(w->utxo_count);
 	if (wes_writer_exec(WES_PLAN_UPDATE_TIP, values, NULL) != 1)
-		elog(ERROR, "wes.chain_state must hold exactly one row");
+		wes_report_chain_state_damaged("it does not hold exactly one row");
 }

@@ -55,4 +55,37 @@ SELECT (SELECT o.amount FROM wes_api.outputs o WHERE o.outpoint = v.unspent) = v
 	   (SELECT o.spent_by FROM wes_api.outputs o WHERE o.outpoint = v.spent) = v.spent_by AS spend_mark_is_back
 FROM victim v;
 SELECT t.state_root::text = c.j#>>'{tip,state_root}' AS state_root_is_the_tips FROM wes_chain_tip() t, chain c;
+
+-- Damage to the chain state or the journal stops the paths that read them, with
+-- XX001 (data_corrupted); a check constraint already keeps the accumulator's length
+BEGIN;
+DELETE FROM wes.chain_state;
+SELECT wes_write_block(raw) FROM vblocks WHERE height = 11;
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+BEGIN;
+DELETE FROM wes.chain_state;
+SELECT wes_rollback_to(10);
+ROLLBACK;
+BEGIN;
+DELETE FROM wes.chain_state;
+SELECT * FROM wes_verify();
+ROLLBACK;
+BEGIN;
+UPDATE wes.chain_state SET accumulator = '\x00';
+ROLLBACK;
+BEGIN;
+UPDATE wes.journal SET created = ARRAY[NULL]::wes_outpoint[] WHERE height = 11;
+SELECT wes_rollback_to(10);
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+-- ... which wes_verify names and wes_repair rebuilds, after which the rollback runs
+BEGIN;
+UPDATE wes.journal SET created = ARRAY[NULL]::wes_outpoint[] WHERE height = 11;
+SELECT * FROM wes_verify();
+SELECT action FROM wes_repair();
+SELECT wes_rollback_to(10) AS blocks_undone;
+SELECT * FROM wes_verify();
+ROLLBACK;
+SELECT * FROM wes_chain_tip();
 RESET wes_persist.journal_depth;
