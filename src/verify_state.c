@@ -126,25 +126,34 @@ wes_tip_header_root(const WesVerifyRange *r, uint8 root[WES_HASH_LEN])
 	return found;
 }
 
-/* The chain-state row's tip against wes.blocks */
+/*
+ * The chain-state row's tip against wes.blocks, and no block or journal row
+ * above it.  A block there is a chain_state finding (the tip or the block is
+ * wrong: wes_repair cannot tell which); a journal row there is a journal
+ * finding, which wes_repair mends by rebuilding the journal from the blocks.
+ */
 static void
 check_tip(WesFindings *f, const WesVerifyRange *r)
 {
+	static const char *const above[] = {"blocks", "journal"};
+	static const char *const check[] = {"chain_state", "journal"};
 	uint64		n PG_USED_FOR_ASSERTS_ONLY = wes_spi_read("SELECT (SELECT max(height) FROM wes.blocks), "
+								 "(SELECT max(height) FROM wes.journal), "
 								 "(SELECT b.hash::bytea = s.hash::bytea FROM wes.blocks b WHERE b.height = s.height) "
 								 "FROM wes.chain_state s", 0, NULL, NULL);
-	bool		null_max,
-				null_eq;
-	Datum		max_h,
-				eq;
+	bool		isnull;
+	Datum		d;
 
 	Assert(n == 1);
-	max_h = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &null_max);
-	eq = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &null_eq);
-	if (!null_max && (!r->has_tip || DatumGetInt64(max_h) > r->tip))
-		wes_finding(f, "chain_state", r->has_tip ? r->tip : WES_NO_HEIGHT,
-					"wes.blocks holds height " INT64_FORMAT " above the chain-state tip", DatumGetInt64(max_h));
-	if (r->has_tip && !null_eq && !DatumGetBool(eq))
+	for (int i = 0; i < lengthof(above); i++)
+	{
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &isnull);
+		if (!isnull && (!r->has_tip || DatumGetInt64(d) > r->tip))
+			wes_finding(f, check[i], r->has_tip ? r->tip : WES_NO_HEIGHT,
+						"wes.%s holds height " INT64_FORMAT " above the chain-state tip", above[i], DatumGetInt64(d));
+	}
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, lengthof(above) + 1, &isnull);
+	if (r->has_tip && !isnull && !DatumGetBool(d))
 		wes_finding(f, "chain_state", r->tip, "chain_state.hash is not the hash of the block at the tip height");
 }
 

@@ -87,5 +87,13 @@ SELECT action FROM wes_repair();
 SELECT wes_rollback_to(10) AS blocks_undone;
 SELECT * FROM wes_verify();
 ROLLBACK;
+-- A journal row above the tip would stop the block of that height from being written
+BEGIN;
+INSERT INTO wes.journal VALUES (50, '{}', '{}');
+SELECT * FROM wes_verify();
+SELECT action FROM wes_repair();
+SELECT * FROM wes_verify();
+SELECT count(*) AS journal_rows, max(height) AS highest FROM wes.journal;
+ROLLBACK;
 SELECT * FROM wes_chain_tip();
 RESET wes_persist.journal_depth;
