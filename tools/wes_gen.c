@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "blockfile.h"
+#include "prng.h"
 #include "tool_util.h"
 #include "wes_codec.h"
 
@@ -64,87 +65,6 @@ typedef struct gen_opts
 	const char *tip_out;
 	bool		quiet;
 } gen_opts;
-
-/* ---- deterministic randomness: a ChaCha20-IETF keystream ---- */
-
-typedef struct prng
-{
-	uint8_t		key[crypto_stream_chacha20_ietf_KEYBYTES];
-	uint8_t		nonce[crypto_stream_chacha20_ietf_NONCEBYTES];
-	uint32_t	counter;
-	size_t		pos;
-	uint8_t		buf[4096];
-} prng;
-
-static const uint8_t zeros[4096];
-
-/* Key the keystream with H("wes-gen seed " || seed) */
-static void
-prng_init(prng *p, const char *seed)
-{
-	char		label[512];
-
-	snprintf(label, sizeof(label), "wes-gen seed %s", seed);
-	wes_hash((const uint8_t *) label, strlen(label), p->key);
-	memset(p->nonce, 0, sizeof(p->nonce));
-	p->counter = 0;
-	p->pos = sizeof(p->buf);
-}
-
-/* Next 4 KiB of keystream; after 2^32 ChaCha blocks the nonce moves on */
-static void
-prng_refill(prng *p)
-{
-	crypto_stream_chacha20_ietf_xor_ic(p->buf, zeros, sizeof(p->buf), p->nonce, p->counter, p->key);
-	p->counter += sizeof(p->buf) / 64;
-	if (p->counter == 0)
-		sodium_increment(p->nonce, sizeof(p->nonce));
-	p->pos = 0;
-}
-
-static void
-prng_bytes(prng *p, void *out, size_t n)
-{
-	uint8_t    *o = out;
-
-	while (n > 0)
-	{
-		size_t		k;
-
-		if (p->pos == sizeof(p->buf))
-			prng_refill(p);
-		k = sizeof(p->buf) - p->pos;
-		if (k > n)
-			k = n;
-		memcpy(o, p->buf + p->pos, k);
-		p->pos += k;
-		o += k;
-		n -= k;
-	}
-}
-
-static uint64_t
-prng_u64(prng *p)
-{
-	uint8_t		b[8];
-
-	prng_bytes(p, b, sizeof(b));
-	return wes_get_u64(b);
-}
-
-/* Uniform-enough integer in 0..n-1 (n > 0; the modulo bias is below 2^-40 for our n) */
-static uint64_t
-prng_below(prng *p, uint64_t n)
-{
-	return prng_u64(p) % n;
-}
-
-/* True with probability share */
-static bool
-prng_chance(prng *p, double share)
-{
-	return share > 0 && (double) (prng_u64(p) >> 11) * 0x1.0p-53 < share;
-}
 
 /* ---- the UTXO set ---- */
 
