@@ -30,8 +30,13 @@ DIR=$(cluster_dir bench)
 # Indexes keyed by hashes take random inserts: at 10M outputs they outgrow the
 # test clusters' 512MB of shared buffers, so the bench gives its cluster the
 # usual share of this machine's memory (WES_BENCH_SHARED_BUFFERS overrides).
-# Durable, as a node runs: fsync on (the test clusters turn it off).
-cluster_fresh "$DIR" "$WES_BENCH_PORT" "shared_buffers = ${WES_BENCH_SHARED_BUFFERS:-4GB}" "fsync = on" || exit 1
+# Durable, as a node runs: fsync on (the test clusters turn it off).  WAL at
+# PostgreSQL's default level, replica (enough for hot standbys), where the test
+# clusters write logical WAL for the logical-replication test: with wal_level =
+# logical every spend mark's HOT update logs its whole new row instead of the bytes
+# that changed (docs/storage.md).  WES_BENCH_WAL_LEVEL=logical measures a publisher.
+cluster_fresh "$DIR" "$WES_BENCH_PORT" "shared_buffers = ${WES_BENCH_SHARED_BUFFERS:-4GB}" "fsync = on" \
+	"wal_level = ${WES_BENCH_WAL_LEVEL:-replica}" || exit 1
 trap 'cluster_stop "$DIR"' EXIT
 
 # Huge pages for the shared buffers, as docs/storage.md recommends for a node: at 10M
@@ -56,7 +61,7 @@ export WES_BENCH_CLUSTER=$DIR
 OUT="bench/results/$(date -u +%Y-%m-%dT%H%M)-$(hostname -s).txt"
 {
 	echo "# wes_persist bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(hostname -s)"
-	echo "# $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(psql -X -At -d postgres -c 'SHOW server_version'), $(psql -X -At -d postgres -c "SELECT string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'fsync', 'synchronous_commit', 'max_wal_size', 'checkpoint_timeout', 'wal_compression')")"
+	echo "# $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(psql -X -At -d postgres -c 'SHOW server_version'), $(psql -X -At -d postgres -c "SELECT string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'fsync', 'synchronous_commit', 'max_wal_size', 'checkpoint_timeout', 'wal_compression', 'wal_level')")"
 	echo "# huge pages: $(awk '/^HugePages_(Total|Free|Rsvd):/ { v[$1] = $2 } END { printf "%d of %d in use or reserved", v["HugePages_Total:"] - v["HugePages_Free:"] + v["HugePages_Rsvd:"], v["HugePages_Total:"] }' /proc/meminfo) (WES_BENCH_HUGEPAGES=0: none)"
 	echo "# commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 } | tee "$OUT"

@@ -53,8 +53,7 @@ else
 		tools/wes-gen -q -b 1000 -i 2 -u 2 -t "$TXS" -s bench -o "$chain.part" --tip-out "$WORK/chain-$TXS.tip"
 		mv "$chain.part" "$chain"
 	fi
-	sql -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
-	sql -d "$DB" -c "CREATE EXTENSION wes_persist"
+	fresh_db "$DB"
 	tools/wes-load -q -d "dbname=$DB" "$chain"
 	echo "chain: $chain loaded into $DB"
 fi

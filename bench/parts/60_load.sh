@@ -53,8 +53,7 @@ if [ ! -s "$chain" ] || [ ! -s "$WORK/load-$TXS.base.wes" ]; then
 	mv "$WORK/load-$TXS.base.wes.part" "$WORK/load-$TXS.base.wes"
 	mv "$chain.part" "$chain"
 fi
-sql -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
-sql -d "$DB" -c "CREATE EXTENSION wes_persist"
+fresh_db "$DB"
 tools/wes-load -q -d "dbname=$DB" "$WORK/load-$TXS.base.wes"
 
 # ---- what readers look up: samples of outpoints and owners, readable by wes_reader ----
