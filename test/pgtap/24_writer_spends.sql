@@ -147,9 +147,6 @@ SELECT is(pg_temp.wes_state(), (SELECT s FROM before), 'the tip, the state root 
 -- ---- A valid block 12 with spends and references, then a double spend in block 13 ----
 -- The state_root of block 12 is taken from the writer's WE003 detail (the vectors and the
 -- generated-chain test check state roots); what is checked here is what the block writes.
-CREATE FUNCTION pg_temp.with_writer_state_root(b bytea) RETURNS bytea LANGUAGE sql AS $$
-	SELECT overlay(b placing decode(substring(pg_temp.try_block(b) from 'Expected ([0-9a-f]{64})'), 'hex') from 117)
-$$;
 CREATE TEMP TABLE b12 AS
 SELECT x.a, x.b, x.c, pg_temp.with_writer_state_root(pg_temp.next_block(ARRAY[x.a, x.b, x.c])) AS raw
 FROM p, LATERAL (SELECT pg_temp.t(ARRAY[pg_temp.in_op(u2, 1), pg_temp.in_op(u1)], 'a', 2) AS a) a0,

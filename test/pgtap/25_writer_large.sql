@@ -19,9 +19,6 @@ SELECT setseed(0.25);
 CREATE FUNCTION pg_temp.noise(n int) RETURNS bytea LANGUAGE sql VOLATILE AS $$
 	SELECT string_agg(decode(md5(random()::text), 'hex'), ''::bytea) FROM generate_series(1, (n + 15) / 16)
 $$;
-CREATE FUNCTION pg_temp.with_writer_state_root(b bytea) RETURNS bytea LANGUAGE sql AS $$
-	SELECT overlay(b placing decode(substring(pg_temp.try_block(b) from 'Expected ([0-9a-f]{64})'), 'hex') from 117)
-$$;
 
 -- ---- Block 0: one transaction with large fields ----
 CREATE TEMP TABLE big AS

@@ -160,3 +160,9 @@ EXCEPTION WHEN OTHERS THEN
 	RETURN SQLSTATE || ': ' || msg || coalesce(' DETAIL: ' || nullif(detail, ''), '');
 END
 $$;
+
+-- b with the state_root the writer computes, taken from its WE003 detail (the vectors
+-- and the generated-chain test check state roots; what a caller checks is what b writes)
+CREATE FUNCTION pg_temp.with_writer_state_root(b bytea) RETURNS bytea LANGUAGE sql AS $$
+	SELECT overlay(b placing decode(substring(pg_temp.try_block(b) from 'Expected ([0-9a-f]{64})'), 'hex') from 117)
+$$;
