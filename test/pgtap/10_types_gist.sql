@@ -2,12 +2,7 @@
 -- for equality, order and hex prefixes that return exactly what a sequential
 -- scan returns (100k random hashes), index-only scans, multicolumn indexes
 -- beside int8range, and exclusion constraints.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(26);

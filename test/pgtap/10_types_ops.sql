@@ -1,12 +1,7 @@
 -- wes_hash, wes_address, wes_outpoint: comparison operators against bytea
 -- order, outpoint order, sorting (abbreviated keys), hash and merge joins,
 -- B-tree and hash index scans for equality, ranges and hex prefixes, errors.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(46);

@@ -1,12 +1,7 @@
 -- wes_write_block over the 12-block chain of the vectors: every returned hash,
 -- the tip, the state commitment, the UTXO set, the spends, the native balances,
 -- and what every table holds afterwards; wes_write_resource on the vectors' resources.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(34);

@@ -1,12 +1,7 @@
 -- Every case of the vectors' invalid.json, on top of the vectors' 12-block chain:
 -- each raises its SQLSTATE with a message that names what is wrong, and leaves the
 -- tip, the state root and the row count of every wes table as they were.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(41);

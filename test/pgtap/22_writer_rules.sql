@@ -2,12 +2,7 @@
 -- offset (22P03 naming the field and offset where it runs out), every header byte
 -- flipped (the SQLSTATE of the field's rule, or accepted for the unchecked
 -- timestamp and nonce), the empty chain's rules, and nothing changed by a rejection.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(28);

@@ -2,12 +2,7 @@
 -- and a receipt out of range or overrunning its bytes is 22P03, and the message names
 -- the field's path and the byte offset where it starts (offsets worked out here from
 -- the wire format, not read from the decoder).  Values at the edge of their range decode.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(75);

@@ -5,12 +5,7 @@
 -- that breaks two rules reporting the earlier one.  Blocks are built in SQL with
 -- correct tx_root and receipt_root and an all-zero state_root, so a block that
 -- passes rules 1 to 5 stops at rule 6 (WE003 naming state_root).
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(51);

@@ -3,12 +3,7 @@
 -- each spending the previous one's output, is written whole (more rows per table than
 -- one batch of a multi-row insert holds).  State roots are taken from the writer's
 -- WE003 detail: what is checked here is what the blocks write.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(14);

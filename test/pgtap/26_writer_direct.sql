@@ -2,12 +2,7 @@
 -- index entries, as COPY does): a run of blocks in one call sees its own rows,
 -- under REPEATABLE READ too; every B-tree of wes holds an entry for every row;
 -- the table layout the writer fills is checked before it writes.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT plan(10);

@@ -1,12 +1,7 @@
 -- The JSON form of a block: an exact round trip over every block of the vectors,
 -- its fields against the raw bytes (read independently here), writing the chain
 -- through wes_write_block(jsonb), and bad forms rejected with 22023 naming the path.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(97);

@@ -1,12 +1,7 @@
 -- As-of-height reads (wes_utxo_lookup(op, h), wes_address_balance(owner, asset, h),
 -- wes_api.address_utxos(owner, h)) against a brute-force replay of a synthetic history,
 -- and the plans that serve them.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(17);

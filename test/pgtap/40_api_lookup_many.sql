@@ -2,12 +2,7 @@
 -- (src/queries_lookup.c, src/btree_lookup.c), against a brute-force answer over a synthetic
 -- history: random arrays with duplicates, NULL elements and missing outpoints, sparse and
 -- dense arrays, rows changed in the same transaction, many versions of one row.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(39);

@@ -1,12 +1,7 @@
 -- The SQL side of PostgREST: the role set-up of docs/postgrest-roles.sql, then the
 -- statements PostgREST sends for typical explorer requests, run as the anonymous role,
 -- with keyset pagination, bulk RPCs and the comments its OpenAPI output is built from.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(28);

@@ -1,11 +1,6 @@
 -- CQRS by privilege: wes_reader reads everything in wes_api and can change nothing,
 -- by any route; nobody but the owner holds DML rights on wes.*.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(43);

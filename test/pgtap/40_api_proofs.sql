@@ -1,11 +1,6 @@
 -- Inclusion proofs: audit paths from wes.merkle_path verify against the roots of
 -- merkle.json (an independent implementation), and every tampering is caught.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(9);

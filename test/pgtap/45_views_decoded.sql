@@ -1,12 +1,7 @@
 -- wes_api.receipts and wes_api.resources over the vectors' chain, against the stored
 -- raw bytes parsed independently here in SQL; the decoding functions on hand-built
 -- bytes; index use; what a wes_reader sees.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(30);

@@ -1,11 +1,6 @@
 -- wes_api.search and a resource that several outputs declare: one row, at the height
 -- of the first declaration, however many declare it and whatever max_rows says.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(6);

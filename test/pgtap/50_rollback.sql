@@ -2,12 +2,7 @@
 -- state root of that block and the exact table contents written up to it, then
 -- the same blocks again give the same contents; the journal's reach (WE006),
 -- a different block after a rollback, and a corrupted UTXO row caught by the root check.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(72);

@@ -4,12 +4,7 @@
 -- height, byte for byte against what it was when that height was the tip and
 -- against the format built here from the tables; import into an empty chain,
 -- the checks it makes, and blocks written on top of an imported snapshot.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(60);

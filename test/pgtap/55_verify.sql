@@ -1,12 +1,7 @@
 -- wes_verify over the vectors' 12-block chain: a clean chain gives no finding;
 -- each kind of damage, done as superuser inside a savepoint, is named by its
 -- check and height (the heights come from the damage, not from wes_verify).
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(86);

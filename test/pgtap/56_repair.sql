@@ -2,12 +2,7 @@
 -- chain: each kind of damage (done as superuser inside a savepoint) is named by
 -- wes_verify, fixed by wes_repair with the right action, the damaged value is back
 -- as it was, wes_verify then finds nothing, and the state root is the vectors' tip's.
-\unset ECHO
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP true
+\ir lib/session.sql
 
 BEGIN;
 SELECT plan(60);
