@@ -238,6 +238,46 @@ END;
 COMMENT ON FUNCTION wes.verify_utxos() IS
 	'findings of wes_verify: wes_api.address_balances against the sums of the outputs no input spends';
 
+-- What the chain state, the snapshots and the stored resource content claim, against
+-- what they come from: no block below chain_state.base_height; each snapshot's
+-- state_root is H(its accumulator) and, where its block is stored, that block's hash
+-- and state_root; each content is the bytes its SHA-256 names, of the size it says.
+-- The content is read whole, so this costs what the stored content weighs.  None of
+-- it can be derived again from the blocks: wes_repair leaves these findings as they are
+CREATE FUNCTION wes.verify_stored()
+RETURNS TABLE (check_name text, height bigint, detail text)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+	SELECT 'chain_state', s.height,
+		   format('chain_state.base_height is %s, but wes.blocks holds height %s below it', s.base_height, b.lowest)
+	FROM wes.chain_state s, (SELECT min(x.height) AS lowest FROM wes.blocks x) b
+	WHERE b.lowest < s.base_height
+	UNION ALL
+	SELECT 'snapshots', n.height,
+		   CASE WHEN wes_digest(n.accumulator) <> n.state_root
+				THEN format('the snapshot at height %s has state_root %s, but H(its accumulator) is %s',
+							n.height, n.state_root, wes_digest(n.accumulator))
+				ELSE format('the snapshot at height %s names block %s with state_root %s, the stored block is %s with %s',
+							n.height, n.block_hash, n.state_root, b.hash, b.state_root) END
+	FROM wes.snapshots n
+	LEFT JOIN wes.blocks b ON b.height = n.height
+	WHERE wes_digest(n.accumulator) <> n.state_root
+	   OR (b.height IS NOT NULL AND (b.hash, b.state_root) IS DISTINCT FROM (n.block_hash, n.state_root))
+	UNION ALL
+	SELECT 'resources', NULL::bigint,
+		   CASE WHEN sha256(c.content) <> c.content_hash::bytea
+				THEN format('the content stored under %s does not hash to it (delete the row, then store the content '
+							'again with wes_write_resource)', c.content_hash)
+				ELSE format('the content stored under %s is %s bytes, its size column says %s',
+							c.content_hash, octet_length(c.content), c.size) END
+	FROM wes.resource_content c
+	WHERE sha256(c.content) <> c.content_hash::bytea OR octet_length(c.content) <> c.size
+	ORDER BY 1, 2, 3;
+END;
+COMMENT ON FUNCTION wes.verify_stored() IS
+	'findings of wes_verify: chain_state.base_height above a stored block, snapshots that disagree with their '
+	'accumulator or their block, resource content that is not what its SHA-256 and size say';
+
 -- ---- wes_verify ---------------------------------------------------------------
 
 CREATE FUNCTION wes_verify(from_height bigint DEFAULT NULL, to_height bigint DEFAULT NULL)
@@ -254,7 +294,8 @@ COMMENT ON FUNCTION wes_verify(bigint, bigint) IS
 	'receipt_columns, receipt_root, outputs, inputs, spend_marks, spends, journal. When the range reaches the tip '
 	'(to_height NULL or at least the tip), also the current state: chain_state, state_commitment (LtHash of a full '
 	'scan of the unspent outputs against chain_state and the tip''s state_root), utxo_count, spend_marks (each '
-	'output''s against its spend input), utxos (against outputs minus spends), balances, and amcheck (bt_index_check on every B-tree index of schema wes: the '
+	'output''s against its spend input), utxos (against outputs minus spends), balances, snapshots (each against '
+	'its accumulator and its block), resources (stored content against its SHA-256 and size), and amcheck (bt_index_check on every B-tree index of schema wes: the '
 	'structure of each index; with wes_persist.verify_heapallindexed = on also that every row has its index '
 	'entries, several times slower; a finding when the extension amcheck is missing). Read-only, on one '
 	'snapshot; a NOTICE every 10 s reports progress. height is NULL for findings about no particular block';

@@ -18,7 +18,9 @@
  *	  state      the LtHash of the unspent outputs against the chain state and
  *	             the tip's state_root; the outpoints of the UTXO set against those
  *	             created minus those spent; each UTXO row against its output; the
- *	             spend marks against the spend inputs (verify_state.c and SQL).  When
+ *	             spend marks against the spend inputs; the snapshots against their
+ *	             accumulators and blocks, the stored resource content against its
+ *	             SHA-256 (verify_state.c and SQL).  When
  *	             the chain pass scanned wes.outputs and wes.inputs whole, it summed
  *	             the UTXO set, the marks and the spend inputs on the way, and the SQL
  *	             that names rows runs only where those sums disagree

@@ -217,6 +217,7 @@ wes_verify_state(WesFindings *f, const WesVerifyRange *r)
 	int64		h = r->has_tip ? r->tip : WES_NO_HEIGHT;
 
 	check_tip(f, r);
+	wes_verify_sql_check(f, "verify_stored", 0, NULL);
 	/* the chain scan's sum, unless it did not scan wes.outputs or a row needs naming */
 	if (!f->utxo_known || !f->utxo.columns_agree)
 	{

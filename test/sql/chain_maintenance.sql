@@ -95,5 +95,20 @@ SELECT action FROM wes_repair();
 SELECT * FROM wes_verify();
 SELECT count(*) AS journal_rows, max(height) AS highest FROM wes.journal;
 ROLLBACK;
+-- What cannot be derived again from the blocks is checked against what it claims: a
+-- snapshot against its accumulator and its block, stored content against its SHA-256
+-- and size, the base height against the blocks below it.  wes_repair leaves them.
+SELECT key AS res, value AS content FROM chain, jsonb_each_text(j->'resources') ORDER BY key LIMIT 1 \gset
+SELECT wes_write_resource(decode(:'content', 'hex')) = :'res'::wes_hash AS stored;
+SELECT height, state_root::text = c.j#>>'{tip,state_root}' AS state_root_is_the_tips
+FROM wes_snapshot_create(), chain c;
+BEGIN;
+UPDATE wes.resource_content SET content = '\x00' WHERE content_hash = :'res';
+UPDATE wes.snapshots SET accumulator = decode(repeat('00', 2048), 'hex');
+UPDATE wes.chain_state SET base_height = 5;
+SELECT * FROM wes_verify();
+SELECT action FROM wes_repair() WHERE action = 'unrepaired';
+ROLLBACK;
+SELECT * FROM wes_verify();
 SELECT * FROM wes_chain_tip();
 RESET wes_persist.journal_depth;
