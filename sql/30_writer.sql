@@ -26,7 +26,8 @@ CREATE FUNCTION wes_write_resource(content bytea, media_type text DEFAULT NULL) 
 	LANGUAGE C CALLED ON NULL INPUT VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION wes_write_resource(bytea, text) IS
-	'store resource content under its SHA-256 and return it; idempotent (a later media_type fills a missing one, never replaces one)';
+	'store resource content under its SHA-256 and return it; idempotent (a later media_type fills a missing one, never replaces one); '
+	'stored bytes that are not the content (changed by hand, as wes_verify reports) are put back';
 
 REVOKE EXECUTE ON FUNCTION wes_write_block(bytea) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION wes_write_blocks(bytea[]) FROM PUBLIC;

@@ -266,10 +266,10 @@ BEGIN ATOMIC
 	UNION ALL
 	SELECT 'resources', NULL::bigint,
 		   CASE WHEN sha256(c.content) <> c.content_hash::bytea
-				THEN format('the content stored under %s does not hash to it (delete the row, then store the content '
-							'again with wes_write_resource)', c.content_hash)
-				ELSE format('the content stored under %s is %s bytes, its size column says %s',
-							c.content_hash, octet_length(c.content), c.size) END
+				THEN format('the content stored under %s does not hash to it (wes_write_resource of the content '
+							'puts it back)', c.content_hash)
+				ELSE format('the content stored under %s is %s bytes, its size column says %s (wes_write_resource '
+							'of the content puts it right)', c.content_hash, octet_length(c.content), c.size) END
 	FROM wes.resource_content c
 	WHERE sha256(c.content) <> c.content_hash::bytea OR octet_length(c.content) <> c.size
 	ORDER BY 1, 2, 3;

@@ -48,8 +48,12 @@ static const WesPlanDef plan_defs[WES_PLAN_COUNT] = {
 		"utxo_count = $5", "bhhyb"},
 	[WES_PLAN_INSERT_RESOURCE] = {
 		"INSERT INTO wes.resource_content AS r (content_hash, content, media_type, size) "
-		"VALUES ($1, $2, $3, $4) ON CONFLICT (content_hash) DO UPDATE SET media_type = EXCLUDED.media_type "
-		"WHERE r.media_type IS NULL AND EXCLUDED.media_type IS NOT NULL", "hytb"},
+		"VALUES ($1, $2, $3, $4) ON CONFLICT (content_hash) DO UPDATE "
+		"SET media_type = coalesce(r.media_type, EXCLUDED.media_type), "
+		"content = CASE WHEN r.content <> EXCLUDED.content THEN EXCLUDED.content ELSE r.content END, "
+		"size = EXCLUDED.size "
+		"WHERE (r.media_type IS NULL AND EXCLUDED.media_type IS NOT NULL) "
+		"OR r.size <> EXCLUDED.size OR r.content <> EXCLUDED.content", "hytb"},
 };
 
 static Oid	cached_extension = InvalidOid;

@@ -6,6 +6,9 @@
  *
  * Writing the same content twice is a no-op that returns the same hash; a
  * media type given later fills one that was missing but never replaces one.
+ * Stored bytes (or a size) that are not what their SHA-256 names can only come
+ * from a change by hand (wes_verify reports them): writing the content again
+ * puts the right bytes back.
  */
 #include "postgres.h"
 

@@ -108,6 +108,8 @@ UPDATE wes.snapshots SET accumulator = decode(repeat('00', 2048), 'hex');
 UPDATE wes.chain_state SET base_height = 5;
 SELECT * FROM wes_verify();
 SELECT action FROM wes_repair() WHERE action = 'unrepaired';
+SELECT wes_write_resource(decode(:'content', 'hex')) = :'res'::wes_hash AS stored_again;
+SELECT check_name FROM wes_verify();
 ROLLBACK;
 SELECT * FROM wes_verify();
 SELECT * FROM wes_chain_tip();
