@@ -10,16 +10,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 sql() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 
-# The extension in database DB (quietly: under wal_level = replica its CREATE
-# PUBLICATION warns that subscribers would need logical)
-create_extension() {
-	sql -d "$1" -c "SET client_min_messages = error" -c "CREATE EXTENSION wes_persist CASCADE"
-}
-
-# A fresh database with the extension
+# A fresh database with the extension (created quietly: under wal_level = replica
+# its CREATE PUBLICATION warns that subscribers would need logical)
 fresh_db() {
 	sql -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
-	create_extension "$1"
+	sql -d "$1" -c "SET client_min_messages = error" -c "CREATE EXTENSION wes_persist CASCADE"
 }
 
 # gen_file OUT wes-gen-options...: written only when missing, through a temporary

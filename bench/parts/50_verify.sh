@@ -18,8 +18,7 @@ WORK=$WES_BENCH_WORK
 if ! sql -d wes_bench -c "SELECT 1 FROM wes.chain_state" >/dev/null 2>&1; then
 	chain="$WORK/chain-$TXS.wes"
 	[ -s "$chain" ] || tools/wes-gen -q -b 1000 -i 2 -u 2 -t "$TXS" -s bench -o "$chain"
-	sql -d postgres -c "DROP DATABASE IF EXISTS wes_bench" -c "CREATE DATABASE wes_bench"
-	create_extension wes_bench
+	fresh_db wes_bench
 	tools/wes-load -q -d dbname=wes_bench "$chain" >&2
 fi
 sql -d wes_bench -c "CREATE EXTENSION IF NOT EXISTS amcheck"
