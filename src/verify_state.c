@@ -135,8 +135,11 @@ wes_tip_header_root(const WesVerifyRange *r, uint8 root[WES_HASH_LEN])
 static void
 check_tip(WesFindings *f, const WesVerifyRange *r)
 {
-	static const char *const above[] = {"blocks", "journal"};
-	static const char *const check[] = {"chain_state", "journal"};
+	static const struct
+	{
+		const char *table;
+		const char *check;
+	}			above[] = {{"blocks", "chain_state"}, {"journal", "journal"}};
 	uint64		n PG_USED_FOR_ASSERTS_ONLY = wes_spi_read("SELECT (SELECT max(height) FROM wes.blocks), "
 								 "(SELECT max(height) FROM wes.journal), "
 								 "(SELECT b.hash::bytea = s.hash::bytea FROM wes.blocks b WHERE b.height = s.height) "
@@ -149,8 +152,9 @@ check_tip(WesFindings *f, const WesVerifyRange *r)
 	{
 		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &isnull);
 		if (!isnull && (!r->has_tip || DatumGetInt64(d) > r->tip))
-			wes_finding(f, check[i], r->has_tip ? r->tip : WES_NO_HEIGHT,
-						"wes.%s holds height " INT64_FORMAT " above the chain-state tip", above[i], DatumGetInt64(d));
+			wes_finding(f, above[i].check, r->has_tip ? r->tip : WES_NO_HEIGHT,
+						"wes.%s holds height " INT64_FORMAT " above the chain-state tip", above[i].table,
+						DatumGetInt64(d));
 	}
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, lengthof(above) + 1, &isnull);
 	if (r->has_tip && !isnull && !DatumGetBool(d))
