@@ -8,7 +8,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(51);
+SELECT plan(55);
 \ir lib/wes_state.sql
 \ir lib/blocks.sql
 
@@ -221,6 +221,37 @@ SELECT is(pg_temp.with_rows_deleted(del_all, 'SELECT wes_write_block($1)::text',
 		  'the same block where neither is stored: written (so only the repeat stopped it above)')
 FROM dup;
 SELECT is(pg_temp.wes_state(), (SELECT s FROM before13), 'the rejected block 13 leaves the tip, the state root and every row count as they were');
+
+-- A spend of an output whose row has many versions, each with an entry of its own in
+-- outputs_pkey (its owner, an indexed column, changed 300 times and back).  The writer's walk
+-- of the key meets every entry and must spend the visible version: the state root taken
+-- before the updates holds only if the encoding removed from the set is that version's.
+CREATE TEMP TABLE mv AS
+SELECT o.outpoint AS op, o.owner AS owner0,
+	   (SELECT x.owner FROM wes.outputs x WHERE x.owner <> o.owner ORDER BY x.outpoint LIMIT 1) AS owner1,
+	   pg_temp.with_writer_state_root(pg_temp.next_block(ARRAY[pg_temp.t(ARRAY[pg_temp.in_op(p.u2)], 'many versions')])) AS raw,
+	   pg_stat_get_xact_tuples_updated('wes.outputs'::regclass)
+	   - pg_stat_get_xact_tuples_hot_updated('wes.outputs'::regclass) AS cold0
+FROM p JOIN wes.outputs o ON o.outpoint::text = p.u2;
+DO $$
+BEGIN
+	FOR n IN 1 .. 300 LOOP
+		UPDATE wes.outputs o SET owner = CASE WHEN n % 2 = 1 THEN mv.owner1 ELSE mv.owner0 END
+		FROM mv WHERE o.outpoint = mv.op;
+	END LOOP;
+END
+$$;
+SELECT is(pg_stat_get_xact_tuples_updated('wes.outputs'::regclass)
+		  - pg_stat_get_xact_tuples_hot_updated('wes.outputs'::regclass) - cold0, 300::bigint,
+		  'an unspent output updated 300 times, none of them heap-only (each adds an outputs_pkey entry)')
+FROM mv;
+SELECT is(wes_write_block(raw)::text, encode(wes_block_hash(raw)::bytea, 'hex'),
+		  'a block spending it, whose state root was taken before the updates, is written')
+FROM mv;
+SELECT is((SELECT array_agg(o.owner::text || ' ' || (o.spent_by IS NOT NULL)::text) FROM wes_api.outputs o WHERE o.outpoint = mv.op),
+		  ARRAY[mv.owner0::text || ' true'], 'one row of the outpoint, with its original owner, now spent')
+FROM mv;
+SELECT is((SELECT count(*) FROM wes_verify()), 0::bigint, 'wes_verify finds nothing after it');
 
 SELECT * FROM finish();
 ROLLBACK;
