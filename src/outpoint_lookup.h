@@ -5,7 +5,7 @@
  *	  entries found sorted by tuple id, so that the rows are then read in the
  *	  order of the table's pages, each page pinned once for all of its rows
  *	  (outpoint_lookup.c).  wes_utxo_lookup(wes_outpoint[]) reads rows this
- *	  way, and so does the writer, for the outputs a block's inputs name.
+ *	  way.  The writer does not: see docs/storage.md for what that cost it.
  */
 #ifndef OUTPOINT_LOOKUP_H
 #define OUTPOINT_LOOKUP_H

@@ -6,10 +6,8 @@
  *	  included), and spent UTXO rows come out by the tuple id their probe found.
  *
  * No SQL is planned or executed per row, so a row costs what it costs COPY.
- * Probes look rows up by primary key, one index descent each (rule 4's
- * txid check); the outputs a block spends are found all together
- * (outpoint_lookup.c) and keep their tuple ids, so that a spend mark needs
- * no second search.
+ * Probes look rows up by primary key, one index descent each, and remember
+ * the tuple id so that a spent UTXO is deleted without a second search.
  * The writer holds the chain-state row lock while it writes, so nothing else
  * changes these tables under it.  The tables have no triggers, rules or
  * foreign keys (wes_writer_rel_open refuses one that has triggers) and no

@@ -6,20 +6,17 @@
  *	  from the UTXO set.
  *
  * The UTXO set is read once per block: every outpoint the inputs name that
- * the block does not create itself is looked up by primary key, once, all of
- * them in one walk of the index.
+ * the block does not create itself is looked up by primary key, once.
  * The inputs are then walked in block order against that result and against
  * the block's own outputs, so the first input that breaks a rule is the one
  * reported.  Nothing here writes.
  */
 #include "postgres.h"
 
-#include "access/tableam.h"
 #include "executor/tuptable.h"
 #include "utils/array.h"
 #include "utils/hsearch.h"
 
-#include "outpoint_lookup.h"
 #include "wes_snapshot.h"
 #include "writer.h"
 
@@ -284,26 +281,13 @@ take_output(NamedEntry *e, TupleTableSlot *row)
 	e->row = ExecCopySlotHeapTuple(row);
 }
 
-/* The entry whose op the key or index entry points to */
-#define NAMED_ENTRY(p) ((NamedEntry *) ((const char *) (p) - offsetof(NamedEntry, op)))
-
-/*
- * Every outpoint named that the block does not create, looked up in
- * wes.outputs: one walk of its primary key in key order, then the rows in the
- * order of the table's pages (outpoint_lookup.c)
- */
+/* One primary-key probe of wes.outputs for every outpoint named that the block does not create */
 static HTAB *
 probe_outputs(const WesBlockWork *w)
 {
 	const wes_block *b = &w->block;
 	HTAB	   *named = block_table("wes block inputs", WES_OUTPOINT_LEN, sizeof(NamedEntry), w->n_inputs);
-	WesOutpointKey *keys = palloc_extended(Max(w->n_inputs, 1) * sizeof(WesOutpointKey), MCXT_ALLOC_HUGE);
-	int			nkeys = 0;
-	WesRel	   *outputs = &w->rels->rel[WES_TABLE_OUTPUTS];
-	WesProbe   *probe;
-	WesOutpointEntry *entries;
-	int			nentries;
-	IndexFetchTableData *fetch;
+	WesProbe   *probe = wes_writer_probe_begin(&w->rels->rel[WES_TABLE_OUTPUTS]);
 
 	for (uint32 t = 0; t < b->n_tx; t++)
 		for (uint32 k = 0; k < b->txs[t].n_inputs; k++)
@@ -321,28 +305,9 @@ probe_outputs(const WesBlockWork *w)
 				continue;
 			e->found = false;
 			e->last_tx = e->last_input = e->spent.tx = e->spent.input = -1;
-			wes_outpoint_key_set(&keys[nkeys++], e->op.data);
+			if (wes_writer_probe(probe, PointerGetDatum(&op)))
+				take_output(e, probe->slot);
 		}
-	nkeys = wes_outpoint_keys_sort(keys, nkeys);
-	probe = wes_writer_probe_begin(outputs);
-	entries = wes_outpoint_entries(probe->index, probe->snapshot, keys, nkeys, &nentries);
-	fetch = table_index_fetch_begin(outputs->rel);
-	for (int i = 0; i < nentries; i++)
-	{
-		ItemPointerData tid;
-		bool		call_again = false;
-		bool		all_dead = false;
-
-		wes_outpoint_entry_tid(&entries[i], &tid);
-		/* the visible version of the row, following its HOT chain: one per outpoint at most */
-		if (!table_index_fetch_tuple(fetch, &tid, probe->snapshot, probe->slot, &call_again, &all_dead))
-			continue;
-		slot_getallattrs(probe->slot);
-		wes_outpoint_entry_check(probe->index, &entries[i],
-								 (const uint8 *) DatumGetPointer(probe->slot->tts_values[0]), &probe->slot->tts_tid);
-		take_output(NAMED_ENTRY(entries[i].op), probe->slot);
-	}
-	table_index_fetch_end(fetch);
 	wes_writer_probe_end(probe);
 	return named;
 }
