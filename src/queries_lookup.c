@@ -6,10 +6,9 @@
  *
  * The outpoints are sorted and de-duplicated (NULL elements dropped) and
  * looked up in key order in wes.outputs' primary key with one walk of its
- * leaf level, and the index entries found are sorted by tuple id
- * (outpoint_lookup.c), so that the rows are fetched in the order of the
- * table's pages, each page pinned once for all the rows asked of it, as a
- * bitmap heap scan does;
+ * leaf level (btree_lookup.c).  The index entries found are sorted by tuple
+ * id, so that the rows are fetched in the order of the table's pages, each
+ * page pinned once for all the rows asked of it, as a bitmap heap scan does;
  * each row is the visible version of its HOT chain under the active snapshot.
  * A row of wes_api.outputs is made of it here (txid and output_index from the
  * outpoint, the kind's name) and returned, one per call, so that the rows
@@ -32,6 +31,7 @@
 #include "executor/tuptable.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "port/pg_bswap.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -39,7 +39,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
-#include "outpoint_lookup.h"
+#include "btree_lookup.h"
 #include "wes_types.h"
 
 PG_FUNCTION_INFO_V1(wes_outputs_lookup);
@@ -49,27 +49,82 @@ PG_FUNCTION_INFO_V1(wes_outputs_lookup);
  * ---------------------------------------------------------------------
  */
 
+/* An outpoint of the argument, with its first 8 bytes as an integer for a quick compare */
+typedef struct LookupKey
+{
+	uint64		prefix;
+	const uint8 *op;			/* WES_OUTPOINT_LEN bytes in the array */
+} LookupKey;
+
+static inline int
+lookup_key_cmp(const LookupKey *a, const LookupKey *b)
+{
+	if (a->prefix != b->prefix)
+		return a->prefix < b->prefix ? -1 : 1;
+	return memcmp(a->op, b->op, WES_OUTPOINT_LEN);
+}
+
+#define ST_SORT sort_lookup_keys
+#define ST_ELEMENT_TYPE LookupKey
+#define ST_COMPARE(a, b) lookup_key_cmp(a, b)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/*
+ * An index entry found: the root of a row's HOT chain as one integer in tuple
+ * id order (block, then offset), and the outpoint it was found under (in the
+ * argument array), to check the row against
+ */
+typedef struct LookupEntry
+{
+	uint64		tid;			/* block << 16 | offset */
+	const uint8 *op;
+} LookupEntry;
+
+static inline int
+lookup_entry_cmp(const LookupEntry *a, const LookupEntry *b)
+{
+	return a->tid < b->tid ? -1 : a->tid > b->tid;
+}
+
+#define ST_SORT sort_lookup_entries
+#define ST_ELEMENT_TYPE LookupEntry
+#define ST_COMPARE(a, b) lookup_entry_cmp(a, b)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
 /* The non-NULL outpoints of arr (any shape), in byte order, each once; n receives the count */
-static WesOutpointKey *
+static LookupKey *
 sorted_keys(ArrayType *arr, int *n)
 {
 	int			count = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
 	const bits8 *nulls = ARR_NULLBITMAP(arr);
 	const uint8 *p = (const uint8 *) ARR_DATA_PTR(arr);
-	WesOutpointKey *keys;
+	LookupKey  *keys;
 	int			m = 0;
 
 	if (get_typlen(ARR_ELEMTYPE(arr)) != WES_OUTPOINT_LEN)
 		elog(ERROR, "wes.outputs_lookup takes an array of wes_outpoint");
-	keys = palloc(sizeof(WesOutpointKey) * Max(count, 1));
+	keys = palloc(sizeof(LookupKey) * Max(count, 1));
 	for (int i = 0; i < count; i++)
 	{
+		uint64		prefix;
+
 		if (nulls != NULL && (nulls[i / 8] & (1 << (i % 8))) == 0)
 			continue;
-		wes_outpoint_key_set(&keys[m++], p);
+		memcpy(&prefix, p, sizeof(prefix));
+		keys[m].prefix = pg_ntoh64(prefix);
+		keys[m].op = p;
+		m++;
 		p += WES_OUTPOINT_LEN;	/* char-aligned, fixed length: no padding */
 	}
-	*n = wes_outpoint_keys_sort(keys, m);
+	sort_lookup_keys(keys, m);
+	*n = 0;
+	for (int i = 0; i < m; i++)
+		if (*n == 0 || lookup_key_cmp(&keys[*n - 1], &keys[i]) != 0)
+			keys[(*n)++] = keys[i];
 	return keys;
 }
 
@@ -119,7 +174,9 @@ typedef struct Lookup
 	AttrNumber	from[N_OUTPUT_COLUMNS]; /* column of wes.outputs a COL_COPY or COL_KIND column reads */
 	AttrNumber	outpoint;		/* wes.outputs.outpoint */
 	Datum		kind_names[3];	/* text: asset, resource, state */
-	WesOutpointEntry *entries;	/* the index entries of the outpoints, in heap order */
+	LookupKey  *keys;			/* sorted, distinct (until the entries are found) */
+	int			nkeys;
+	LookupEntry *entries;		/* the index entries of the keys, in heap order */
 	int			nentries;
 	int			next_entry;		/* the next to fetch */
 	Snapshot	snapshot;
@@ -185,9 +242,9 @@ map_columns(Lookup *l)
 	l->kind_names[2] = CStringGetTextDatum("state");
 }
 
-/* The row of wes_api.outputs made of the wes.outputs row in slot, found under entry e */
+/* The row of wes_api.outputs made of the wes.outputs row in slot, found under outpoint key */
 static Datum
-make_row(Lookup *l, TupleTableSlot *slot, const WesOutpointEntry *e)
+make_row(Lookup *l, TupleTableSlot *slot, const uint8 *key)
 {
 	Datum		values[N_OUTPUT_COLUMNS];
 	bool		nulls[N_OUTPUT_COLUMNS];
@@ -195,7 +252,14 @@ make_row(Lookup *l, TupleTableSlot *slot, const WesOutpointEntry *e)
 
 	slot_getallattrs(slot);
 	op = (const uint8 *) DatumGetPointer(slot->tts_values[l->outpoint - 1]);
-	wes_outpoint_entry_check(l->index, e, op, &slot->tts_tid);
+	if (memcmp(op, key, WES_OUTPOINT_LEN) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("an entry of index \"%s\" points to the row of another outpoint, %s:%u at (%u,%u)",
+						RelationGetRelationName(l->index), wes_hex_encode(op, WES_HASH_LEN),
+						wes_outpoint_get_index((const WesOutpoint *) op),
+						ItemPointerGetBlockNumber(&slot->tts_tid), ItemPointerGetOffsetNumber(&slot->tts_tid)),
+				 errhint("Run wes_verify().")));
 	for (int i = 0; i < N_OUTPUT_COLUMNS; i++)
 	{
 		int			kind;
@@ -228,6 +292,49 @@ make_row(Lookup *l, TupleTableSlot *slot, const WesOutpointEntry *e)
  * ---------------------------------------------------------------------
  */
 
+/*
+ * Find the index entries of the keys with one walk of the index, then sort
+ * them by tuple id: the rows are fetched in the order of the table's pages,
+ * each page once however many of its rows are asked for
+ */
+static void
+find_entries(Lookup *l)
+{
+	WesBtreeLookup *walk = wes_btree_lookup_begin(l->index, l->snapshot, WES_OUTPOINT_LEN, wes_outpoint_cmp);
+	MemoryContext keycxt = AllocSetContextCreate(CurrentMemoryContext, "wes outpoint lookup",
+												 ALLOCSET_SMALL_SIZES);
+	int			size = Max(l->nkeys, 1);
+
+	l->entries = palloc(sizeof(LookupEntry) * size);
+	for (int i = 0; i < l->nkeys; i++)
+	{
+		MemoryContext old = MemoryContextSwitchTo(keycxt);
+		const ItemPointerData *tids;
+		int			ntids;
+
+		CHECK_FOR_INTERRUPTS();
+		ntids = wes_btree_lookup(walk, l->keys[i].op, &tids);
+		MemoryContextSwitchTo(old);
+		for (int t = 0; t < ntids; t++)
+		{
+			if (l->nentries == size)
+			{
+				size *= 2;		/* other versions of some rows */
+				l->entries = repalloc_huge(l->entries, sizeof(LookupEntry) * size);
+			}
+			l->entries[l->nentries].tid = (uint64) ItemPointerGetBlockNumber(&tids[t]) << 16 |
+				ItemPointerGetOffsetNumber(&tids[t]);
+			l->entries[l->nentries++].op = l->keys[i].op;
+		}
+		MemoryContextReset(keycxt);
+	}
+	MemoryContextDelete(keycxt);
+	wes_btree_lookup_end(walk);
+	pfree(l->keys);				/* the entries point into the argument array itself */
+	l->keys = NULL;
+	sort_lookup_entries(l->entries, l->nentries);
+}
+
 /* Release what the lookup holds (at its end, or when the query stops reading early) */
 static void
 lookup_close(Datum arg)
@@ -249,8 +356,6 @@ static Lookup *
 lookup_open(FunctionCallInfo fcinfo, ArrayType *arr)
 {
 	Lookup	   *l = palloc0(sizeof(Lookup));
-	WesOutpointKey *keys;
-	int			nkeys;
 	Oid			relid = get_relname_relid("outputs", get_namespace_oid("wes", false));
 	Oid			pk;
 
@@ -267,10 +372,9 @@ lookup_open(FunctionCallInfo fcinfo, ArrayType *arr)
 		elog(ERROR, "wes.outputs has no primary key");
 	l->index = index_open(pk, AccessShareLock);
 	map_columns(l);
-	keys = sorted_keys(arr, &nkeys);
+	l->keys = sorted_keys(arr, &l->nkeys);
 	l->snapshot = RegisterSnapshot(GetActiveSnapshot());	/* the query's: rows come over many calls */
-	l->entries = wes_outpoint_entries(l->index, l->snapshot, keys, nkeys, &l->nentries);
-	pfree(keys);				/* the entries point into arr itself */
+	find_entries(l);
 	l->fetch = table_index_fetch_begin(l->heap);
 	l->slot = table_slot_create(l->heap, NULL);
 	l->econtext = ((ReturnSetInfo *) fcinfo->resultinfo)->econtext;
@@ -285,16 +389,16 @@ lookup_next(Lookup *l, Datum *row)
 {
 	while (l->next_entry < l->nentries)
 	{
-		const WesOutpointEntry *e = &l->entries[l->next_entry++];
+		const LookupEntry *e = &l->entries[l->next_entry++];
 		ItemPointerData tid;
 		bool		call_again = false;
 		bool		all_dead = false;
 
-		wes_outpoint_entry_tid(e, &tid);
+		ItemPointerSet(&tid, (BlockNumber) (e->tid >> 16), (OffsetNumber) (e->tid & 0xFFFF));
 		/* the visible version of the row, following its HOT chain */
 		if (table_index_fetch_tuple(l->fetch, &tid, l->snapshot, l->slot, &call_again, &all_dead))
 		{
-			*row = make_row(l, l->slot, e);
+			*row = make_row(l, l->slot, e->op);
 			return true;
 		}
 	}

@@ -223,8 +223,8 @@ FROM dup;
 SELECT is(pg_temp.wes_state(), (SELECT s FROM before13), 'the rejected block 13 leaves the tip, the state root and every row count as they were');
 
 -- A spend of an output whose row has many versions, each with an entry of its own in
--- outputs_pkey (its owner, an indexed column, changed 300 times and back).  The writer's walk
--- of the key meets every entry and must spend the visible version: the state root taken
+-- outputs_pkey (its owner, an indexed column, changed 300 times and back).  The writer's
+-- lookup of the key meets every entry and must spend the visible version: the state root taken
 -- before the updates holds only if the encoding removed from the set is that version's.
 CREATE TEMP TABLE mv AS
 SELECT o.outpoint AS op, o.owner AS owner0,
