@@ -19,7 +19,9 @@ CREATE FUNCTION wes_write_blocks(blocks bytea[]) RETURNS bigint
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION wes_write_blocks(bytea[]) IS
 	'write a run of consecutive blocks in array order, each as wes_write_block does; returns how many. '
-	'The first rejected block aborts the call (its error says which array element)';
+	'The first rejected block aborts the call (its error says which array element). '
+	'An output that a later block of the run spends is written once, with its spend mark, which makes a run '
+	'cheaper than its blocks one call each';
 
 CREATE FUNCTION wes_write_resource(content bytea, media_type text DEFAULT NULL) RETURNS wes_hash
 	AS 'MODULE_PATHNAME', 'wes_write_resource'

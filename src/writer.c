@@ -3,7 +3,7 @@
  *	  The DataWriter's block path: wes_write_block(bytea), wes_write_blocks(bytea[])
  *	  and wes_write_block_bytes(), which the JSON form calls too.
  *
- * wes_write_block_bytes() reads as the path of architecture.md, one call per
+ * write_block() reads as the path of architecture.md, one call per
  * arrow; the rules of wire-format.md are checked in their order, and the first
  * broken one is reported.  All of them hold before the first write but one
  * part of rule 4, a txid already in the chain: the primary keys find that as
@@ -40,10 +40,12 @@ decode_block(WesBlockWork *w, const uint8 *buf, size_t len)
 
 /*
  * Validate one block in wire format and write everything it implies; returns
- * its hash, palloc'd in the caller's memory context.
+ * its hash, palloc'd in the caller's memory context.  With a window (a run of
+ * blocks in one call), the outputs the block leaves unspent are held there
+ * instead of going to wes.outputs at once (writer_window.c).
  */
-WesHash *
-wes_write_block_bytes(const uint8 *buf, size_t len)
+static WesHash *
+write_block(const uint8 *buf, size_t len, WesWindow *window)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext blockcxt = AllocSetContextCreate(caller, "wes_write_block",
@@ -61,6 +63,7 @@ wes_write_block_bytes(const uint8 *buf, size_t len)
 		elog(ERROR, "SPI_connect failed");
 	MemoryContextSwitchTo(blockcxt);
 	wes_writer_lock_tip(w);					/* lock tip */
+	w->window = w->base_height == 0 ? window : NULL;	/* whole history here: see writer_window.c */
 	w->rels = wes_writer_rels_open();		/* open the tables */
 	wes_writer_check_order(w);				/* rule 2: height, prev_hash */
 	wes_writer_check_merkle_roots(w);		/* rule 3: tx_root, receipt_root */
@@ -69,6 +72,8 @@ wes_write_block_bytes(const uint8 *buf, size_t len)
 	wes_writer_apply_lthash(w);				/* commit root */
 	wes_writer_check_state_root(w);			/* rule 6: state_root */
 	wes_writer_store_block(w);				/* write, then tip */
+	if (w->window != NULL)
+		wes_window_after_block(w->window);	/* written out when full */
 	wes_after_block_stored((int64) w->block.header.height);	/* journal depth, snapshots */
 	SPI_finish();
 
@@ -76,6 +81,13 @@ wes_write_block_bytes(const uint8 *buf, size_t len)
 	hash = wes_hash_from_bytes(w->block.hash);
 	MemoryContextDelete(blockcxt);
 	return hash;
+}
+
+/* One block on its own (wes_write_block, and the JSON form) */
+WesHash *
+wes_write_block_bytes(const uint8 *buf, size_t len)
+{
+	return write_block(buf, len, NULL);
 }
 
 /* wes_write_block(block bytea) RETURNS wes_hash */
@@ -107,7 +119,9 @@ blocks_error_callback(void *arg)
 /*
  * wes_write_blocks(blocks bytea[]) RETURNS bigint: each block in array order,
  * as wes_write_block would; returns how many were written.  The first block
- * rejected aborts the call, and with it the caller's transaction.
+ * rejected aborts the call, and with it the caller's transaction.  The blocks
+ * share a window: an output that a later block of the array spends goes into
+ * wes.outputs once, with its spend mark, when the call ends.
  */
 Datum
 wes_write_blocks(PG_FUNCTION_ARGS)
@@ -116,6 +130,7 @@ wes_write_blocks(PG_FUNCTION_ARGS)
 	ArrayIterator it = array_create_iterator(blocks, 0, NULL);
 	BlocksErrorContext ctx = {0, ArrayGetNItems(ARR_NDIM(blocks), ARR_DIMS(blocks))};
 	ErrorContextCallback cb = {error_context_stack, blocks_error_callback, &ctx};
+	WesWindow  *window = wes_window_begin();
 	Datum		value;
 	bool		isnull;
 
@@ -130,11 +145,12 @@ wes_write_blocks(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("block %d of the array is null", ctx.position)));
 		block = DatumGetByteaPP(value);
-		pfree(wes_write_block_bytes((const uint8 *) VARDATA_ANY(block), VARSIZE_ANY_EXHDR(block)));
+		pfree(write_block((const uint8 *) VARDATA_ANY(block), VARSIZE_ANY_EXHDR(block), window));
 		if ((Pointer) block != DatumGetPointer(value))
 			pfree(block);
 	}
 	error_context_stack = cb.previous;
+	wes_window_end(window);
 	array_free_iterator(it);
 	PG_RETURN_INT64(ctx.position);
 }

@@ -10,6 +10,7 @@
  *	                    the block's own earlier outputs; the LtHash delta
  *	  writer_store.c    the rows of every table, straight from the decoded block
  *	  writer_rel.c      direct table access: multi-insert, index entries, delete
+ *	  writer_window.c   the outputs of a run of blocks, held until the run ends
  *	  writer_plans.c    the kept SPI plans and the OIDs of the extension's types
  */
 #ifndef WRITER_H
@@ -29,6 +30,19 @@ typedef struct WesInBlockSpend
 	int32		input;
 } WesInBlockSpend;
 
+/* An output of an earlier block of the run, not yet in wes.outputs (writer_window.c) */
+typedef struct WesPendingOutput
+{
+	WesOutpoint op;				/* hash key */
+	HeapTuple	row;			/* its wes.outputs row, without a spend mark */
+	const uint8 *encoding;		/* its exact bytes */
+	uint32		encoding_len;
+	uint8		spent_by[WES_HASH_LEN];	/* the spend mark, once a block of the run spends it */
+	int64		spent_height;	/* -1 while unspent */
+} WesPendingOutput;
+
+typedef struct WesWindow WesWindow;
+
 /* An output that existed before the block and that the block spends */
 typedef struct WesSpentOutput
 {
@@ -36,6 +50,7 @@ typedef struct WesSpentOutput
 	const uint8 *encoding;		/* its exact bytes (from its wes.outputs row) */
 	uint32		encoding_len;
 	HeapTuple	row;			/* a copy of its wes.outputs row (t_self: where it is) */
+	WesPendingOutput *pending;	/* or, instead of row, where the window holds it */
 	const uint8 *spent_by;		/* txid of the spending transaction */
 } WesSpentOutput;
 
@@ -43,6 +58,7 @@ typedef struct WesSpentOutput
 typedef struct WesBlockWork
 {
 	wes_block	block;			/* decoded; hashes set */
+	WesWindow  *window;			/* outputs of the run's earlier blocks, or NULL */
 
 	/* the tip before the block (writer_tip.c) */
 	bool		has_tip;
@@ -146,6 +162,16 @@ extern WesProbe *wes_writer_probe_begin(WesRel *r);
 extern bool wes_writer_probe(WesProbe *p, Datum key);
 extern void wes_writer_probe_end(WesProbe *p);
 extern void wes_writer_rels_close(WesWriterRels *rels);
+
+/* writer_window.c */
+extern WesWindow *wes_window_begin(void);
+extern WesPendingOutput *wes_window_find(WesWindow *win, const WesOutpoint *op);
+extern void wes_window_hold(WesWindow *win, const WesOutpoint *op, TupleTableSlot *slot,
+							const uint8 *encoding, uint32 encoding_len);
+extern void wes_window_spend(WesPendingOutput *p, const uint8 *spent_by, int64 height);
+extern void wes_window_flush(WesWindow *win);
+extern void wes_window_after_block(WesWindow *win);
+extern void wes_window_end(WesWindow *win);
 
 /* writer_plans.c */
 typedef enum WesWriterPlan

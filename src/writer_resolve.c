@@ -6,7 +6,8 @@
  *	  from the UTXO set.
  *
  * The UTXO set is read once per block: every outpoint the inputs name that
- * the block does not create itself is looked up by primary key, once.
+ * the block does not create itself is looked up once, in the window of the
+ * run's earlier blocks (writer_window.c), else by primary key in wes.outputs.
  * The inputs are then walked in block order against that result and against
  * the block's own outputs, so the first input that breaks a rule is the one
  * reported.  Nothing here writes.
@@ -37,6 +38,7 @@ typedef struct NamedEntry
 	const uint8 *encoding;
 	uint32		encoding_len;
 	HeapTuple	row;			/* a copy of its wes.outputs row (t_self: where it is) */
+	WesPendingOutput *pending;	/* or where the window holds it */
 	WesInBlockSpend spent;		/* spent by an earlier input of the block */
 } NamedEntry;
 
@@ -165,22 +167,30 @@ report_input(const InputRef *r, const char *what, const char *detail)
 			 detail ? errdetail_internal("%s", detail) : 0));
 }
 
+/* Report an outpoint an earlier block spent */
+static pg_attribute_noreturn() void
+report_spent_before(const InputRef *r, const uint8 *by, int64 height)
+{
+	report_input(r, "is already spent",
+				 psprintf("Transaction %s spent it in the block at height " INT64_FORMAT ".",
+						  wes_hex_encode(by, WES_HASH_LEN), height));
+}
+
 /* Report an outpoint that is not in the UTXO set: spent by an earlier block, or never created */
 static pg_attribute_noreturn() void
-report_missing(const InputRef *r)
+report_missing(const InputRef *r, const NamedEntry *e)
 {
 	Datum		arg = PointerGetDatum(r->op);
 
+	if (e->pending != NULL)
+		report_spent_before(r, e->pending->spent_by, e->pending->spent_height);
 	if (wes_writer_exec(WES_PLAN_FIND_SPENDER, &arg, NULL) > 0)
 	{
 		bool		isnull;
 		HeapTuple	row = SPI_tuptable->vals[0];
 		WesHash    *by = DatumGetWesHashP(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
-		int64		height = DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull));
 
-		report_input(r, "is already spent",
-					 psprintf("Transaction %s spent it in the block at height " INT64_FORMAT ".",
-							  wes_hex_encode(by->data, WES_HASH_LEN), height));
+		report_spent_before(r, by->data, DatumGetInt64(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull)));
 	}
 	report_input(r, "does not exist", NULL);
 }
@@ -223,7 +233,7 @@ static void
 resolve_in_chain(WesBlockWork *w, const InputRef *r, NamedEntry *e)
 {
 	if (!e->found)
-		report_missing(r);
+		report_missing(r, e);
 	if (e->spent.tx >= 0)
 		report_spent_in_block(r, &e->spent);
 	if (r->in->flags == WES_INPUT_SPEND)
@@ -236,6 +246,7 @@ resolve_in_chain(WesBlockWork *w, const InputRef *r, NamedEntry *e)
 		out->encoding = e->encoding;
 		out->encoding_len = e->encoding_len;
 		out->row = e->row;
+		out->pending = e->pending;
 		out->spent_by = w->block.txs[r->tx].txid;
 	}
 }
@@ -263,6 +274,16 @@ layout_outputs(WesBlockWork *w)
 	w->n_spent = 0;
 }
 
+/* A named outpoint not looked up yet: not found, named by no input */
+static void
+init_entry(NamedEntry *e)
+{
+	e->found = false;
+	e->row = NULL;
+	e->pending = NULL;
+	e->last_tx = e->last_input = e->spent.tx = e->spent.input = -1;
+}
+
 /* The wes.outputs row of a named outpoint: unspent (no spend mark), its encoding and a copy of it */
 static void
 take_output(NamedEntry *e, TupleTableSlot *row)
@@ -281,7 +302,20 @@ take_output(NamedEntry *e, TupleTableSlot *row)
 	e->row = ExecCopySlotHeapTuple(row);
 }
 
-/* One primary-key probe of wes.outputs for every outpoint named that the block does not create */
+/* An output the window holds: unspent unless an earlier block of the run spent it */
+static void
+take_pending(NamedEntry *e, WesPendingOutput *p)
+{
+	e->pending = p;
+	e->found = p->spent_height < 0;
+	e->encoding = p->encoding;
+	e->encoding_len = p->encoding_len;
+}
+
+/*
+ * Every outpoint named that the block does not create: in the window, else
+ * one primary-key probe of wes.outputs
+ */
 static HTAB *
 probe_outputs(const WesBlockWork *w)
 {
@@ -296,6 +330,7 @@ probe_outputs(const WesBlockWork *w)
 			WesOutpoint op;
 			bool		seen;
 			NamedEntry *e;
+			WesPendingOutput *pending;
 
 			if (hash_search(w->txids, in->txid, HASH_FIND, NULL) != NULL)
 				continue;
@@ -303,9 +338,10 @@ probe_outputs(const WesBlockWork *w)
 			e = hash_search(named, op.data, HASH_ENTER, &seen);
 			if (seen)
 				continue;
-			e->found = false;
-			e->last_tx = e->last_input = e->spent.tx = e->spent.input = -1;
-			if (wes_writer_probe(probe, PointerGetDatum(&op)))
+			init_entry(e);
+			if (w->window != NULL && (pending = wes_window_find(w->window, &op)) != NULL)
+				take_pending(e, pending);
+			else if (wes_writer_probe(probe, PointerGetDatum(&op)))
 				take_output(e, probe->slot);
 		}
 	wes_writer_probe_end(probe);
@@ -334,10 +370,7 @@ wes_writer_resolve_inputs(WesBlockWork *w)
 			wes_outpoint_set(&op, in->txid, in->index);
 			e = hash_search(named, op.data, HASH_ENTER, &found);
 			if (!found)
-			{
-				e->found = false;
-				e->last_tx = e->last_input = e->spent.tx = e->spent.input = -1;
-			}
+				init_entry(e);
 			if (e->last_tx == (int32) t)
 				report_input(&r, psprintf("input %d of the same transaction already names", e->last_input), NULL);
 			e->last_tx = (int32) t;

@@ -86,7 +86,10 @@ store_output(const WesBlockWork *w, uint32 t, uint32 i, const WesOutpoint *op, W
 	}
 	else
 		slot->tts_isnull[8] = slot->tts_isnull[9] = true;
-	wes_writer_row_done(outputs);
+	if (s->tx < 0 && w->window != NULL)
+		wes_window_hold(w->window, op, slot, o->encoding.ptr, (uint32) o->encoding.len);
+	else
+		wes_writer_row_done(outputs);
 }
 
 /* wes.inputs: input k of transaction t (a spend input is its outpoint's spend mark) */
@@ -106,7 +109,7 @@ store_input(const WesBlockWork *w, uint32 t, uint32 k, const WesOutpoint *op, We
 	wes_writer_row_done(inputs);
 }
 
-/* The outputs of earlier blocks that the block spends get their spend mark */
+/* The outputs of earlier blocks that the block spends get their spend mark (in the window when held there) */
 static void
 mark_spent(const WesBlockWork *w, WesRel *outputs)
 {
@@ -117,6 +120,11 @@ mark_spent(const WesBlockWork *w, WesRel *outputs)
 	{
 		const WesSpentOutput *s = &w->spent[i];
 
+		if (s->pending != NULL)
+		{
+			wes_window_spend(s->pending, s->spent_by, DatumGetInt64(height));
+			continue;
+		}
 		ExecClearTuple(slot);
 		heap_deform_tuple(s->row, outputs->desc, slot->tts_values, slot->tts_isnull);
 		slot->tts_values[8] = PointerGetDatum(s->spent_by);

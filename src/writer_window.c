@@ -1,0 +1,164 @@
+/*
+ * writer_window.c
+ *	  The outputs of a run of blocks written by one wes_write_blocks call,
+ *	  held back from wes.outputs until the run ends, so that an output a later
+ *	  block of the run spends goes in once, with its spend mark already set.
+ *
+ * Without the window, an output spent one block after the one that made it
+ * costs a row insert with its index entries, a primary-key probe when the
+ * spend is resolved, and a heap update for the mark.  Inside a run, the probe
+ * is a hash lookup here and the mark is set before the row is written.  What
+ * the blocks of the run see is the same either way: the writer consults the
+ * window before wes.outputs (writer_resolve.c), nothing else reads wes.outputs
+ * while the run is written (an automatic snapshot copies the chain-state row),
+ * and the window is written out when wes_write_blocks returns, or earlier when
+ * it holds too many rows.  A rejected block aborts the whole call and its
+ * transaction, so rows held here never need undoing.
+ *
+ * The window is used only in a database that holds its whole history
+ * (base_height 0): there, an outpoint already in wes.outputs always has its
+ * transaction in wes.transactions, whose primary key reports a txid written
+ * twice (rule 4) as the block goes in.  From a snapshot, that check also rests
+ * on the primary key of wes.outputs, so every output goes in with its block.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+
+#include "writer.h"
+
+/* Outputs held before the window is written out after a block */
+#define WES_WINDOW_MAX_OUTPUTS	(256 * 1024)
+
+struct WesWindow
+{
+	MemoryContext cxt;			/* the held rows, their encodings, the table */
+	HTAB	   *outputs;		/* outpoint -> WesPendingOutput */
+	WesPendingOutput **order;	/* in the order the blocks made them */
+	uint32		n;
+	uint32		cap;
+};
+
+/* An empty window: the outpoint table and the order array in the window's own context */
+static void
+window_reset(WesWindow *win)
+{
+	HASHCTL		ctl;
+
+	MemoryContextReset(win->cxt);
+	ctl.keysize = WES_OUTPOINT_LEN;
+	ctl.entrysize = sizeof(WesPendingOutput);
+	ctl.hcxt = win->cxt;
+	win->outputs = hash_create("wes writer window", 4096, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	win->cap = 4096;
+	win->order = MemoryContextAlloc(win->cxt, win->cap * sizeof(WesPendingOutput *));
+	win->n = 0;
+}
+
+/* A window for one wes_write_blocks call, in the current memory context */
+WesWindow *
+wes_window_begin(void)
+{
+	WesWindow  *win = palloc0(sizeof(WesWindow));
+
+	win->cxt = AllocSetContextCreate(CurrentMemoryContext, "wes writer window", ALLOCSET_DEFAULT_SIZES);
+	window_reset(win);
+	return win;
+}
+
+/* The output held under op, or NULL */
+WesPendingOutput *
+wes_window_find(WesWindow *win, const WesOutpoint *op)
+{
+	return hash_search(win->outputs, op->data, HASH_FIND, NULL);
+}
+
+/*
+ * Hold the wes.outputs row filled in slot (without a spend mark) and the
+ * output's encoding, instead of writing it
+ */
+void
+wes_window_hold(WesWindow *win, const WesOutpoint *op, TupleTableSlot *slot,
+				const uint8 *encoding, uint32 encoding_len)
+{
+	MemoryContext old = MemoryContextSwitchTo(win->cxt);
+	bool		found;
+	WesPendingOutput *p = hash_search(win->outputs, op->data, HASH_ENTER, &found);
+	uint8	   *enc = palloc(Max(encoding_len, 1));
+
+	if (found)
+		elog(ERROR, "outpoint %s is held twice by the writer", wes_outpoint_text(op));
+	ExecStoreVirtualTuple(slot);
+	p->row = ExecCopySlotHeapTuple(slot);
+	ExecClearTuple(slot);
+	memcpy(enc, encoding, encoding_len);
+	p->encoding = enc;
+	p->encoding_len = encoding_len;
+	p->spent_height = -1;
+	if (win->n == win->cap)
+	{
+		win->cap *= 2;
+		win->order = repalloc_huge(win->order, win->cap * sizeof(WesPendingOutput *));
+	}
+	win->order[win->n++] = p;
+	MemoryContextSwitchTo(old);
+}
+
+/* Set the spend mark of a held output */
+void
+wes_window_spend(WesPendingOutput *p, const uint8 *spent_by, int64 height)
+{
+	memcpy(p->spent_by, spent_by, WES_HASH_LEN);
+	p->spent_height = height;
+}
+
+/* Write every held row to wes.outputs, with its spend mark when it has one, and empty the window */
+void
+wes_window_flush(WesWindow *win)
+{
+	MemoryContext old;
+	WesWriterRels *rels;
+	WesRel	   *outputs;
+
+	if (win->n == 0)
+		return;
+	old = MemoryContextSwitchTo(win->cxt);	/* what the tables leave goes with the window */
+	rels = wes_writer_rels_open();
+	outputs = &rels->rel[WES_TABLE_OUTPUTS];
+	for (uint32 i = 0; i < win->n; i++)
+	{
+		const WesPendingOutput *p = win->order[i];
+		TupleTableSlot *slot = wes_writer_row(outputs);
+
+		heap_deform_tuple(p->row, outputs->desc, slot->tts_values, slot->tts_isnull);
+		if (p->spent_height >= 0)
+		{
+			slot->tts_values[8] = PointerGetDatum(p->spent_by);
+			slot->tts_values[9] = Int64GetDatum(p->spent_height);
+			slot->tts_isnull[8] = slot->tts_isnull[9] = false;
+		}
+		wes_writer_row_done(outputs);
+	}
+	wes_writer_rels_close(rels);
+	MemoryContextSwitchTo(old);
+	window_reset(win);
+}
+
+/* After a block is stored: write the window out when it holds enough */
+void
+wes_window_after_block(WesWindow *win)
+{
+	if (win->n >= WES_WINDOW_MAX_OUTPUTS)
+		wes_window_flush(win);
+}
+
+/* Flush what is left and free the window */
+void
+wes_window_end(WesWindow *win)
+{
+	wes_window_flush(win);
+	MemoryContextDelete(win->cxt);
+	pfree(win);
+}
