@@ -1,13 +1,16 @@
 /*
  * wes_load.c
  *	  wes-load: streams a block file (docs/block-file.md) into a database
- *	  through wes_write_block($1::bytea).
+ *	  through wes_write_blocks($1::bytea[]).
  *
- * Blocks go out as binary parameters of one prepared statement in libpq's
+ * Blocks go out as binary parameters of a prepared statement in libpq's
  * pipeline mode: several blocks are in flight while the server works, so the
- * round trip does not bound the rate.  Each run of --batch blocks ends with a
- * sync point and is one implicit transaction; a block counts as loaded when
- * its sync point comes back without an error.  On restart the loader reads
+ * round trip does not bound the rate.  Each run of --batch blocks is one call
+ * of wes_write_blocks($1::bytea[]) (wes_write_block($1::bytea) when the batch
+ * is one block), ends with a sync point and is one implicit transaction: an
+ * output that a later block of the run spends goes into the table once, with
+ * its spend mark.  A block counts as loaded when its sync point comes back
+ * without an error.  On restart the loader reads
  * the database's tip and skips the blocks of the file at or below it.  The
  * first rejected block stops the run: its SQLSTATE and message are printed
  * and the exit status is 1.
@@ -15,6 +18,7 @@
  * --check reads the file without a database and checks every rule the writer
  * checks (chain_check.c), for files made by other programs.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libpq-fe.h>
@@ -30,7 +34,10 @@
 #include "wes_codec.h"
 
 #define BYTEAOID	17
-#define STMT_NAME	"wes_load_write_block"
+#define BYTEAARRAYOID 1001
+#define STMT_ONE	"wes_load_write_block"
+#define STMT_RUN	"wes_load_write_blocks"
+#define ARRAY_HEADER 20			/* ndim, flags, element type, length, lower bound */
 
 typedef struct load_opts
 {
@@ -48,8 +55,8 @@ typedef struct load_opts
 typedef struct pending
 {
 	bool		sync;			/* a sync point: ends a transaction */
-	int64_t		height;			/* block: its height; sync: the last block's */
-	uint32_t	blocks;			/* sync: blocks in the transaction */
+	int64_t		height;			/* call: its first block's height; sync: the last block's */
+	uint32_t	blocks;			/* blocks in the call, or in the transaction */
 	uint64_t	txs;			/* block: its n_tx; sync: the transaction's */
 	uint64_t	bytes;			/* block: record size; sync: the transaction's */
 } pending;
@@ -63,8 +70,11 @@ typedef struct loader
 	size_t		q_cap,
 				q_head,
 				q_len;
-	uint32_t	in_flight;		/* blocks sent whose result has not come back */
-	pending		seg;			/* the open transaction: blocks sent since the last sync */
+	uint32_t	in_flight;		/* blocks read whose result has not come back */
+	pending		seg;			/* the open transaction: blocks read since the last sync */
+	uint8_t    *run;			/* its blocks as a binary bytea[] (when --batch > 1) */
+	size_t		run_len,
+				run_cap;
 	int64_t		tip;			/* database tip when the run started (-1: empty) */
 	int64_t		last_height;	/* last height read from the file */
 	int64_t		done_height;	/* last height committed */
@@ -124,16 +134,18 @@ db_open(loader *l)
 {
 	const char *keys[] = {"dbname", "application_name", NULL};
 	const char *vals[] = {l->o.conninfo, "wes-load", NULL};
-	Oid			types[1] = {BYTEAOID};
+	Oid			one[1] = {BYTEAOID};
+	Oid			run[1] = {BYTEAARRAYOID};
 	PGresult   *res;
 
 	l->conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(l->conn) != CONNECTION_OK)
 		die("cannot connect: %s", PQerrorMessage(l->conn));
 	l->tip = read_tip(l->conn);
-	res = PQprepare(l->conn, STMT_NAME, "SELECT wes_write_block($1::bytea)", 1, types);
+	res = l->o.batch == 1 ? PQprepare(l->conn, STMT_ONE, "SELECT wes_write_block($1::bytea)", 1, one)
+		: PQprepare(l->conn, STMT_RUN, "SELECT wes_write_blocks($1::bytea[])", 1, run);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		die("cannot prepare wes_write_block: %s", PQresultErrorMessage(res));
+		die("cannot prepare the write statement: %s", PQresultErrorMessage(res));
 	PQclear(res);
 	if (!PQenterPipelineMode(l->conn) || PQsetnonblocking(l->conn, 1) != 0)
 		die("cannot enter pipeline mode: %s", PQerrorMessage(l->conn));
@@ -157,31 +169,83 @@ queue_push(loader *l, const pending *p)
 	l->q[(l->q_head + l->q_len++) % l->q_cap] = *p;
 }
 
-/* End the open transaction with a sync point */
+/* Append a big-endian u32 to the run's array */
+static void
+run_put_u32(loader *l, uint32_t v)
+{
+	uint32_t	be = htonl(v);
+
+	memcpy(l->run + l->run_len, &be, 4);
+	l->run_len += 4;
+}
+
+/* Send the run's blocks as one wes_write_blocks call: a one-dimensional bytea[] in binary */
+static void
+send_run(loader *l)
+{
+	size_t		end = l->run_len;
+	const char *values[1] = {(const char *) l->run};
+	int			lengths[1] = {(int) end};
+	int			formats[1] = {1};
+	pending		p = {false, l->seg.height - l->seg.blocks + 1, l->seg.blocks, l->seg.txs, l->seg.bytes};
+
+	if (end > INT32_MAX)
+		die("the blocks up to height %lld take more than 2 GB: use a smaller --batch", (long long) l->seg.height);
+	l->run_len = 0;
+	run_put_u32(l, 1);			/* one dimension */
+	run_put_u32(l, 0);			/* no nulls */
+	run_put_u32(l, BYTEAOID);	/* element type */
+	run_put_u32(l, l->seg.blocks);
+	run_put_u32(l, 1);			/* lower bound */
+	l->run_len = end;
+	if (!PQsendQueryPrepared(l->conn, STMT_RUN, 1, values, lengths, formats, 0))
+		die("cannot send the blocks up to height %lld: %s", (long long) l->seg.height,
+			PQerrorMessage(l->conn));
+	queue_push(l, &p);
+}
+
+/* End the open transaction: send its run when blocks wait in it, then a sync point */
 static void
 send_sync(loader *l)
 {
 	if (l->seg.blocks == 0)
 		return;
+	if (l->o.batch > 1)
+		send_run(l);
 	if (!PQpipelineSync(l->conn))
 		die("cannot send a sync point: %s", PQerrorMessage(l->conn));
 	l->seg.sync = true;
 	queue_push(l, &l->seg);
 	memset(&l->seg, 0, sizeof(l->seg));
+	l->run_len = ARRAY_HEADER;
 }
 
-/* Send the block in the reader's buffer */
+/* Add the block in the reader's buffer to the run, or send it alone when the batch is one block */
 static void
 send_block(loader *l, int64_t height, uint32_t n_tx)
 {
-	const char *values[1] = {(const char *) l->r.buf};
-	int			lengths[1] = {(int) l->r.len};
-	int			formats[1] = {1};
-	pending		p = {false, height, 1, n_tx, l->r.len};
+	if (l->o.batch == 1)
+	{
+		const char *values[1] = {(const char *) l->r.buf};
+		int			lengths[1] = {(int) l->r.len};
+		int			formats[1] = {1};
+		pending		p = {false, height, 1, n_tx, l->r.len};
 
-	if (!PQsendQueryPrepared(l->conn, STMT_NAME, 1, values, lengths, formats, 0))
-		die("cannot send the block at height %lld: %s", (long long) height, PQerrorMessage(l->conn));
-	queue_push(l, &p);
+		if (!PQsendQueryPrepared(l->conn, STMT_ONE, 1, values, lengths, formats, 0))
+			die("cannot send the block at height %lld: %s", (long long) height, PQerrorMessage(l->conn));
+		queue_push(l, &p);
+	}
+	else
+	{
+		if (l->run_len + 4 + l->r.len > l->run_cap)
+		{
+			l->run_cap = 2 * (l->run_len + 4 + l->r.len);
+			l->run = xrealloc(l->run, l->run_cap);
+		}
+		run_put_u32(l, (uint32_t) l->r.len);
+		memcpy(l->run + l->run_len, l->r.buf, l->r.len);
+		l->run_len += l->r.len;
+	}
 	l->in_flight++;
 	l->seg.height = height;
 	l->seg.blocks++;
@@ -189,6 +253,23 @@ send_block(loader *l, int64_t height, uint32_t n_tx)
 	l->seg.bytes += l->r.len;
 	if (l->seg.blocks >= l->o.batch)
 		send_sync(l);
+}
+
+/*
+ * The height of the block an error belongs to: the call's first block, or the
+ * one the error's context names ("block N of M in the array")
+ */
+static int64_t
+error_height(const pending *p, const PGresult *res)
+{
+	const char *ctx = PQresultErrorField(res, PG_DIAG_CONTEXT);
+	int			pos,
+				count;
+
+	for (const char *c = ctx; c != NULL && (c = strstr(c, "block ")) != NULL; c++)
+		if (sscanf(c, "block %d of %d in the array", &pos, &count) == 2 && pos >= 1 && (uint32_t) pos <= p->blocks)
+			return p->height + pos - 1;
+	return p->height;
 }
 
 /* Remember the first rejection: height, SQLSTATE, message and detail */
@@ -230,14 +311,14 @@ take_result(loader *l, pending *p, PGresult *res, bool *seg_failed)
 		case PGRES_TUPLES_OK:
 			break;
 		case PGRES_FATAL_ERROR:
-			note_error(l, p->height, res);
+			note_error(l, error_height(p, res), res);
 			*seg_failed = true;
 			break;
 		case PGRES_PIPELINE_ABORTED:
 			*seg_failed = true;
 			break;
 		default:
-			die("unexpected result for the block at height %lld: %s", (long long) p->height,
+			die("unexpected result for the blocks from height %lld: %s", (long long) p->height,
 				PQresStatus(PQresultStatus(res)));
 	}
 }
@@ -260,14 +341,14 @@ drain_results(loader *l)
 		PQclear(res);
 		if (finished)
 		{
-			l->in_flight -= !p->sync;
+			l->in_flight -= p->sync ? 0 : p->blocks;
 			l->q_head = (l->q_head + 1) % l->q_cap;
 			l->q_len--;
 		}
 	}
 }
 
-/* Read and send blocks until depth blocks are in flight */
+/* Read and send blocks until depth blocks are in flight (read, not yet answered) */
 static void
 fill(loader *l)
 {
@@ -442,10 +523,10 @@ usage(FILE *f)
 	fprintf(f,
 			"Usage: wes-load [OPTION]... FILE\n"
 			"Load a block file (docs/block-file.md; \"-\" reads stdin) into a database through\n"
-			"wes_write_block, resuming after the database's tip.\n\n"
+			"wes_write_blocks, resuming after the database's tip.\n\n"
 			"  -d, --dbname CONNINFO   database name or connection string (default: libpq's PG* variables)\n"
-			"  -b, --batch N           blocks per transaction (default 1)\n"
-			"  -p, --depth N           blocks in flight in the pipeline (default 16)\n"
+			"  -b, --batch N           blocks per transaction, sent in one wes_write_blocks call (default 16)\n"
+			"  -p, --depth N           blocks in flight in the pipeline, at least --batch (default: twice --batch)\n"
 			"      --max-block BYTES   refuse records longer than this (default 268435456)\n"
 			"      --interval SECS     seconds between progress lines when stderr is not a terminal (default 5)\n"
 			"      --check             no database: check every rule of the wire format on the file\n"
@@ -475,8 +556,8 @@ parse_options(load_opts *o, int argc, char **argv)
 
 	memset(o, 0, sizeof(*o));
 	o->conninfo = "";
-	o->batch = 1;
-	o->depth = 16;
+	o->batch = 16;
+	o->depth = 0;
 	o->max_block = WES_BLOCKFILE_MAX_BLOCK;
 	o->interval = 5;
 	while ((c = getopt_long(argc, argv, "d:b:p:qh", longs, NULL)) != -1)
@@ -500,8 +581,12 @@ parse_options(load_opts *o, int argc, char **argv)
 		exit(2);
 	}
 	o->file = argv[optind];
-	if (o->batch == 0 || o->depth == 0)
-		die("--batch and --depth must be at least 1");
+	if (o->batch == 0)
+		die("--batch must be at least 1");
+	if (o->depth == 0)
+		o->depth = 2 * o->batch;
+	if (o->depth < o->batch)
+		die("--depth must be at least --batch: a transaction's blocks are sent together");
 }
 
 int
@@ -511,6 +596,7 @@ main(int argc, char **argv)
 
 	memset(l, 0, sizeof(*l));
 	l->last_height = -1;
+	l->run_len = ARRAY_HEADER;
 	if (wes_codec_init() != 0)
 		die("libsodium failed to initialise");
 	parse_options(&l->o, argc, argv);

@@ -5,8 +5,11 @@
 # encoding) and accumulator from its --state-out file, the tip and state root from its
 # --tip-out file; `wes-load --check` on the file agrees offline.  Then the chain is
 # continued from the state file and loaded again, and a second run of the loader
-# resumes from the tip and writes nothing; wes_verify() finds nothing.  Cluster on
-# WES_TEST_PORT+4.
+# resumes from the tip and writes nothing; wes_verify() finds nothing.  The loader
+# sends 16 blocks a call (wes_write_blocks, whose window writes an output spent later
+# in the call once, with its mark): loaded one block a call instead, every table holds
+# the same rows; a bad block in the middle of a call is reported at its own height, and
+# the calls before it stay.  Cluster on WES_TEST_PORT+4.
 set -uo pipefail
 
 source "$(dirname "$0")/lib/common.sh"
@@ -73,7 +76,7 @@ check_against() {
 		"$what: wes_verify() (chain, roots, state commitment by a full scan, amcheck) finds nothing"
 }
 
-plan 26
+plan 31
 
 # Every index of schema wes, with its first column and predicate, counted through the
 # index (enable_seqscan off; the plan must use it) and by a sequential scan
@@ -140,6 +143,37 @@ is "$(sq -F ' ' -c "SELECT count(*) FILTER (WHERE i.reference) > 0, count(*) FIL
 				   FROM wes.inputs i JOIN wes.outputs o USING (outpoint)")" "t t t t" \
 	"the chain has reference inputs, in-block spends, resource and state outputs"
 check_against "after 5000 transactions" "$W/chain.tip" "$W/chain.state"
+
+# The same file one block a call: the window changes no row of any table
+DIGEST="SELECT string_agg(t || ' ' || d, ' ' ORDER BY t) FROM (
+	SELECT 'blocks' t, md5(string_agg(x::text, '|' ORDER BY x::text)) d FROM wes.blocks x UNION ALL
+	SELECT 'transactions', md5(string_agg(x::text, '|' ORDER BY x::text)) FROM wes.transactions x UNION ALL
+	SELECT 'inputs', md5(string_agg(x::text, '|' ORDER BY x::text)) FROM wes.inputs x UNION ALL
+	SELECT 'outputs', md5(string_agg(x::text, '|' ORDER BY x::text)) FROM wes.outputs x UNION ALL
+	SELECT 'journal', md5(string_agg(x::text, '|' ORDER BY x::text)) FROM wes.journal x UNION ALL
+	SELECT 'chain_state', md5(string_agg(x::text, '|')) FROM wes.chain_state x) s"
+is "$(sq -c "SELECT count(*) > 0 FROM wes.inputs i JOIN wes.outputs o USING (outpoint)
+			 WHERE NOT i.reference AND o.height < i.height AND o.height / 16 = i.height / 16")" t \
+	"some spends name outputs of an earlier block of the same 16-block call"
+psql -X -q -d postgres -c "CREATE DATABASE ${DB}_one" >/dev/null && psql -X -q -d "${DB}_one" -c 'CREATE EXTENSION wes_persist' >/dev/null
+"$LOAD" -q --batch 1 -d "${DB}_one" "$W/chain.blk"
+ok $? "wes-load --batch 1 loads the file one block a call"
+is "$(psql -X -At -d "${DB}_one" -c "$DIGEST")" "$(sq -c "$DIGEST")" \
+	"every table holds the same rows as with 16 blocks a call (spend marks, journal, tip)"
+
+# A bad state root in block 37: calls of blocks 0..15 and 16..31 stay, 32..47 is refused
+perl -e '
+	open(my $f, "<:raw", $ARGV[0]) or die; local $/; my $d = <$f>;
+	my $p = 8;
+	for my $h (0 .. 36) { $p += 4 + unpack("V", substr($d, $p, 4)); }
+	substr($d, $p + 4 + 116, 1) = chr(ord(substr($d, $p + 4 + 116, 1)) ^ 1);
+	open(my $o, ">:raw", $ARGV[1]) or die; print $o $d;' "$W/chain.blk" "$W/bad.blk"
+psql -X -q -d postgres -c "CREATE DATABASE ${DB}_bad" >/dev/null && psql -X -q -d "${DB}_bad" -c 'CREATE EXTENSION wes_persist' >/dev/null
+"$LOAD" -q -d "${DB}_bad" "$W/bad.blk" >/dev/null 2>"$W/bad.log"
+is "$? $(grep -o 'block at height [0-9]* rejected: SQLSTATE [A-Z0-9]*' "$W/bad.log")" \
+	"1 block at height 37 rejected: SQLSTATE WE003" "a bad block in the middle of a call is reported at its height, with its SQLSTATE"
+is "$(psql -X -At -d "${DB}_bad" -c 'SELECT height FROM wes.chain_state')" 31 \
+	"the calls before it are committed, the one holding it is not"
 
 "$LOAD" -q -d "$DB" "$W/chain.blk"
 ok $? "wes-load run again on the same file exits 0"
