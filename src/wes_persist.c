@@ -20,6 +20,7 @@ int			wes_journal_depth = 0;
 int			wes_snapshot_interval = 1000;
 int			wes_snapshot_retention = 10;
 bool		wes_verify_heapallindexed = false;
+int			wes_write_window = 131072;
 
 /* Codec allocations come from the current memory context; huge blocks are allowed */
 static void *
@@ -132,5 +133,10 @@ _PG_init(void)
 							 "wes_verify also checks that every heap row has its index entries (slower).",
 							 NULL, &wes_verify_heapallindexed, false,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("wes_persist.write_window",
+							"Outputs a wes_write_blocks call holds back, so that those its later blocks spend "
+							"are written once with their spend mark (0: each block's outputs go in with it).",
+							NULL, &wes_write_window, 131072, 0, 16777216,
+							PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("wes_persist");
 }

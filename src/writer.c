@@ -130,7 +130,7 @@ wes_write_blocks(PG_FUNCTION_ARGS)
 	ArrayIterator it = array_create_iterator(blocks, 0, NULL);
 	BlocksErrorContext ctx = {0, ArrayGetNItems(ARR_NDIM(blocks), ARR_DIMS(blocks))};
 	ErrorContextCallback cb = {error_context_stack, blocks_error_callback, &ctx};
-	WesWindow  *window = wes_window_begin();
+	WesWindow  *window = wes_write_window > 0 ? wes_window_begin() : NULL;
 	Datum		value;
 	bool		isnull;
 
@@ -150,7 +150,8 @@ wes_write_blocks(PG_FUNCTION_ARGS)
 			pfree(block);
 	}
 	error_context_stack = cb.previous;
-	wes_window_end(window);
+	if (window != NULL)
+		wes_window_end(window);
 	array_free_iterator(it);
 	PG_RETURN_INT64(ctx.position);
 }

@@ -11,8 +11,8 @@
  * the blocks of the run see is the same either way: the writer consults the
  * window before wes.outputs (writer_resolve.c), nothing else reads wes.outputs
  * while the run is written (an automatic snapshot copies the chain-state row),
- * and the window is written out when wes_write_blocks returns, or earlier when
- * it holds too many rows.  A rejected block aborts the whole call and its
+ * and the window is written out when wes_write_blocks returns, or after a
+ * block that brings it to wes_persist.write_window outputs (0: no window).  A rejected block aborts the whole call and its
  * transaction, so rows held here never need undoing.
  *
  * The window is used only in a database that holds its whole history
@@ -27,10 +27,8 @@
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 
+#include "wes_persist.h"
 #include "writer.h"
-
-/* Outputs held before the window is written out after a block */
-#define WES_WINDOW_MAX_OUTPUTS	(256 * 1024)
 
 struct WesWindow
 {
@@ -146,11 +144,11 @@ wes_window_flush(WesWindow *win)
 	window_reset(win);
 }
 
-/* After a block is stored: write the window out when it holds enough */
+/* After a block is stored: write the window out when it holds wes_persist.write_window outputs */
 void
 wes_window_after_block(WesWindow *win)
 {
-	if (win->n >= WES_WINDOW_MAX_OUTPUTS)
+	if (win->n >= (uint32) wes_write_window)
 		wes_window_flush(win);
 }
 

@@ -8,8 +8,9 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(12);
+SELECT plan(15);
 \ir lib/chain_state_helpers.sql
+\ir lib/wes_state.sql
 \ir lib/blocks.sql
 
 -- Write blocks (one call, or one call each), take what f returns, and undo it all
@@ -35,27 +36,32 @@ BEGIN
 END
 $$;
 
--- One wes_write_blocks call and undo it: 'ok' or 'SQLSTATE: message DETAIL: detail'
-CREATE FUNCTION pg_temp.try_run(blocks bytea[]) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	msg text;
-	detail text;
-BEGIN
-	BEGIN
-		PERFORM wes_write_blocks(blocks);
-		RAISE SQLSTATE 'XX999';
-	EXCEPTION WHEN SQLSTATE 'XX999' THEN
-		RETURN 'ok';
-	END;
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
-	RETURN SQLSTATE || ': ' || msg || coalesce(' DETAIL: ' || nullif(detail, ''), '');
-END
-$$;
+-- One wes_write_blocks call, undone: NULL or 'SQLSTATE: message DETAIL: detail' (error_of)
+CREATE FUNCTION pg_temp.try_run(blocks bytea[]) RETURNS text
+LANGUAGE sql RETURN pg_temp.error_of(format('SELECT wes_write_blocks(%L::bytea[])', blocks));
 
 SELECT is(pg_temp.after(pg_temp.vector_blocks(0, 11), true, 'SELECT pg_temp.state_digest()::text'),
 		  pg_temp.after(pg_temp.vector_blocks(0, 11), false, 'SELECT pg_temp.state_digest()::text'),
 		  'the 12 blocks of the vectors in one call leave every table as 12 calls do (rows, spend marks, journal, tip)');
+
+-- A window smaller than the run: written out after the block that fills it, mid-run
+CREATE TEMP TABLE n_out AS
+SELECT pg_temp.after(pg_temp.vector_blocks(0, 11), true, 'SELECT count(*) FROM wes.outputs')::int AS n;
+DO $$BEGIN PERFORM set_config('wes_persist.write_window', (SELECT (n / 3)::text FROM n_out), true); END$$;
+SELECT is(pg_temp.after(pg_temp.vector_blocks(0, 11), true, 'SELECT pg_temp.state_digest()::text'),
+		  pg_temp.after(pg_temp.vector_blocks(0, 11), false, 'SELECT pg_temp.state_digest()::text'),
+		  'with a third of the outputs as write_window (written out twice or more), the same rows');
+
+-- write_window = 0: no window, the marks are updates
+SET LOCAL wes_persist.write_window = 0;
+CREATE TEMP TABLE upd_off AS SELECT pg_stat_get_xact_tuples_updated('wes.outputs'::regclass) AS n;
+SELECT cmp_ok(pg_temp.after(pg_temp.vector_blocks(0, 11), true,
+							$$SELECT pg_stat_get_xact_tuples_updated('wes.outputs'::regclass)$$)::bigint - (SELECT n FROM upd_off),
+			  '>', 0::bigint, 'with write_window = 0, the call sets marks on stored rows');
+SELECT is(pg_temp.after(pg_temp.vector_blocks(0, 11), true, 'SELECT pg_temp.state_digest()::text'),
+		  pg_temp.after(pg_temp.vector_blocks(0, 11), false, 'SELECT pg_temp.state_digest()::text'),
+		  'and leaves the same rows');
+RESET wes_persist.write_window;
 
 -- A spend of the vectors whose output an earlier block made: both inside the run
 CREATE TEMP TABLE s AS
