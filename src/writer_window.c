@@ -12,8 +12,9 @@
  * window before wes.outputs (writer_resolve.c), nothing else reads wes.outputs
  * while the run is written (an automatic snapshot copies the chain-state row),
  * and the window is written out when wes_write_blocks returns, or after a
- * block that brings it to wes_persist.write_window outputs (0: no window).  A rejected block aborts the whole call and its
- * transaction, so rows held here never need undoing.
+ * block that brings it to wes_persist.write_window outputs (0: no window).
+ * A rejected block aborts the whole call and its transaction, so rows held
+ * here never need undoing.
  *
  * The window is used only in a database that holds its whole history
  * (base_height 0): there, an outpoint already in wes.outputs always has its
