@@ -10,10 +10,12 @@
  * is one block), ends with a sync point and is one implicit transaction: an
  * output that a later block of the run spends goes into the table once, with
  * its spend mark.  A block counts as loaded when its sync point comes back
- * without an error.  On restart the loader reads
+ * without an error.  On restart the loader waits for any wes-load session
+ * still writing (one whose client was killed commits what it received), reads
  * the database's tip and skips the blocks of the file at or below it.  The
  * first rejected block stops the run: its SQLSTATE and message are printed
- * and the exit status is 1.
+ * and the exit status is 1.  SIGINT or SIGTERM stop it cleanly: nothing more
+ * is sent, the calls sent are waited for, and the exit status is 3.
  *
  * --check reads the file without a database and checks every rule the writer
  * checks (chain_check.c), for files made by other programs.
@@ -22,6 +24,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libpq-fe.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,12 +89,40 @@ typedef struct loader
 				base_offset;	/* file size; offset where loading began */
 	bool		eof,
 				failed,
+				stopped,		/* SIGINT or SIGTERM: nothing more is sent */
 				seg_failed,		/* the transaction whose results are arriving failed */
 				tty;
 	char		error[2048];
 	double		t0,
 				last_progress;
 } loader;
+
+/* The signal that asked for a stop (SIGINT or SIGTERM), 0 while none has */
+static volatile sig_atomic_t stop_signal = 0;
+
+static void
+on_stop_signal(int signo)
+{
+	stop_signal = signo;
+}
+
+/*
+ * SIGINT and SIGTERM stop the run cleanly: the blocks already sent are waited
+ * for, so the tip is final when wes-load exits.  A second one ends wes-load
+ * at once (SA_RESETHAND).  No SA_RESTART: a read of a stalled pipe returns.
+ */
+static void
+catch_stop_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
 
 /* ---- the database side ---- */
 
@@ -128,7 +159,44 @@ read_tip(PGconn *conn)
 	return -1;
 }
 
-/* Connect, read the tip, prepare the statement and enter pipeline mode */
+/*
+ * Wait while another wes-load session of this database is still writing: a
+ * loader killed with its transactions in flight leaves a backend that commits
+ * them, and the tip is only known once it has.  Sessions of other roles show
+ * no state to this one, so they are not waited for.
+ */
+static void
+wait_for_other_loaders(PGconn *conn)
+{
+	bool		said = false;
+
+	for (;;)
+	{
+		PGresult   *res = PQexec(conn,
+								 "SELECT string_agg(pid::text, ', ' ORDER BY pid) FROM pg_stat_activity "
+								 "WHERE datname = current_database() AND application_name = 'wes-load' "
+								 "AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction', "
+								 "'idle in transaction (aborted)')");
+
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+			die("cannot look for other wes-load sessions: %s", PQresultErrorMessage(res));
+		if (PQgetisnull(res, 0, 0))
+		{
+			PQclear(res);
+			return;
+		}
+		if (!said)
+			fprintf(stderr, "wes-load: waiting for another wes-load session still writing to this "
+					"database (backend %s): the tip is known when it ends\n", PQgetvalue(res, 0, 0));
+		said = true;
+		PQclear(res);
+		if (stop_signal)
+			exit(3);
+		usleep(200000);
+	}
+}
+
+/* Connect, wait for other loaders, read the tip, prepare the statement and enter pipeline mode */
 static void
 db_open(loader *l)
 {
@@ -141,6 +209,7 @@ db_open(loader *l)
 	l->conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(l->conn) != CONNECTION_OK)
 		die("cannot connect: %s", PQerrorMessage(l->conn));
+	wait_for_other_loaders(l->conn);
 	l->tip = read_tip(l->conn);
 	res = l->o.batch == 1 ? PQprepare(l->conn, STMT_ONE, "SELECT wes_write_block($1::bytea)", 1, one)
 		: PQprepare(l->conn, STMT_RUN, "SELECT wes_write_blocks($1::bytea[])", 1, run);
@@ -348,18 +417,75 @@ drain_results(loader *l)
 	}
 }
 
+/* Wait until the socket is readable (or writable, when output is pending), at most a moment */
+static void
+wait_socket(loader *l, bool want_write)
+{
+	int			sock = PQsocket(l->conn);
+	fd_set		rd,
+				wr;
+	struct timeval tv = {0, 200000};
+
+	FD_ZERO(&rd);
+	FD_ZERO(&wr);
+	FD_SET(sock, &rd);
+	if (want_write)
+		FD_SET(sock, &wr);
+	if (select(sock + 1, &rd, &wr, NULL, &tv) < 0 && errno != EINTR)
+		die("select: %s", strerror(errno));
+}
+
+/*
+ * Send everything libpq holds, reading results meanwhile so that the server
+ * never waits on us.  Needed before a read that can block (a pipe), lest
+ * calls already made sit unsent while wes-load waits for input.
+ */
+static void
+flush_all(loader *l)
+{
+	int			r;
+
+	while ((r = PQflush(l->conn)) == 1 && !stop_signal)
+	{
+		wait_socket(l, true);
+		if (!PQconsumeInput(l->conn))
+			die("lost the connection after height %lld: %s", (long long) l->done_height,
+				PQerrorMessage(l->conn));
+	}
+	if (r < 0)
+		die("cannot send: %s", PQerrorMessage(l->conn));
+}
+
+/*
+ * A stop was asked for: send nothing more.  The open transaction's blocks
+ * have not been sent (a batch of one is sent as it is read), so they are
+ * dropped; what was sent is waited for.
+ */
+static void
+stop_sending(loader *l)
+{
+	l->stopped = true;
+	l->in_flight -= l->seg.blocks;
+	memset(&l->seg, 0, sizeof(l->seg));
+	l->run_len = ARRAY_HEADER;
+}
+
 /* Read and send blocks until depth blocks are in flight (read, not yet answered) */
 static void
 fill(loader *l)
 {
-	while (!l->eof && !l->failed && l->in_flight < l->o.depth)
+	while (!l->eof && !l->failed && !stop_signal && l->in_flight < l->o.depth)
 	{
-		bf_result	rr = bf_next(&l->r);
+		bf_result	rr;
 		int64_t		height;
+
+		if (l->total_bytes == 0)	/* not a regular file: the read may wait */
+			flush_all(l);
+		rr = bf_next(&l->r);
 
 		if (rr == BF_END)
 			l->eof = true;
-		else if (rr == BF_ERROR)
+		else if (rr == BF_ERROR && !stop_signal)	/* else a read the signal interrupted */
 		{
 			l->failed = true;
 			snprintf(l->error, sizeof(l->error), "%s", l->r.error);
@@ -387,24 +513,6 @@ fill(loader *l)
 	/* Nothing more comes: close the open transaction so that its results arrive */
 	if (l->eof || l->failed)
 		send_sync(l);
-}
-
-/* Wait until the socket is readable (or writable, when output is pending), at most a moment */
-static void
-wait_socket(loader *l, bool want_write)
-{
-	int			sock = PQsocket(l->conn);
-	fd_set		rd,
-				wr;
-	struct timeval tv = {0, 200000};
-
-	FD_ZERO(&rd);
-	FD_ZERO(&wr);
-	FD_SET(sock, &rd);
-	if (want_write)
-		FD_SET(sock, &wr);
-	if (select(sock + 1, &rd, &wr, NULL, &tv) < 0 && errno != EINTR)
-		die("select: %s", strerror(errno));
 }
 
 /* Format seconds as h:mm:ss */
@@ -462,9 +570,11 @@ load(loader *l)
 	{
 		int			pending_out;
 
+		if (stop_signal && !l->stopped)
+			stop_sending(l);
 		drain_results(l);
 		fill(l);
-		if (l->q_len == 0 && (l->eof || l->failed))
+		if (l->q_len == 0 && (l->eof || l->failed || l->stopped))
 			break;
 		pending_out = PQflush(l->conn);
 		if (pending_out < 0)
@@ -486,6 +596,12 @@ load(loader *l)
 	{
 		fprintf(stderr, "wes-load: %s\n", l->error);
 		return 1;
+	}
+	if (l->stopped)
+	{
+		fprintf(stderr, "wes-load: stopped by signal %d with the tip at height %lld; run it again to resume\n",
+				(int) stop_signal, (long long) l->done_height);
+		return 3;
 	}
 	return 0;
 }
@@ -534,7 +650,9 @@ usage(FILE *f)
 			"  -q, --quiet             no progress, no summary\n"
 			"  -h, --help              this help\n\n"
 			"Exit status: 0 when every block was loaded, 1 when a block was rejected (its SQLSTATE\n"
-			"and message are printed) or the file is damaged, 2 on a usage error.\n");
+			"and message are printed) or the file is damaged, 2 on a usage error, 3 when stopped by\n"
+			"SIGINT or SIGTERM (the blocks already sent are committed first; a second signal ends it\n"
+			"at once).\n");
 }
 
 /* Parse the command line into o */
@@ -600,6 +718,7 @@ main(int argc, char **argv)
 	if (wes_codec_init() != 0)
 		die("libsodium failed to initialise");
 	parse_options(&l->o, argc, argv);
+	catch_stop_signals();
 	if (!bf_open(&l->r, l->o.file, l->o.max_block))
 		die("%s", l->r.error);
 	return l->o.check ? check(l) : load(l);

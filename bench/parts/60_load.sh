@@ -125,9 +125,14 @@ window() {
 	t1=$(now)
 	# TERM, not INT: a background job of a non-interactive shell starts with SIGINT
 	# ignored, which under make left wes-load running to the end of the chain
+	# wes-load waits for the calls it has sent, so the next window starts on a final tip
 	kill -TERM $(pgrep -P "$LOADER" -x wes-load) 2>/dev/null || true
 	wait "$LOADER" 2>/dev/null || true
 	LOADER=""
+	if grep -qE 'rejected|cannot|lost the connection' "$log"; then
+		sed 's/^[0-9.]* /  wes-load: /' "$log" | grep -v ' txs, ' | tail -n 5 >&2
+		touch "$S/loader-failed"
+	fi
 	window_rate "$log" "$t0" "$t1"
 }
 
@@ -160,4 +165,5 @@ echo "tip after the windows: $tip (blocks of 1000 transactions)"
 sql -d postgres -c "DROP DATABASE $DB"
 [ "$tip" -lt $((TXS / 1000 - 1)) ] ||
 	{ echo "wes-load reached the end of the chain inside a window, so the rates above are not rates; raise WES_LOAD_TXS" >&2; exit 1; }
+[ ! -e "$S/loader-failed" ] || { echo "wes-load failed in a window (above): the rates are not rates" >&2; exit 1; }
 [ "$errors" -eq 0 ]
