@@ -41,6 +41,8 @@
 #define STMT_ONE	"wes_load_write_block"
 #define STMT_RUN	"wes_load_write_blocks"
 #define ARRAY_HEADER 20			/* ndim, flags, element type, length, lower bound */
+#define DEFAULT_BATCH_BYTES (256u << 20)
+#define MAX_BATCH_BYTES 1000000000	/* PostgreSQL takes at most 1 GB - 1 in one parameter */
 
 typedef struct load_opts
 {
@@ -48,6 +50,7 @@ typedef struct load_opts
 	const char *file;
 	uint32_t	batch;			/* blocks per transaction */
 	uint32_t	depth;			/* blocks in flight */
+	uint32_t	batch_bytes;	/* a call ends before its blocks pass this size */
 	uint32_t	max_block;
 	double		interval;		/* seconds between progress lines when not a tty */
 	bool		check;
@@ -238,35 +241,29 @@ queue_push(loader *l, const pending *p)
 	l->q[(l->q_head + l->q_len++) % l->q_cap] = *p;
 }
 
-/* Append a big-endian u32 to the run's array */
+/* A big-endian u32 at p (the binary array format's integers) */
 static void
-run_put_u32(loader *l, uint32_t v)
+put_be32(uint8_t *p, uint32_t v)
 {
 	uint32_t	be = htonl(v);
 
-	memcpy(l->run + l->run_len, &be, 4);
-	l->run_len += 4;
+	memcpy(p, &be, 4);
 }
 
 /* Send the run's blocks as one wes_write_blocks call: a one-dimensional bytea[] in binary */
 static void
 send_run(loader *l)
 {
-	size_t		end = l->run_len;
 	const char *values[1] = {(const char *) l->run};
-	int			lengths[1] = {(int) end};
+	int			lengths[1] = {(int) l->run_len};	/* below 2 GB: see send_block */
 	int			formats[1] = {1};
 	pending		p = {false, l->seg.height - l->seg.blocks + 1, l->seg.blocks, l->seg.txs, l->seg.bytes};
 
-	if (end > INT32_MAX)
-		die("the blocks up to height %lld take more than 2 GB: use a smaller --batch", (long long) l->seg.height);
-	l->run_len = 0;
-	run_put_u32(l, 1);			/* one dimension */
-	run_put_u32(l, 0);			/* no nulls */
-	run_put_u32(l, BYTEAOID);	/* element type */
-	run_put_u32(l, l->seg.blocks);
-	run_put_u32(l, 1);			/* lower bound */
-	l->run_len = end;
+	put_be32(l->run, 1);		/* one dimension */
+	put_be32(l->run + 4, 0);	/* no nulls */
+	put_be32(l->run + 8, BYTEAOID); /* element type */
+	put_be32(l->run + 12, l->seg.blocks);
+	put_be32(l->run + 16, 1);	/* lower bound */
 	if (!PQsendQueryPrepared(l->conn, STMT_RUN, 1, values, lengths, formats, 0))
 		die("cannot send the blocks up to height %lld: %s", (long long) l->seg.height,
 			PQerrorMessage(l->conn));
@@ -289,7 +286,12 @@ send_sync(loader *l)
 	l->run_len = ARRAY_HEADER;
 }
 
-/* Add the block in the reader's buffer to the run, or send it alone when the batch is one block */
+/*
+ * Add the block in the reader's buffer to the run, or send it alone when the
+ * batch is one block.  A run ends at --batch blocks, or before the block that
+ * would take it past --batch-bytes: a run is then at most 1 GB, or one block
+ * (at most --max-block) alone.
+ */
 static void
 send_block(loader *l, int64_t height, uint32_t n_tx)
 {
@@ -306,12 +308,15 @@ send_block(loader *l, int64_t height, uint32_t n_tx)
 	}
 	else
 	{
+		if (l->seg.blocks > 0 && l->run_len + 4 + l->r.len > l->o.batch_bytes)
+			send_sync(l);
 		if (l->run_len + 4 + l->r.len > l->run_cap)
 		{
 			l->run_cap = 2 * (l->run_len + 4 + l->r.len);
 			l->run = xrealloc(l->run, l->run_cap);
 		}
-		run_put_u32(l, (uint32_t) l->r.len);
+		put_be32(l->run + l->run_len, (uint32_t) l->r.len);
+		l->run_len += 4;
 		memcpy(l->run + l->run_len, l->r.buf, l->r.len);
 		l->run_len += l->r.len;
 	}
@@ -642,6 +647,8 @@ usage(FILE *f)
 			"wes_write_blocks, resuming after the database's tip.\n\n"
 			"  -d, --dbname CONNINFO   database name or connection string (default: libpq's PG* variables)\n"
 			"  -b, --batch N           blocks per transaction, sent in one wes_write_blocks call (default 16)\n"
+			"      --batch-bytes BYTES end a transaction early rather than let its blocks pass this size\n"
+			"                          (default 268435456, at most 1000000000)\n"
 			"  -p, --depth N           blocks in flight in the pipeline, at least --batch (default: twice --batch)\n"
 			"      --max-block BYTES   refuse records longer than this (default 268435456)\n"
 			"      --interval SECS     seconds between progress lines when stderr is not a terminal (default 5)\n"
@@ -663,6 +670,7 @@ parse_options(load_opts *o, int argc, char **argv)
 		{"dbname", required_argument, NULL, 'd'},
 		{"batch", required_argument, NULL, 'b'},
 		{"depth", required_argument, NULL, 'p'},
+		{"batch-bytes", required_argument, NULL, 'B'},
 		{"max-block", required_argument, NULL, 'M'},
 		{"interval", required_argument, NULL, 'I'},
 		{"check", no_argument, NULL, 'C'},
@@ -676,6 +684,7 @@ parse_options(load_opts *o, int argc, char **argv)
 	o->conninfo = "";
 	o->batch = 16;
 	o->depth = 0;
+	o->batch_bytes = DEFAULT_BATCH_BYTES;
 	o->max_block = WES_BLOCKFILE_MAX_BLOCK;
 	o->interval = 5;
 	while ((c = getopt_long(argc, argv, "d:b:p:qh", longs, NULL)) != -1)
@@ -685,6 +694,7 @@ parse_options(load_opts *o, int argc, char **argv)
 			case 'd': o->conninfo = optarg; break;
 			case 'b': o->batch = (uint32_t) parse_u64("batch", optarg, 1000000); break;
 			case 'p': o->depth = (uint32_t) parse_u64("depth", optarg, 100000); break;
+			case 'B': o->batch_bytes = (uint32_t) parse_u64("batch-bytes", optarg, MAX_BATCH_BYTES); break;
 			case 'M': o->max_block = (uint32_t) parse_u64("max-block", optarg, 1u << 30); break;
 			case 'I': o->interval = (double) parse_u64("interval", optarg, 86400); break;
 			case 'C': o->check = true; break;

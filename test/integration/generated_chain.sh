@@ -76,7 +76,7 @@ check_against() {
 		"$what: wes_verify() (chain, roots, state commitment by a full scan, amcheck) finds nothing"
 }
 
-plan 31
+plan 33
 
 # Every index of schema wes, with its first column and predicate, counted through the
 # index (enable_seqscan off; the plan must use it) and by a sequential scan
@@ -174,6 +174,22 @@ is "$? $(grep -o 'block at height [0-9]* rejected: SQLSTATE [A-Z0-9]*' "$W/bad.l
 	"1 block at height 37 rejected: SQLSTATE WE003" "a bad block in the middle of a call is reported at its height, with its SQLSTATE"
 is "$(psql -X -At -d "${DB}_bad" -c 'SELECT height FROM wes.chain_state')" 31 \
 	"the calls before it are committed, the one holding it is not"
+
+# --batch-bytes ends a call before the block that would take it past the bound: with
+# 3 blocks' worth of bytes, the call holding block 37 starts where that rule says
+BB=$(bf_offsets "$W/chain.blk" | awk '{ s += $2 } END { printf "%d", 3 * s / NR }')
+first=$(bf_offsets "$W/chain.blk" | awk -v bb="$BB" '
+	{ if (n > 0 && (n == 16 || len + 4 + $2 > bb)) { n = 0; len = 20 }
+	  if (n == 0) { first = NR - 1; len = 20 }
+	  n++; len += 4 + $2
+	  if (NR - 1 == 37) { print first; exit } }')
+psql -X -q -d postgres -c "CREATE DATABASE ${DB}_bytes" >/dev/null && psql -X -q -d "${DB}_bytes" -c 'CREATE EXTENSION wes_persist' >/dev/null
+"$LOAD" -q --batch-bytes "$BB" -d "${DB}_bytes" "$W/bad.blk" >/dev/null 2>"$W/bytes.log"
+is "$? $(psql -X -At -d "${DB}_bytes" -c 'SELECT height FROM wes.chain_state')" "1 $((first - 1))" \
+	"with --batch-bytes $BB the call holding block 37 starts at height $first: the tip is $((first - 1)), not 31"
+"$LOAD" -q --batch-bytes "$BB" -d "${DB}_bytes" "$W/chain.blk" 2>/dev/null &&
+	[ "$(psql -X -At -d "${DB}_bytes" -c "$DIGEST")" = "$(sq -c "$DIGEST")" ]
+ok $? "resumed on the good file with --batch-bytes, every table holds the same rows as with 16 blocks a call"
 
 "$LOAD" -q -d "$DB" "$W/chain.blk"
 ok $? "wes-load run again on the same file exits 0"
