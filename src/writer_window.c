@@ -25,6 +25,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "utils/rel.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 
@@ -113,26 +114,20 @@ wes_window_spend(WesPendingOutput *p, const uint8 *spent_by, int64 height)
 	p->spent_height = height;
 }
 
-/* Write every held row to wes.outputs, with its spend mark when it has one, and empty the window */
-void
-wes_window_flush(WesWindow *win)
+/* Write the held rows that are spent (spent true) or unspent (false) */
+static void
+write_rows(WesWindow *win, WesRel *outputs, bool spent)
 {
-	MemoryContext old;
-	WesWriterRels *rels;
-	WesRel	   *outputs;
-
-	if (win->n == 0)
-		return;
-	old = MemoryContextSwitchTo(win->cxt);	/* what the tables leave goes with the window */
-	rels = wes_writer_rels_open();
-	outputs = &rels->rel[WES_TABLE_OUTPUTS];
 	for (uint32 i = 0; i < win->n; i++)
 	{
 		const WesPendingOutput *p = win->order[i];
-		TupleTableSlot *slot = wes_writer_row(outputs);
+		TupleTableSlot *slot;
 
+		if ((p->spent_height >= 0) != spent)
+			continue;
+		slot = wes_writer_row(outputs);
 		heap_deform_tuple(p->row, outputs->desc, slot->tts_values, slot->tts_isnull);
-		if (p->spent_height >= 0)
+		if (spent)
 		{
 			slot->tts_values[8] = PointerGetDatum(p->spent_by);
 			slot->tts_values[9] = Int64GetDatum(p->spent_height);
@@ -140,6 +135,59 @@ wes_window_flush(WesWindow *win)
 		}
 		wes_writer_row_done(outputs);
 	}
+	wes_writer_rel_flush(outputs);
+}
+
+/*
+ * Write the rows that are spent already with their pages filled.  wes.outputs
+ * keeps half of each page free (fillfactor 50) so that a spend mark set later
+ * is a heap-only update; a row written with its mark never gets one (only a
+ * rollback clears it), so that room would stay empty for good: the table
+ * would be larger and every read of it slower.  The heap takes the fill
+ * factor from the relation's options each time it picks a page, so the
+ * cached options say 100 while these rows go in.  Should the relation cache
+ * entry be rebuilt meanwhile, the new options hold the table's own setting,
+ * and are left as they are.
+ */
+static void
+write_spent_rows_packed(WesWindow *win, WesRel *outputs)
+{
+	StdRdOptions *opts = (StdRdOptions *) outputs->rel->rd_options;
+	volatile int fillfactor = 0;
+
+	if (opts != NULL)			/* NULL: no options, so no free room kept */
+	{
+		fillfactor = opts->fillfactor;
+		opts->fillfactor = HEAP_DEFAULT_FILLFACTOR;	/* 100: full pages */
+	}
+	PG_TRY();
+	{
+		write_rows(win, outputs, true);
+	}
+	PG_FINALLY();
+	{
+		if (opts != NULL && outputs->rel->rd_options == (bytea *) opts)
+			opts->fillfactor = fillfactor;
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Write every held row to wes.outputs and empty the window: the spent ones,
+ * with their marks, on full pages, then the unspent ones as any row goes in
+ */
+void
+wes_window_flush(WesWindow *win)
+{
+	MemoryContext old;
+	WesWriterRels *rels;
+
+	if (win->n == 0)
+		return;
+	old = MemoryContextSwitchTo(win->cxt);	/* what the tables leave goes with the window */
+	rels = wes_writer_rels_open();
+	write_spent_rows_packed(win, &rels->rel[WES_TABLE_OUTPUTS]);
+	write_rows(win, &rels->rel[WES_TABLE_OUTPUTS], false);
 	wes_writer_rels_close(rels);
 	MemoryContextSwitchTo(old);
 	window_reset(win);
