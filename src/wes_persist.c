@@ -21,6 +21,7 @@ int			wes_snapshot_interval = 1000;
 int			wes_snapshot_retention = 10;
 bool		wes_verify_heapallindexed = false;
 int			wes_write_window = 131072;
+bool		wes_lthash_thread = true;
 
 /* Codec allocations come from the current memory context; huge blocks are allowed */
 static void *
@@ -138,5 +139,10 @@ _PG_init(void)
 							"are written once with their spend mark (0: each block's outputs go in with it).",
 							NULL, &wes_write_window, 131072, 0, 16777216,
 							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("wes_persist.lthash_thread",
+							 "Computes a block's moves of the state commitment (LtHash) on a second thread "
+							 "while the block's rows are written.",
+							 NULL, &wes_lthash_thread, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("wes_persist");
 }

@@ -9,6 +9,8 @@
  * part of rule 4, a txid already in the chain: the primary keys find that as
  * the rows go in (writer_store.c), and the error then aborts those writes with
  * the caller's transaction, so a rejected block leaves nothing behind either way.
+ * Rule 6 is checked once the rows are in too: the accumulator it checks is
+ * computed on a second thread while they go in (writer_lthash.c).
  * Everything runs inside the caller's transaction; nothing here commits.  The
  * chain-state row is read and moved through SPI; the block's rows go straight
  * into the tables and their indexes (writer_rel.c).  A block's memory (its
@@ -36,6 +38,26 @@ decode_block(WesBlockWork *w, const uint8 *buf, size_t len)
 
 	if (wes_block_decode(buf, len, &wes_palloc_allocator, &w->block, &err) != WES_OK)
 		wes_report_decode_error("block", &err);
+}
+
+/*
+ * Write the block's rows while the LtHash thread works on its moves; should
+ * an error stop the writes, the thread is waited for before the error goes
+ * on, since it reads the block's memory
+ */
+static void
+store_rows(WesBlockWork *w)
+{
+	PG_TRY();
+	{
+		wes_writer_store_rows(w);
+	}
+	PG_CATCH();
+	{
+		wes_writer_lthash_abandon(w);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 }
 
 /*
@@ -69,9 +91,11 @@ write_block(const uint8 *buf, size_t len, WesWindow *window)
 	wes_writer_check_merkle_roots(w);		/* rule 3: tx_root, receipt_root */
 	wes_writer_check_duplicate_txids(w);	/* rule 4: txids (in the block) */
 	wes_writer_resolve_inputs(w);			/* rule 5: resolve */
-	wes_writer_apply_lthash(w);				/* commit root */
+	wes_writer_lthash_begin(w);				/* commit root, on a second thread */
+	store_rows(w);							/* write, meanwhile */
+	wes_writer_lthash_end(w);				/* commit root: the thread's sum */
 	wes_writer_check_state_root(w);			/* rule 6: state_root */
-	wes_writer_store_block(w);				/* write, then tip */
+	wes_writer_store_tip(w);				/* tip */
 	if (w->window != NULL)
 		wes_window_after_block(w->window);	/* written out when full */
 	wes_after_block_stored((int64) w->block.header.height);	/* journal depth, snapshots */

@@ -84,6 +84,7 @@ typedef struct WesBlockWork
 	WesSpentOutput *spent;
 	uint32		n_spent;
 	uint32		n_created;		/* outputs of the block nobody in it spends */
+	bool		lthash_running; /* the LtHash thread works on the block's moves */
 } WesBlockWork;
 
 /* writer_tip.c */
@@ -99,10 +100,14 @@ extern void wes_writer_check_state_root(const WesBlockWork *w);
 extern void wes_writer_check_duplicate_txids(WesBlockWork *w);
 extern void wes_writer_check_chain_txids(const WesBlockWork *w);
 extern void wes_writer_resolve_inputs(WesBlockWork *w);
-extern void wes_writer_apply_lthash(WesBlockWork *w);
+
+/* writer_lthash.c */
+extern void wes_writer_lthash_begin(WesBlockWork *w);
+extern void wes_writer_lthash_end(WesBlockWork *w);
+extern void wes_writer_lthash_abandon(WesBlockWork *w);
 
 /* writer_store.c */
-extern void wes_writer_store_block(const WesBlockWork *w);
+extern void wes_writer_store_rows(const WesBlockWork *w);
 
 /* writer_rel.c: the tables the writer fills directly */
 typedef enum WesTable

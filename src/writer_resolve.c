@@ -92,8 +92,8 @@ index_txids(const WesBlockWork *w)
  * Rule 4, inside the block.  That no txid of the block is in the chain already
  * is checked by the primary keys the block's rows go into (writer_store.c): a
  * key already there makes wes_writer_check_chain_txids run and name it.  So
- * that the rules stay in their order, every rule-5 and rule-6 error runs that
- * check first too (report_input, wes_writer_check_state_root).
+ * that the rules stay in their order, every rule-5 error runs that check
+ * first too (report_input); rule 6 is checked once the rows are in.
  */
 void
 wes_writer_check_duplicate_txids(WesBlockWork *w)
@@ -381,31 +381,4 @@ wes_writer_resolve_inputs(WesBlockWork *w)
 			else
 				resolve_in_chain(w, &r, e);
 		}
-}
-
-/* The LtHash moves: remove what the block spends of the old set, add what it creates and keeps */
-void
-wes_writer_apply_lthash(WesBlockWork *w)
-{
-	const wes_block *b = &w->block;
-
-	for (uint32 i = 0; i < w->n_spent; i++)
-	{
-		const WesSpentOutput *s = &w->spent[i];
-
-		wes_lthash_remove(&w->acc, s->op.data, wes_outpoint_get_index(&s->op),
-						  s->encoding, s->encoding_len);
-	}
-	w->n_created = 0;
-	for (uint32 t = 0; t < b->n_tx; t++)
-		for (uint32 i = 0; i < b->txs[t].n_outputs; i++)
-		{
-			const wes_output *o = &b->txs[t].outputs[i];
-
-			if (w->out_spent[w->out_base[t] + i].tx >= 0)
-				continue;
-			wes_lthash_add(&w->acc, b->txs[t].txid, i, o->encoding.ptr, o->encoding.len);
-			w->n_created++;
-		}
-	w->utxo_count += (int64) w->n_created - (int64) w->n_spent;
 }

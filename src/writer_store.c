@@ -158,9 +158,9 @@ store_journal(const WesBlockWork *w, const WesOutpoint *outpoints, WesRel *journ
 	wes_writer_row_done(journal);
 }
 
-/* Write everything a checked block implies, then move the tip */
+/* Write the rows a block implies (all but the chain-state row: wes_writer_store_tip) */
 void
-wes_writer_store_block(const WesBlockWork *w)
+wes_writer_store_rows(const WesBlockWork *w)
 {
 	const wes_block *b = &w->block;
 	WesOutpoint *outpoints = palloc_extended(Max(w->n_outputs, 1) * sizeof(WesOutpoint),
@@ -203,5 +203,4 @@ wes_writer_store_block(const WesBlockWork *w)
 				 errhint("Run wes_verify(); wes_repair() rebuilds the indexes.")));
 	}
 	wes_writer_rels_close(rels);
-	wes_writer_store_tip(w);
 }

@@ -259,6 +259,29 @@ extern void wes_lthash_from_bytes(wes_lthash *acc, const uint8_t in[WES_LTHASH_B
 /* Expansion of one element (for tests): 1024 lanes */
 extern void wes_lthash_expand(const uint8_t *elem, size_t len, wes_lthash *out);
 
+/* ---- LtHash moves on a thread of their own (lthash_worker.c) ---- */
+
+/* One output added to the set or removed from it: elem = txid || u32le(index) || output */
+typedef struct wes_lthash_item
+{
+	const uint8_t *txid;
+	const uint8_t *output;
+	uint32_t	index;
+	uint32_t	output_len;
+	bool		remove;
+} wes_lthash_item;
+
+typedef struct wes_lthash_worker wes_lthash_worker;
+
+extern void wes_lthash_apply(wes_lthash *acc, const wes_lthash_item *items, size_t n);
+/* NULL when no thread can be started */
+extern wes_lthash_worker *wes_lthash_worker_start(void);
+/* items stay alive and unchanged until wes_lthash_worker_wait returns */
+extern void wes_lthash_worker_submit(wes_lthash_worker *w, const wes_lthash_item *items, size_t n);
+/* sum: what the items add minus what they remove */
+extern void wes_lthash_worker_wait(wes_lthash_worker *w, wes_lthash *sum);
+extern void wes_lthash_worker_stop(wes_lthash_worker *w);
+
 /* ---- encoding (encode.c) ---- */
 
 /* A growable output buffer */

@@ -258,6 +258,63 @@ test_lthash(const char *dir)
 	json_decref(j);
 }
 
+/*
+ * The steps of lthash.json as items for the LtHash thread: its sum, over one
+ * job or two in a row, must be what adding and removing them here gives
+ */
+static void
+test_lthash_worker(const char *dir)
+{
+	json_t	   *j = load_json(dir, "lthash.json");
+	json_t	   *steps = json_object_get(j, "steps");
+	size_t		n = 0,
+				i;
+	json_t	   *s;
+	wes_lthash_item *items = calloc(json_array_size(steps) + 1, sizeof(wes_lthash_item));
+	uint8_t   **elems = calloc(json_array_size(steps) + 1, sizeof(uint8_t *));
+	wes_lthash	direct,
+				sum,
+				half,
+				empty;
+	wes_lthash_worker *w = wes_lthash_worker_start();
+
+	json_array_foreach(steps, i, s)
+	{
+		size_t		len;
+
+		if (strcmp(jstr(s, "op"), "empty") == 0)
+			continue;
+		elems[n] = unhex(jstr(s, "elem"), &len);
+		items[n] = (wes_lthash_item) {elems[n], elems[n] + 36, wes_get_u32(elems[n] + WES_HASH_LEN),
+		(uint32_t) (len - 36), strcmp(jstr(s, "op"), "remove") == 0};
+		n++;
+	}
+	wes_lthash_init(&direct);
+	wes_lthash_apply(&direct, items, n);
+	ok(w != NULL && n > 2, "lthash worker: a thread starts (%zu items from lthash.json)", n);
+	if (w != NULL)
+	{
+		wes_lthash_init(&empty);
+		wes_lthash_worker_wait(w, &sum);
+		ok(memcmp(&sum, &empty, sizeof(sum)) == 0, "lthash worker: waiting with no job gives the empty sum");
+		wes_lthash_worker_submit(w, items, n);
+		wes_lthash_worker_wait(w, &sum);
+		ok(memcmp(&sum, &direct, sizeof(sum)) == 0, "lthash worker: one job's sum is what add and remove give");
+		wes_lthash_worker_submit(w, items, n / 2);
+		wes_lthash_worker_wait(w, &half);
+		wes_lthash_worker_submit(w, items + n / 2, n - n / 2);
+		wes_lthash_worker_wait(w, &sum);
+		wes_lthash_combine(&sum, &half, false);
+		ok(memcmp(&sum, &direct, sizeof(sum)) == 0, "lthash worker: two jobs in a row sum to the same");
+		wes_lthash_worker_stop(w);
+	}
+	for (i = 0; i < n; i++)
+		free(elems[i]);
+	free(elems);
+	free(items);
+	json_decref(j);
+}
+
 /* ---- chain.json: decode, hashes, roots, UTXO replay ---- */
 
 
@@ -583,6 +640,7 @@ main(int argc, char **argv)
 	}
 	test_merkle(dir);
 	test_lthash(dir);
+	test_lthash_worker(dir);
 	test_chain(dir, &ch);
 	test_invalid(dir);
 	small = smallest_block(&ch);
