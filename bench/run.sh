@@ -64,6 +64,7 @@ OUT="bench/results/$(date -u +%Y-%m-%dT%H%M)-$(hostname -s).txt"
 	echo "# $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(psql -X -At -d postgres -c 'SHOW server_version'), $(psql -X -At -d postgres -c "SELECT string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'fsync', 'synchronous_commit', 'max_wal_size', 'checkpoint_timeout', 'wal_compression', 'wal_level')")"
 	echo "# huge pages: $(awk '/^HugePages_(Total|Free|Rsvd):/ { v[$1] = $2 } END { printf "%d of %d in use or reserved", v["HugePages_Total:"] - v["HugePages_Free:"] + v["HugePages_Rsvd:"], v["HugePages_Total:"] }' /proc/meminfo) (WES_BENCH_HUGEPAGES=0: none)"
 	echo "# commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	echo "# PGOPTIONS: ${PGOPTIONS:-none}; WES_BENCH_LOAD_OPTS: ${WES_BENCH_LOAD_OPTS:-none}"
 } | tee "$OUT"
 
 status=0

@@ -88,17 +88,25 @@ wes_writer_lthash_begin(WesBlockWork *w)
 	w->lthash_running = true;
 }
 
+/* Wait for the thread's sum of the block's moves; false when it has none */
+static bool
+wait_for_thread(WesBlockWork *w, wes_lthash *sum)
+{
+	if (!w->lthash_running)
+		return false;
+	wes_lthash_worker_wait(worker, sum);
+	w->lthash_running = false;
+	return true;
+}
+
 /* The accumulator after the block: the thread's sum added to the one before */
 void
 wes_writer_lthash_end(WesBlockWork *w)
 {
 	wes_lthash	sum;
 
-	if (!w->lthash_running)
-		return;
-	wes_lthash_worker_wait(worker, &sum);
-	w->lthash_running = false;
-	wes_lthash_combine(&w->acc, &sum, false);
+	if (wait_for_thread(w, &sum))
+		wes_lthash_combine(&w->acc, &sum, false);
 }
 
 /* An error is leaving the block: wait for the thread, which reads the block's memory */
@@ -107,8 +115,5 @@ wes_writer_lthash_abandon(WesBlockWork *w)
 {
 	wes_lthash	sum;
 
-	if (!w->lthash_running)
-		return;
-	wes_lthash_worker_wait(worker, &sum);
-	w->lthash_running = false;
+	wait_for_thread(w, &sum);
 }
