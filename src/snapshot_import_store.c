@@ -53,7 +53,7 @@ wes_snap_store_record(WesWriterRels *rels, const WesOutpoint *op, int64 created,
 	v[5] = PointerGetDatum(out->ref);
 	v[6] = wes_writer_bytea(outputs, out->lock.ptr, out->lock.len);
 	v[7] = wes_writer_bytea(outputs, out->data.ptr, out->data.len);
-	slot->tts_isnull[8] = slot->tts_isnull[9] = true;
+	wes_writer_set_spend_mark(slot, NULL, 0);	/* a snapshot holds unspent outputs only */
 	wes_writer_row_done(outputs);
 }
 

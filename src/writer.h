@@ -108,6 +108,7 @@ extern void wes_writer_lthash_abandon(WesBlockWork *w);
 
 /* writer_store.c */
 extern void wes_writer_store_rows(const WesBlockWork *w);
+extern void wes_writer_set_spend_mark(TupleTableSlot *slot, const uint8 *spent_by, int64 height);
 
 /* writer_rel.c: the tables the writer fills directly */
 typedef enum WesTable

@@ -39,7 +39,11 @@ get_worker(void)
 	return worker;
 }
 
-/* The block's moves: remove what it spends of the old set, add what it creates and keeps */
+/*
+ * The block's moves: remove what it spends of the old set, add what it
+ * creates and keeps.  Counting them here sets w->n_created (the journal's
+ * count of added outpoints) and moves w->utxo_count.
+ */
 static wes_lthash_item *
 block_items(WesBlockWork *w, size_t *n)
 {

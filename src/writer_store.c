@@ -62,6 +62,19 @@ store_transaction(const WesBlockWork *w, uint32 t, WesRel *txs)
 	wes_writer_row_done(txs);
 }
 
+/*
+ * The spend mark of a wes.outputs row in slot (columns spent_by and
+ * spent_height): the spending txid and its block's height, or none when
+ * spent_by is NULL
+ */
+void
+wes_writer_set_spend_mark(TupleTableSlot *slot, const uint8 *spent_by, int64 height)
+{
+	slot->tts_isnull[8] = slot->tts_isnull[9] = spent_by == NULL;
+	slot->tts_values[8] = spent_by == NULL ? (Datum) 0 : PointerGetDatum(spent_by);
+	slot->tts_values[9] = spent_by == NULL ? (Datum) 0 : Int64GetDatum(height);
+}
+
 /* wes.outputs: output i of transaction t, with its spend when the block itself spends it */
 static void
 store_output(const WesBlockWork *w, uint32 t, uint32 i, const WesOutpoint *op, WesRel *outputs)
@@ -79,13 +92,8 @@ store_output(const WesBlockWork *w, uint32 t, uint32 i, const WesOutpoint *op, W
 	v[5] = PointerGetDatum(o->ref);
 	v[6] = wes_writer_bytea(outputs, o->lock.ptr, o->lock.len);
 	v[7] = wes_writer_bytea(outputs, o->data.ptr, o->data.len);
-	if (s->tx >= 0)
-	{
-		v[8] = PointerGetDatum(w->block.txs[s->tx].txid);
-		v[9] = v[1];
-	}
-	else
-		slot->tts_isnull[8] = slot->tts_isnull[9] = true;
+	wes_writer_set_spend_mark(slot, s->tx >= 0 ? w->block.txs[s->tx].txid : NULL,
+							  (int64) w->block.header.height);
 	if (s->tx < 0 && w->window != NULL)
 		wes_window_hold(w->window, op, slot, o->encoding.ptr, (uint32) o->encoding.len);
 	else
@@ -114,7 +122,7 @@ static void
 mark_spent(const WesBlockWork *w, WesRel *outputs)
 {
 	TupleTableSlot *slot = MakeSingleTupleTableSlot(outputs->desc, &TTSOpsVirtual);
-	Datum		height = Int64GetDatum((int64) w->block.header.height);
+	int64		height = (int64) w->block.header.height;
 
 	for (uint32 i = 0; i < w->n_spent; i++)
 	{
@@ -122,14 +130,12 @@ mark_spent(const WesBlockWork *w, WesRel *outputs)
 
 		if (s->pending != NULL)
 		{
-			wes_window_spend(s->pending, s->spent_by, DatumGetInt64(height));
+			wes_window_spend(s->pending, s->spent_by, height);
 			continue;
 		}
 		ExecClearTuple(slot);
 		heap_deform_tuple(s->row, outputs->desc, slot->tts_values, slot->tts_isnull);
-		slot->tts_values[8] = PointerGetDatum(s->spent_by);
-		slot->tts_values[9] = height;
-		slot->tts_isnull[8] = slot->tts_isnull[9] = false;
+		wes_writer_set_spend_mark(slot, s->spent_by, height);
 		ExecStoreVirtualTuple(slot);
 		wes_writer_rel_update(outputs, &s->row->t_self, slot);
 	}

@@ -128,11 +128,7 @@ write_rows(WesWindow *win, WesRel *outputs, bool spent)
 		slot = wes_writer_row(outputs);
 		heap_deform_tuple(p->row, outputs->desc, slot->tts_values, slot->tts_isnull);
 		if (spent)
-		{
-			slot->tts_values[8] = PointerGetDatum(p->spent_by);
-			slot->tts_values[9] = Int64GetDatum(p->spent_height);
-			slot->tts_isnull[8] = slot->tts_isnull[9] = false;
-		}
+			wes_writer_set_spend_mark(slot, p->spent_by, p->spent_height);
 		wes_writer_row_done(outputs);
 	}
 	wes_writer_rel_flush(outputs);
