@@ -43,17 +43,8 @@ wes_snap_store_record(WesWriterRels *rels, const WesOutpoint *op, int64 created,
 {
 	WesRel	   *outputs = &rels->rel[WES_TABLE_OUTPUTS];
 	TupleTableSlot *slot = wes_writer_row(outputs);
-	Datum	   *v = slot->tts_values;
 
-	v[0] = outpoint_datum(outputs, op);
-	v[1] = Int64GetDatum(created);
-	v[2] = Int16GetDatum((int16) out->kind);
-	v[3] = PointerGetDatum(out->owner);
-	v[4] = Int64GetDatum((int64) out->amount);
-	v[5] = PointerGetDatum(out->ref);
-	v[6] = wes_writer_bytea(outputs, out->lock.ptr, out->lock.len);
-	v[7] = wes_writer_bytea(outputs, out->data.ptr, out->data.len);
-	wes_writer_set_spend_mark(slot, NULL, 0);	/* a snapshot holds unspent outputs only */
+	wes_writer_output_row(outputs, slot, outpoint_datum(outputs, op), created, out, NULL, 0);
 	wes_writer_row_done(outputs);
 }
 

@@ -108,7 +108,6 @@ extern void wes_writer_lthash_abandon(WesBlockWork *w);
 
 /* writer_store.c */
 extern void wes_writer_store_rows(const WesBlockWork *w);
-extern void wes_writer_set_spend_mark(TupleTableSlot *slot, const uint8 *spent_by, int64 height);
 
 /* writer_rel.c: the tables the writer fills directly */
 typedef enum WesTable
@@ -168,6 +167,11 @@ extern WesProbe *wes_writer_probe_begin(WesRel *r);
 extern bool wes_writer_probe(WesProbe *p, Datum key);
 extern void wes_writer_probe_end(WesProbe *p);
 extern void wes_writer_rels_close(WesWriterRels *rels);
+
+/* writer_store.c: a row of wes.outputs, for the writer and the snapshot import */
+extern void wes_writer_set_spend_mark(TupleTableSlot *slot, const uint8 *spent_by, int64 height);
+extern void wes_writer_output_row(WesRel *outputs, TupleTableSlot *slot, Datum op, int64 height,
+								  const wes_output *o, const uint8 *spent_by, int64 spent_height);
 
 /* writer_window.c */
 extern WesWindow *wes_window_begin(void);

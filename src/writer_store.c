@@ -75,6 +75,27 @@ wes_writer_set_spend_mark(TupleTableSlot *slot, const uint8 *spent_by, int64 hei
 	slot->tts_values[9] = spent_by == NULL ? (Datum) 0 : Int64GetDatum(height);
 }
 
+/*
+ * The columns of a wes.outputs row in slot: outpoint op, made at height,
+ * output o, and the spend mark spent_by/spent_height (none when NULL)
+ */
+void
+wes_writer_output_row(WesRel *outputs, TupleTableSlot *slot, Datum op, int64 height,
+					  const wes_output *o, const uint8 *spent_by, int64 spent_height)
+{
+	Datum	   *v = slot->tts_values;
+
+	v[0] = op;
+	v[1] = Int64GetDatum(height);
+	v[2] = Int16GetDatum((int16) o->kind);
+	v[3] = PointerGetDatum(o->owner);
+	v[4] = Int64GetDatum((int64) o->amount);
+	v[5] = PointerGetDatum(o->ref);
+	v[6] = wes_writer_bytea(outputs, o->lock.ptr, o->lock.len);
+	v[7] = wes_writer_bytea(outputs, o->data.ptr, o->data.len);
+	wes_writer_set_spend_mark(slot, spent_by, spent_height);
+}
+
 /* wes.outputs: output i of transaction t, with its spend when the block itself spends it */
 static void
 store_output(const WesBlockWork *w, uint32 t, uint32 i, const WesOutpoint *op, WesRel *outputs)
@@ -82,18 +103,10 @@ store_output(const WesBlockWork *w, uint32 t, uint32 i, const WesOutpoint *op, W
 	const wes_output *o = &w->block.txs[t].outputs[i];
 	const WesInBlockSpend *s = &w->out_spent[w->out_base[t] + i];
 	TupleTableSlot *slot = wes_writer_row(outputs);
-	Datum	   *v = slot->tts_values;
+	int64		height = (int64) w->block.header.height;
 
-	v[0] = PointerGetDatum(op);
-	v[1] = Int64GetDatum((int64) w->block.header.height);
-	v[2] = Int16GetDatum((int16) o->kind);
-	v[3] = PointerGetDatum(o->owner);
-	v[4] = Int64GetDatum((int64) o->amount);
-	v[5] = PointerGetDatum(o->ref);
-	v[6] = wes_writer_bytea(outputs, o->lock.ptr, o->lock.len);
-	v[7] = wes_writer_bytea(outputs, o->data.ptr, o->data.len);
-	wes_writer_set_spend_mark(slot, s->tx >= 0 ? w->block.txs[s->tx].txid : NULL,
-							  (int64) w->block.header.height);
+	wes_writer_output_row(outputs, slot, PointerGetDatum(op), height, o,
+						  s->tx >= 0 ? w->block.txs[s->tx].txid : NULL, height);
 	if (s->tx < 0 && w->window != NULL)
 		wes_window_hold(w->window, op, slot, o->encoding.ptr, (uint32) o->encoding.len);
 	else
