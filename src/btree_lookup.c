@@ -18,6 +18,9 @@
  * 10k random keys among 2M entries, about 7k leaves are read, nearly every one
  * straight from the level-1 page above it, in 4.3 probes a key where a binary
  * search takes 7.2: every probe of a page out of the CPU's caches is a miss.
+ * Leaves are read through the shared buffer each was last found in, and a
+ * caller can have the CPU load the first lines of the leaf of a key ahead
+ * (wes_btree_lookup_prefetch; recent_buffers.c).
  *
  * The rules are those of nbtree's own scans (nbtsearch.c): a page is read
  * under a share lock; Lehman and Yao's right-links make a step right safe
@@ -49,17 +52,44 @@
 #include "utils/snapmgr.h"
 
 #include "btree_lookup.h"
+#include "recent_buffers.h"
+
+/*
+ * wes_btree_lookup_prefetch's guesses for the keys ahead: the leaf a level-1
+ * page points to for the key, its bounds there, and the item of the leaf that
+ * interpolation will probe first.  The CPU is asked to load the leaf's first
+ * lines at once, the line pointers around that probe LINES_LAG calls later
+ * (the header says how many items the page has by then) and the entries they
+ * point to ROWS_LAG calls later: in three steps, each reading only what the
+ * step before loaded.
+ */
+#define LEAF_GUESSES	8		/* a power of two, more than ROWS_LAG */
+#define LINES_LAG		4
+#define ROWS_LAG		6
+#define PROBE_SPREAD	4		/* items on either side of a first probe, for the probes after */
+
+typedef struct LeafGuess
+{
+	BlockNumber leaf;			/* InvalidBlockNumber: no guess */
+	uint64		low;			/* the leaf's bounds in the level-1 page (first 8 bytes of keys) */
+	uint64		high;
+	uint64		key;			/* the key's first 8 bytes */
+	OffsetNumber probe;			/* the first probe, once known; or InvalidOffsetNumber */
+} LeafGuess;
 
 struct WesBtreeLookup
 {
 	Relation	index;
 	Snapshot	snapshot;
 	int			keylen;
+	WesRecentBuffers *buffers;	/* where the index's pages were last found */
 	bool		skip_dead;		/* skip entries marked dead (not in a transaction started in recovery) */
 	BTScanInsertData search;	/* key of a descent from the root */
 	Buffer		buf;			/* the leaf page read last: pinned, unlocked between keys; or invalid */
 	Buffer		parent;			/* the level-1 page the last descent went through: pinned, unlocked; or invalid */
 	uint64		low;			/* no key on the leaf in buf begins below this (its first 8 bytes as an integer) */
+	LeafGuess	guesses[LEAF_GUESSES];	/* of wes_btree_lookup_prefetch */
+	uint32		nguesses;
 	ItemPointerData *tids;		/* the entries of the current key (in the context of begin) */
 	int			ntids;
 	int			maxtids;
@@ -84,6 +114,7 @@ wes_btree_lookup_begin(Relation index, Snapshot snapshot, int keylen, PGFunction
 	w->index = index;
 	w->snapshot = snapshot;
 	w->keylen = keylen;
+	w->buffers = wes_recent_buffers(index);
 	w->skip_dead = !TransactionStartedDuringRecovery();
 	_bt_metaversion(index, &w->search.heapkeyspace, &w->search.allequalimage);
 	w->search.anynullkeys = false;
@@ -367,20 +398,62 @@ high_key_cmp(WesBtreeLookup *w, Page page, const uint8 *key)
 	return key_cmp(w, key, high);
 }
 
+/* The first 8 bytes of pivot tuple itup's key as an integer (if_none when it is minus infinity) */
+static inline uint64
+pivot_prefix(const WesBtreeLookup *w, IndexTuple itup, uint64 if_none)
+{
+	return BTreeTupleGetNAtts(itup, w->index) < 1 ? if_none : tuple_prefix(itup);
+}
+
 /*
  * The child of the locked internal page that key belongs under: the downlink
- * of the last pivot below key, whose key bounds the child's from below (w->low)
+ * of the last pivot below key, whose key bounds the child's from below
+ * (*low); the next pivot, or the page's high key, bounds it from above (*high)
  */
 static BlockNumber
-child_block(WesBtreeLookup *w, Page page, const uint8 *key)
+child_block(const WesBtreeLookup *w, Page page, const uint8 *key, uint64 *low, uint64 *high)
 {
+	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
+
 	/* the first pivot is minus infinity: the search starts after it */
-	OffsetNumber lo = binary_search(w, page, key, P_FIRSTDATAKEY(BTPageGetOpaque(page)) + 1,
-									PageGetMaxOffsetNumber(page) + 1, true);
+	OffsetNumber lo = binary_search(w, page, key, P_FIRSTDATAKEY(BTPageGetOpaque(page)) + 1, maxoff + 1, true);
 	IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, lo - 1));
 
-	w->low = BTreeTupleGetNAtts(itup, w->index) < 1 ? 0 : tuple_prefix(itup);	/* the child's keys are not below it */
+	*low = pivot_prefix(w, itup, 0);
+	if (lo <= maxoff)
+		*high = pivot_prefix(w, (IndexTuple) PageGetItem(page, PageGetItemId(page, lo)), PG_UINT64_MAX);
+	else if (!P_RIGHTMOST(BTPageGetOpaque(page)))
+		*high = pivot_prefix(w, (IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY)), PG_UINT64_MAX);
+	else
+		*high = PG_UINT64_MAX;
 	return BTreeTupleGetDownLink(itup);
+}
+
+/*
+ * The leaf that the level-1 page of the last descent points to for key, as a
+ * descent would find it there (the page is locked for the read); false when
+ * key is beyond that level-1 page or the page was deleted
+ */
+static bool
+child_via_parent(const WesBtreeLookup *w, const uint8 *key, BlockNumber *child, uint64 *low, uint64 *high)
+{
+	Page		page;
+	BTPageOpaque opaque;
+	bool		covers;
+
+	if (!BufferIsValid(w->parent))
+		return false;
+	_bt_lockbuf(w->index, w->parent, BT_READ);
+	_bt_checkpage(w->index, w->parent);
+	page = BufferGetPage(w->parent);
+	TestForOldSnapshot(w->snapshot, w->index, page);
+	opaque = BTPageGetOpaque(page);
+	covers = !P_IGNORE(opaque) && opaque->btpo_level == 1 &&
+		(P_RIGHTMOST(opaque) || pivot_cmp(w, key, (IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY))) <= 0);
+	if (covers)
+		*child = child_block(w, page, key, low, high);
+	_bt_unlockbuf(w->index, w->parent);
+	return covers;
 }
 
 /*
@@ -392,28 +465,16 @@ child_block(WesBtreeLookup *w, Page page, const uint8 *key)
 static bool
 via_parent(WesBtreeLookup *w, const uint8 *key)
 {
-	Page		page;
-	BTPageOpaque opaque;
 	BlockNumber child;
+	uint64		low;
+	uint64		high;
 
-	if (!BufferIsValid(w->parent))
+	if (!child_via_parent(w, key, &child, &low, &high))
 		return false;
-	_bt_lockbuf(w->index, w->parent, BT_READ);
-	_bt_checkpage(w->index, w->parent);
-	page = BufferGetPage(w->parent);
-	TestForOldSnapshot(w->snapshot, w->index, page);
-	opaque = BTPageGetOpaque(page);
-	if (P_IGNORE(opaque) || opaque->btpo_level != 1 ||
-		(!P_RIGHTMOST(opaque) && pivot_cmp(w, key, (IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY))) > 0))
-	{
-		_bt_unlockbuf(w->index, w->parent);
-		return false;
-	}
-	child = child_block(w, page, key);
-	_bt_unlockbuf(w->index, w->parent);
-	if (BufferIsValid(w->buf))
-		ReleaseBuffer(w->buf);
-	w->buf = _bt_getbuf(w->index, child, BT_READ);	/* after child_block: keeps w->low */
+	w->buf = wes_recent_release_and_read(w->buffers, w->buf, w->index, child);
+	w->low = low;
+	_bt_lockbuf(w->index, w->buf, BT_READ);
+	_bt_checkpage(w->index, w->buf);
 	arrived(w);
 	return true;
 }
@@ -472,6 +533,56 @@ find_key(WesBtreeLookup *w, const uint8 *key)
 	}
 	if (BufferIsValid(w->buf))
 		_bt_unlockbuf(w->index, w->buf);
+}
+
+/*
+ * The item of leaf g->leaf that first_not_below will probe first for g's key,
+ * as the page looks now (a hint read: 0 when unknown)
+ */
+static OffsetNumber
+first_probe(const WesBtreeLookup *w, const LeafGuess *g)
+{
+	int			maxoff = wes_recent_page_items(w->buffers, g->leaf);
+	OffsetNumber lo = g->high == PG_UINT64_MAX ? P_HIKEY : P_FIRSTKEY;	/* the rightmost leaf has no high key */
+
+	if (maxoff < lo || g->key < g->low || g->key > g->high || g->low >= g->high)
+		return InvalidOffsetNumber;
+	return lo + (OffsetNumber) ((double) (g->key - g->low) / (double) (g->high - g->low) * (maxoff + 1 - lo));
+}
+
+void
+wes_btree_lookup_prefetch(WesBtreeLookup *w, const uint8 *key)
+{
+	LeafGuess  *g = &w->guesses[w->nguesses++ % LEAF_GUESSES];
+
+	/* key's leaf: its descriptor, its header (and line pointers up to the high key's) and its special space */
+	if (child_via_parent(w, key, &g->leaf, &g->low, &g->high))
+	{
+		g->key = key_prefix(key);
+		g->probe = InvalidOffsetNumber;
+		wes_recent_prefetch_page(w->buffers, g->leaf, InvalidOffsetNumber);
+	}
+	else
+		g->leaf = InvalidBlockNumber;
+
+	/* the key LINES_LAG calls back: the high key, and the line pointers around its first probe */
+	g = &w->guesses[(w->nguesses - 1 - LINES_LAG) % LEAF_GUESSES];
+	if (w->nguesses > LINES_LAG && g->leaf != InvalidBlockNumber)
+	{
+		wes_recent_prefetch_item(w->buffers, g->leaf, P_HIKEY);
+		g->probe = first_probe(w, g);
+		if (g->probe != InvalidOffsetNumber)
+		{
+			wes_recent_prefetch_page(w->buffers, g->leaf, Max(g->probe - PROBE_SPREAD, P_FIRSTKEY));
+			wes_recent_prefetch_page(w->buffers, g->leaf, g->probe + PROBE_SPREAD);
+		}
+	}
+
+	/* the key ROWS_LAG calls back: the entries around its first probe */
+	g = &w->guesses[(w->nguesses - 1 - ROWS_LAG) % LEAF_GUESSES];
+	if (w->nguesses > ROWS_LAG && g->leaf != InvalidBlockNumber && g->probe != InvalidOffsetNumber)
+		for (int off = Max(g->probe - PROBE_SPREAD / 2, P_FIRSTKEY); off <= g->probe + PROBE_SPREAD / 2; off++)
+			wes_recent_prefetch_item(w->buffers, g->leaf, off);
 }
 
 int

@@ -31,6 +31,14 @@ extern WesBtreeLookup *wes_btree_lookup_begin(Relation index, Snapshot snapshot,
  */
 extern int	wes_btree_lookup(WesBtreeLookup *w, const uint8 *key, const ItemPointerData **tids);
 
+/*
+ * Have the CPU load, without waiting, the parts of the leaf page where key is
+ * likely found that its lookup will read: called for each key, in the order
+ * of the lookups, some keys ahead of them (the loads of a key are spread over
+ * the calls for the keys after it, each using what the one before loaded)
+ */
+extern void wes_btree_lookup_prefetch(WesBtreeLookup *w, const uint8 *key);
+
 extern void wes_btree_lookup_end(WesBtreeLookup *w);
 
 #endif							/* BTREE_LOOKUP_H */

@@ -10,6 +10,9 @@
  * id, so that the rows are fetched in the order of the table's pages, each
  * page pinned once for all the rows asked of it, as a bitmap heap scan does;
  * each row is the visible version of its HOT chain under the active snapshot.
+ * Both walks read pages through the shared buffers they were last found in,
+ * and have the CPU load the pages (and rows) of keys a few places ahead, so
+ * that their cache misses overlap (recent_buffers.c).
  * A row of wes_api.outputs is made of it here (txid and output_index from the
  * outpoint, the kind's name) and returned, one per call, so that the rows
  * stream when the function is called in a select list.  Rows come in no
@@ -23,6 +26,7 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/relation.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -32,6 +36,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "port/pg_bswap.h"
+#include "storage/bufmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -40,6 +45,7 @@
 #include "utils/snapmgr.h"
 
 #include "btree_lookup.h"
+#include "recent_buffers.h"
 #include "wes_types.h"
 
 PG_FUNCTION_INFO_V1(wes_outputs_lookup);
@@ -180,7 +186,9 @@ typedef struct Lookup
 	int			nentries;
 	int			next_entry;		/* the next to fetch */
 	Snapshot	snapshot;
-	IndexFetchTableData *fetch;
+	WesRecentBuffers *heap_buffers; /* where wes.outputs' pages were last found */
+	Buffer		page;			/* the heap page of the last row fetched: pinned; or invalid */
+	HeapTupleData tuple;		/* the last row fetched (in page), stored in slot */
 	TupleTableSlot *slot;
 	ExprContext *econtext;		/* whose shutdown closes the lookup if it ends early */
 	bool		open;
@@ -292,6 +300,9 @@ make_row(Lookup *l, TupleTableSlot *slot, const uint8 *key)
  * ---------------------------------------------------------------------
  */
 
+/* Keys ahead whose leaf the CPU is asked to load while the current one is looked up */
+#define PREFETCH_LEAF	8
+
 /*
  * Find the index entries of the keys with one walk of the index, then sort
  * them by tuple id: the rows are fetched in the order of the table's pages,
@@ -313,6 +324,8 @@ find_entries(Lookup *l)
 		int			ntids;
 
 		CHECK_FOR_INTERRUPTS();
+		if (i + PREFETCH_LEAF < l->nkeys)
+			wes_btree_lookup_prefetch(walk, l->keys[i + PREFETCH_LEAF].op);
 		ntids = wes_btree_lookup(walk, l->keys[i].op, &tids);
 		MemoryContextSwitchTo(old);
 		for (int t = 0; t < ntids; t++)
@@ -345,7 +358,8 @@ lookup_close(Datum arg)
 		return;
 	l->open = false;
 	ExecDropSingleTupleTableSlot(l->slot);
-	table_index_fetch_end(l->fetch);
+	if (BufferIsValid(l->page))
+		ReleaseBuffer(l->page);
 	UnregisterSnapshot(l->snapshot);
 	index_close(l->index, NoLock);
 	table_close(l->heap, NoLock);
@@ -367,6 +381,10 @@ lookup_open(FunctionCallInfo fcinfo, ArrayType *arr)
 		elog(ERROR, "wes.outputs_lookup must return rows of wes_api.outputs");
 	l->result = BlessTupleDesc(l->result);
 	l->heap = table_open(relid, AccessShareLock);
+	if (l->heap->rd_tableam != GetHeapamTableAmRoutine())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("wes.outputs_lookup reads wes.outputs as a heap table, and it uses another access method")));
 	pk = RelationGetPrimaryKeyIndex(l->heap);
 	if (!OidIsValid(pk))
 		elog(ERROR, "wes.outputs has no primary key");
@@ -375,12 +393,68 @@ lookup_open(FunctionCallInfo fcinfo, ArrayType *arr)
 	l->keys = sorted_keys(arr, &l->nkeys);
 	l->snapshot = RegisterSnapshot(GetActiveSnapshot());	/* the query's: rows come over many calls */
 	find_entries(l);
-	l->fetch = table_index_fetch_begin(l->heap);
+	l->heap_buffers = wes_recent_buffers(l->heap);
+	l->page = InvalidBuffer;
 	l->slot = table_slot_create(l->heap, NULL);
 	l->econtext = ((ReturnSetInfo *) fcinfo->resultinfo)->econtext;
 	l->open = true;
 	RegisterExprContextCallback(l->econtext, lookup_close, PointerGetDatum(l));
 	return l;
+}
+
+/*
+ * Rows are fetched in tuple id order, and the entries give the pages and
+ * items to come: the CPU is asked to load the first lines of the page of the
+ * entry PREFETCH_PAGE ahead, and the row of the entry PREFETCH_ROW ahead
+ * (found through its line pointer, loaded by then), so that the cache misses
+ * of several rows overlap (recent_buffers.c)
+ */
+#define PREFETCH_PAGE	16
+#define PREFETCH_ROW	8
+
+static void
+prefetch_rows(Lookup *l)
+{
+	int			i = l->next_entry;
+
+	if (i + PREFETCH_PAGE < l->nentries)
+		wes_recent_prefetch_page(l->heap_buffers, (BlockNumber) (l->entries[i + PREFETCH_PAGE].tid >> 16),
+								 (OffsetNumber) (l->entries[i + PREFETCH_PAGE].tid & 0xFFFF));
+	if (i + PREFETCH_ROW < l->nentries)
+		wes_recent_prefetch_item(l->heap_buffers, (BlockNumber) (l->entries[i + PREFETCH_ROW].tid >> 16),
+								 (OffsetNumber) (l->entries[i + PREFETCH_ROW].tid & 0xFFFF));
+}
+
+/*
+ * The visible version of the row whose HOT chain starts at entry e, stored in
+ * l->slot; false when the snapshot sees none.  This is what an index scan's
+ * heap fetch does (heapam_index_fetch_tuple), reading the page through the
+ * buffer it was last found in.
+ */
+static bool
+fetch_row(Lookup *l, const LookupEntry *e)
+{
+	BlockNumber blk = (BlockNumber) (e->tid >> 16);
+	ItemPointerData tid;
+	bool		all_dead;
+	bool		found;
+
+	ItemPointerSet(&tid, blk, (OffsetNumber) (e->tid & 0xFFFF));
+	if (!BufferIsValid(l->page) || BufferGetBlockNumber(l->page) != blk)
+	{
+		l->page = wes_recent_release_and_read(l->heap_buffers, l->page, l->heap, blk);
+		heap_page_prune_opt(l->heap, l->page);
+	}
+	LockBuffer(l->page, BUFFER_LOCK_SHARE);
+	found = heap_hot_search_buffer(&tid, l->heap, l->page, l->snapshot, &l->tuple, &all_dead, true);
+	l->tuple.t_self = tid;		/* the version found */
+	LockBuffer(l->page, BUFFER_LOCK_UNLOCK);
+	if (found)
+	{
+		l->slot->tts_tableOid = RelationGetRelid(l->heap);
+		ExecStoreBufferHeapTuple(&l->tuple, l->slot, l->page);
+	}
+	return found;
 }
 
 /* The next row (in the order of the table's pages); false after the last */
@@ -389,14 +463,11 @@ lookup_next(Lookup *l, Datum *row)
 {
 	while (l->next_entry < l->nentries)
 	{
-		const LookupEntry *e = &l->entries[l->next_entry++];
-		ItemPointerData tid;
-		bool		call_again = false;
-		bool		all_dead = false;
+		const LookupEntry *e;
 
-		ItemPointerSet(&tid, (BlockNumber) (e->tid >> 16), (OffsetNumber) (e->tid & 0xFFFF));
-		/* the visible version of the row, following its HOT chain */
-		if (table_index_fetch_tuple(l->fetch, &tid, l->snapshot, l->slot, &call_again, &all_dead))
+		prefetch_rows(l);
+		e = &l->entries[l->next_entry++];
+		if (fetch_row(l, e))
 		{
 			*row = make_row(l, l->slot, e->op);
 			return true;

@@ -5,7 +5,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(39);
+SELECT plan(44);
 
 \ir lib/synthetic_chain.sql
 \ir lib/plans_and_bytes.sql
@@ -151,6 +151,32 @@ SET LOCAL ROLE wes_test_nobody;
 SELECT throws_ok($$SELECT * FROM wes_utxo_lookup(ARRAY[$$ || quote_literal(:'first_op') || $$::wes_outpoint])$$, '42501', NULL,
 				 'a role without wes_reader cannot look outpoints up through wes_utxo_lookup(ops[])');
 RESET ROLE;
+
+-- ---- pages read through the buffers they were last found in (src/recent_buffers.c) ----
+-- The first call of a backend learns where each page it reads lies in shared buffers; later
+-- calls read the pages from there.  They still count as reads of the relations (pg_statio),
+-- and a relation rewritten since (new files, rows on other pages, the key rebuilt) is read
+-- afresh, not through buffers that held its old pages.
+CREATE TEMP TABLE sparse AS SELECT array_agg(outpoint) AS ops FROM all_ops WHERE i % 5 = 0;
+SELECT count(*) AS first_call FROM sparse s, wes_utxo_lookup(s.ops) \gset
+SELECT pg_stat_get_xact_blocks_fetched('wes.outputs'::regclass) AS heap_before,
+	   pg_stat_get_xact_blocks_fetched('wes.outputs_pkey'::regclass) AS index_before \gset
+SELECT count(*) AS second_call FROM sparse s, wes_utxo_lookup(s.ops) \gset
+SELECT pg_stat_get_xact_blocks_fetched('wes.outputs'::regclass) - :heap_before AS heap_reads,
+	   pg_stat_get_xact_blocks_fetched('wes.outputs_pkey'::regclass) - :index_before AS index_reads \gset
+SELECT is(:second_call::bigint, :first_call::bigint, 'a second call in the same backend finds the same rows');
+SELECT cmp_ok(:heap_reads::bigint, '>=',
+			  (SELECT count(DISTINCT (o.ctid::text::point)[0])::bigint FROM wes.outputs o, sparse s WHERE o.outpoint = ANY (s.ops)),
+			  '... and counts a read of every heap page it fetches rows from');
+SELECT cmp_ok(:index_reads::bigint, '>=', pg_relation_size('wes.outputs_pkey') / 8192 - 2,
+			  '... and of the index pages it reads (every leaf: a fifth of the keys)');
+CREATE TEMP TABLE saved_outputs AS SELECT * FROM wes.outputs;
+TRUNCATE wes.outputs;
+INSERT INTO wes.outputs SELECT * FROM saved_outputs ORDER BY md5(outpoint::text);
+SELECT is(pg_temp.diff((SELECT ops FROM sparse)), 0::bigint,
+		  'wes.outputs rewritten in the same backend (new files, rows on other pages): the rows of the brute-force answer');
+REINDEX INDEX wes.outputs_pkey;
+SELECT is(pg_temp.diff((SELECT ops FROM sparse)), 0::bigint, '... and again after its key is rebuilt');
 
 -- ---- an index of three levels, and keys that are not spread evenly ----
 -- Enough rows that outputs_pkey has several level-1 pages: the walk goes from one to the next
