@@ -650,7 +650,7 @@ usage(FILE *f)
 			"      --batch-bytes BYTES end a transaction early rather than let its blocks pass this size\n"
 			"                          (default 268435456, at most 1000000000)\n"
 			"  -p, --depth N           blocks in flight in the pipeline, at least --batch (default: twice --batch)\n"
-			"      --max-block BYTES   refuse records longer than this (default 268435456)\n"
+			"      --max-block BYTES   refuse records longer than this (default and at most 268435456)\n"
 			"      --interval SECS     seconds between progress lines when stderr is not a terminal (default 5)\n"
 			"      --check             no database: check every rule of the wire format on the file\n"
 			"                          (the file must start at genesis) and print its tip and state root\n"
@@ -695,7 +695,7 @@ parse_options(load_opts *o, int argc, char **argv)
 			case 'b': o->batch = (uint32_t) parse_u64("batch", optarg, 1000000); break;
 			case 'p': o->depth = (uint32_t) parse_u64("depth", optarg, 100000); break;
 			case 'B': o->batch_bytes = (uint32_t) parse_u64("batch-bytes", optarg, MAX_BATCH_BYTES); break;
-			case 'M': o->max_block = (uint32_t) parse_u64("max-block", optarg, 1u << 30); break;
+			case 'M': o->max_block = (uint32_t) parse_u64("max-block", optarg, WES_BLOCKFILE_MAX_BLOCK); break;
 			case 'I': o->interval = (double) parse_u64("interval", optarg, 86400); break;
 			case 'C': o->check = true; break;
 			case 'q': o->quiet = true; break;

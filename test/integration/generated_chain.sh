@@ -76,7 +76,7 @@ check_against() {
 		"$what: wes_verify() (chain, roots, state commitment by a full scan, amcheck) finds nothing"
 }
 
-plan 34
+plan 36
 
 # Every index of schema wes, with its first column and predicate, counted through the
 # index (enable_seqscan off; the plan must use it) and by a sequential scan
@@ -129,6 +129,14 @@ ok $? "wes-gen writes 5000 transactions in blocks of 100" || bail "wes-gen faile
 ok $? "wes-load --check accepts the file"
 diff -q "$W/check.tip" "$W/chain.tip" >/dev/null
 ok $? "wes-load --check prints the generator's tip, state root and counts" || diff "$W/check.tip" "$W/chain.tip" | sed 's/^/# /'
+# --max-block lowers the file format's bound on a record (256 MiB), never raises it
+"$LOAD" --check --max-block 268435457 "$W/chain.blk" >/dev/null 2>"$W/maxblock.log"
+is "$? $(grep -c -- '--max-block must be an integer between 0 and 268435456' "$W/maxblock.log")" "1 1" \
+	"wes-load refuses a --max-block above 256 MiB"
+len0=$(bf_offsets "$W/chain.blk" | awk 'NR == 1 { print $2 }')
+"$LOAD" --check --max-block $((len0 - 1)) "$W/chain.blk" >/dev/null 2>"$W/maxblock.log"
+is "$? $(grep -c "record 0 at byte offset 8 has length $len0, outside 160..$((len0 - 1))" "$W/maxblock.log")" "1 1" \
+	"with --max-block one byte short of the first block, wes-load names its record, offset and length"
 
 integ_cluster DIR genchain "$PORT" 2>/dev/null || bail "cluster did not start"
 psql -X -q -d postgres -c "CREATE DATABASE $DB" >/dev/null && sq -c 'CREATE EXTENSION wes_persist' -c 'CREATE EXTENSION amcheck' ||
