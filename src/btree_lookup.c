@@ -553,7 +553,11 @@ first_probe(const WesBtreeLookup *w, const LeafGuess *g)
 void
 wes_btree_lookup_prefetch(WesBtreeLookup *w, const uint8 *key)
 {
-	LeafGuess  *g = &w->guesses[w->nguesses++ % LEAF_GUESSES];
+	LeafGuess  *g;
+
+	if (w->buffers == NULL)
+		return;					/* no map: nothing tells where the pages are */
+	g = &w->guesses[w->nguesses++ % LEAF_GUESSES];
 
 	/* key's leaf: its descriptor, its header (and line pointers up to the high key's) and its special space */
 	if (child_via_parent(w, key, &g->leaf, &g->low, &g->high))

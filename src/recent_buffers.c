@@ -38,6 +38,7 @@
 #include "utils/rel.h"
 
 #include "recent_buffers.h"
+#include "wes_persist.h"
 
 /* Blocks beyond this are read without the map (a 16 MB array: a 32 GB relation) */
 #define MAX_MAPPED_BLOCKS	(1U << 22)
@@ -72,7 +73,7 @@ wes_recent_buffers(Relation rel)
 {
 	WesRecentBuffers *oldest = &maps[0];
 
-	if (RelationUsesLocalBuffers(rel))
+	if (!wes_recent_buffers_on || RelationUsesLocalBuffers(rel))
 		return NULL;
 	for (int i = 0; i < MAX_MAPPED_RELATIONS; i++)
 	{

@@ -18,7 +18,8 @@ typedef struct WesRecentBuffers WesRecentBuffers;
 /*
  * The backend's map of rel's blocks to the buffers they were last read from
  * (kept for the life of the backend); NULL for a relation whose pages are not
- * in shared buffers, which the functions below accept
+ * in shared buffers, or when wes_persist.recent_buffers is off.  The functions
+ * below accept NULL: they read as ReadBuffer does, and prefetch nothing.
  */
 extern WesRecentBuffers *wes_recent_buffers(Relation rel);
 

@@ -5,7 +5,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(44);
+SELECT plan(45);
 
 \ir lib/synthetic_chain.sql
 \ir lib/plans_and_bytes.sql
@@ -177,6 +177,10 @@ SELECT is(pg_temp.diff((SELECT ops FROM sparse)), 0::bigint,
 		  'wes.outputs rewritten in the same backend (new files, rows on other pages): the rows of the brute-force answer');
 REINDEX INDEX wes.outputs_pkey;
 SELECT is(pg_temp.diff((SELECT ops FROM sparse)), 0::bigint, '... and again after its key is rebuilt');
+SET LOCAL wes_persist.recent_buffers = off;
+SELECT is(pg_temp.diff((SELECT ops FROM sparse)), 0::bigint,
+		  'with wes_persist.recent_buffers off (ReadBuffer, no prefetch): the rows of the brute-force answer');
+RESET wes_persist.recent_buffers;
 
 -- ---- an index of three levels, and keys that are not spread evenly ----
 -- Enough rows that outputs_pkey has several level-1 pages: the walk goes from one to the next
