@@ -88,6 +88,18 @@ typedef struct LookupEntry
 	const uint8 *op;
 } LookupEntry;
 
+static inline BlockNumber
+entry_block(const LookupEntry *e)
+{
+	return (BlockNumber) (e->tid >> 16);
+}
+
+static inline OffsetNumber
+entry_offset(const LookupEntry *e)
+{
+	return (OffsetNumber) (e->tid & 0xFFFF);
+}
+
 static inline int
 lookup_entry_cmp(const LookupEntry *a, const LookupEntry *b)
 {
@@ -418,11 +430,17 @@ prefetch_rows(Lookup *l)
 	int			i = l->next_entry;
 
 	if (i + PREFETCH_PAGE < l->nentries)
-		wes_recent_prefetch_page(l->heap_buffers, (BlockNumber) (l->entries[i + PREFETCH_PAGE].tid >> 16),
-								 (OffsetNumber) (l->entries[i + PREFETCH_PAGE].tid & 0xFFFF));
+	{
+		const LookupEntry *e = &l->entries[i + PREFETCH_PAGE];
+
+		wes_recent_prefetch_page(l->heap_buffers, entry_block(e), entry_offset(e));
+	}
 	if (i + PREFETCH_ROW < l->nentries)
-		wes_recent_prefetch_item(l->heap_buffers, (BlockNumber) (l->entries[i + PREFETCH_ROW].tid >> 16),
-								 (OffsetNumber) (l->entries[i + PREFETCH_ROW].tid & 0xFFFF));
+	{
+		const LookupEntry *e = &l->entries[i + PREFETCH_ROW];
+
+		wes_recent_prefetch_item(l->heap_buffers, entry_block(e), entry_offset(e));
+	}
 }
 
 /*
@@ -434,17 +452,15 @@ prefetch_rows(Lookup *l)
 static bool
 fetch_row(Lookup *l, const LookupEntry *e)
 {
-	BlockNumber blk = (BlockNumber) (e->tid >> 16);
+	Buffer		prev = l->page;
 	ItemPointerData tid;
 	bool		all_dead;
 	bool		found;
 
-	ItemPointerSet(&tid, blk, (OffsetNumber) (e->tid & 0xFFFF));
-	if (!BufferIsValid(l->page) || BufferGetBlockNumber(l->page) != blk)
-	{
-		l->page = wes_recent_release_and_read(l->heap_buffers, l->page, l->heap, blk);
-		heap_page_prune_opt(l->heap, l->page);
-	}
+	ItemPointerSet(&tid, entry_block(e), entry_offset(e));
+	l->page = wes_recent_release_and_read(l->heap_buffers, l->page, l->heap, entry_block(e));
+	if (l->page != prev)
+		heap_page_prune_opt(l->heap, l->page);	/* once per page, as an index scan prunes */
 	LockBuffer(l->page, BUFFER_LOCK_SHARE);
 	found = heap_hot_search_buffer(&tid, l->heap, l->page, l->snapshot, &l->tuple, &all_dead, true);
 	l->tuple.t_self = tid;		/* the version found */

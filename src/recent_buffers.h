@@ -26,7 +26,7 @@ extern WesRecentBuffers *wes_recent_buffers(Relation rel);
 /* Pin block blk of rel's main fork, as ReadBuffer does */
 extern Buffer wes_recent_read(WesRecentBuffers *r, Relation rel, BlockNumber blk);
 
-/* As ReleaseAndReadBuffer: keep buf when it holds blk, else release it and read blk */
+/* As ReleaseAndReadBuffer, for buf of rel (or invalid): keep buf when it holds blk, else release it and read blk */
 extern Buffer wes_recent_release_and_read(WesRecentBuffers *r, Buffer buf, Relation rel, BlockNumber blk);
 
 /*
