@@ -30,30 +30,20 @@ tip_of() { q "$PORT" "$1" "SELECT coalesce(height, -1) FROM wes.chain_state"; }
 want_tip="$(tip_field "$W/chain.tip" height) $(tip_field "$W/chain.tip" state_root)"
 got_tip() { q "$PORT" "$1" "SELECT height || ' ' || state_root FROM wes.chain_state"; }
 
-# wait_for SECONDS SQL DB: until SQL returns t
-wait_for() {
-	local i
-	for ((i = 0; i < $1 * 10; i++)); do
-		[ "$(q "$PORT" "$3" "$2" 2>/dev/null)" = t ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # A session that holds the chain-state row lock until it is cancelled
 LOCKER=""
 lock_tip() {
 	PGAPPNAME=locker psql -X -q -h /tmp -p "$PORT" -U postgres -d "$1" -c "BEGIN" \
 		-c "SELECT 1 FROM wes.chain_state FOR UPDATE" -c "SELECT pg_sleep(300)" >/dev/null 2>&1 &
 	LOCKER=$!
-	wait_for 30 "SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'locker' AND query LIKE '%pg_sleep%'" "$1"
+	wait_sql "$PORT" "$1" 30 "SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'locker' AND query LIKE '%pg_sleep%'"
 }
 unlock_tip() {
 	q "$PORT" "$1" "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'locker'" >/dev/null
 	wait "$LOCKER" 2>/dev/null
 }
 loader_waits() {
-	wait_for 30 "SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'wes-load' AND wait_event_type = 'Lock'" "$1"
+	wait_sql "$PORT" "$1" 30 "SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'wes-load' AND wait_event_type = 'Lock'"
 }
 
 # ---- SIGTERM with two calls in flight ----
@@ -87,7 +77,7 @@ end40=$(bf_offsets "$W/chain.blk" | sed -n '40p' | awk '{ print $1 + $2 }')
 FEEDER=$!
 "$WES_LOAD" -q -d "$(conninfo "$PORT" stop2)" - <"$W/pipe" 2>"$W/stop2.err" &
 LOADER=$!
-wait_for 30 "SELECT height = 31 FROM wes.chain_state" stop2
+wait_sql "$PORT" stop2 30 "SELECT height = 31 FROM wes.chain_state"
 ok $? "wes-load fed 40 blocks through a pipe commits heights 0..31" || diag "tip $(tip_of stop2)" "$(cat "$W/stop2.err")"
 sleep 1
 kill -TERM "$LOADER"

@@ -58,14 +58,7 @@ session_end() {
 	rm -f "$W/$1.in"
 }
 # Wait until a query prints 1 (up to 20 s)
-wait_for() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[ "$(sq -c "$1")" = 1 ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_for() { wait_sql "$PORT" "$DB" 20 "SELECT ($1) = 1"; }
 idle_in_tx() { wait_for "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$1' AND state = 'idle in transaction'"; }
 # The session is waiting for a lock that is not granted, and is still running its statement
 waits_on_lock() {

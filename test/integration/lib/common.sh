@@ -103,16 +103,22 @@ integ_workdir() {
 	chmod 755 "$INTEG_WORK"
 }
 
-# wait_replay STANDBY_PORT PRIMARY_PORT DB [SECONDS]: wait until the standby has replayed
-# everything the primary has written so far
-wait_replay() {
-	local sport=$1 pport=$2 db=$3 limit=${4:-60} lsn i
-	lsn=$(q "$pport" "$db" "SELECT pg_current_wal_lsn()") || return 1
+# wait_sql PORT DB SECONDS SQL: wait until SQL returns t; false after SECONDS
+wait_sql() {
+	local port=$1 db=$2 limit=$3 sql=$4 i
 	for ((i = 0; i < limit * 10; i++)); do
-		[ "$(q "$sport" "$db" "SELECT pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn" 2>/dev/null)" = t ] && return 0
+		[ "$(q "$port" "$db" "$sql" 2>/dev/null)" = t ] && return 0
 		sleep 0.1
 	done
 	return 1
+}
+
+# wait_replay STANDBY_PORT PRIMARY_PORT DB [SECONDS]: wait until the standby has replayed
+# everything the primary has written so far
+wait_replay() {
+	local sport=$1 pport=$2 db=$3 limit=${4:-60} lsn
+	lsn=$(q "$pport" "$db" "SELECT pg_current_wal_lsn()") || return 1
+	wait_sql "$sport" "$db" "$limit" "SELECT pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn"
 }
 
 # ---- block files (docs/block-file.md): 8-byte magic, then u32 LE length + block, u32 0 ----
