@@ -2,14 +2,15 @@
  * queries.c
  *	  The parts of the QueryService that need C: RFC 6962 audit paths of a
  *	  transaction to its block's tx_root, and their verification (the codec's
- *	  wes_merkle_path / wes_merkle_verify).  Everything else is SQL in
- *	  sql/40_api.sql.
+ *	  wes_merkle_path / wes_merkle_verify), and the names of output kinds.
+ *	  Everything else is SQL in sql/40_api.sql.
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
 #include "wes_types.h"
@@ -18,6 +19,7 @@
 
 PG_FUNCTION_INFO_V1(wes_merkle_path_sql);
 PG_FUNCTION_INFO_V1(wes_verify_tx_proof);
+PG_FUNCTION_INFO_V1(wes_kind_name_sql);
 
 /* The hashes of a wes_hash[] as a contiguous array; n receives the count */
 static const uint8 (*
@@ -98,4 +100,16 @@ wes_verify_tx_proof(PG_FUNCTION_ARGS)
 		PG_RETURN_BOOL(false);
 	PG_RETURN_BOOL(wes_merkle_verify(txid->data, (size_t) index, (size_t) count,
 									 path, (size_t) n, root->data));
+}
+
+/* wes.kind_name(smallint): the codec's name of an output kind; NULL for any other value */
+Datum
+wes_kind_name_sql(PG_FUNCTION_ARGS)
+{
+	int16		kind = PG_GETARG_INT16(0);
+	const char *name = kind >= 0 && kind <= PG_UINT8_MAX ? wes_kind_name((uint8_t) kind) : NULL;
+
+	if (name == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(name));
 }

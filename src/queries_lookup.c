@@ -257,9 +257,8 @@ map_columns(Lookup *l)
 	if (l->index->rd_index->indkey.values[0] != l->outpoint)
 		elog(ERROR, "the primary key of wes.outputs is not its outpoint");
 	/* as wes.kind_name spells them */
-	l->kind_names[0] = CStringGetTextDatum("asset");
-	l->kind_names[1] = CStringGetTextDatum("resource");
-	l->kind_names[2] = CStringGetTextDatum("state");
+	for (int k = 0; k < lengthof(l->kind_names); k++)
+		l->kind_names[k] = CStringGetTextDatum(wes_kind_name((uint8_t) k));
 }
 
 /* The row of wes_api.outputs made of the wes.outputs row in slot, found under outpoint key */
