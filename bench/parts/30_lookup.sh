@@ -7,9 +7,10 @@
 # missing) loaded into a fresh database wes_lookup.
 #
 # 1. Single lookups, pgbench -M prepared, WES_LOOKUP_CLIENTS clients (default 2) for
-#    WES_LOOKUP_SECONDS (default 10) per run, the two scripts alternating
-#    WES_LOOKUP_REPS times (default 3; medians).  Each transaction picks a random row of
-#    lookup_ops (100k random outpoints of wes.outputs) and looks its outpoint up:
+#    WES_LOOKUP_SECONDS (default 10) per run, WES_LOOKUP_REPS runs (default 3; medians).
+#    The scripts compared run interleaved in one pgbench run, and each one's mean
+#    latency comes from pgbench's transaction log.  Each transaction picks a random row
+#    of lookup_ops (100k random outpoints of wes.outputs) and looks its outpoint up:
 #      wes:    SELECT l.* FROM lookup_ops o, wes_utxo_lookup(o.op) l WHERE o.id = :id
 #      floor:  SELECT p.* FROM lookup_ops o JOIN lookup_plain p ON p.outpoint = o.k WHERE o.id = :id
 #    lookup_plain is a copy of wes.outputs (every column, the spend mark too) with the
@@ -20,9 +21,9 @@
 #    A second pair passes the outpoint as a bind parameter, as a client does
 #    (\gset, then wes_utxo_lookup(:op) against WHERE outpoint = :k): two round trips each.
 #    The wes tables are vacuumed first (the state autovacuum keeps them in).  The sizes of
-#    both tables and keys are printed: every lookup reads one random leaf and one random heap
-#    page, so the larger layout of wes.outputs (fillfactor 50 for its HOT spend marks, a key
-#    index filled by random inserts) is what separates the ratios from 1 (docs/storage.md).
+#    the tables and indexes are printed: the plain lookup descends lookup_plain's B-tree to
+#    a random leaf, wes_utxo_lookup reads one random bucket page of outputs_outpoint_hash;
+#    both then read one random heap page (docs/storage.md).
 # 2. Batched: wes_utxo_lookup(wes_outpoint[]) of 10k outpoints in one call (arrays kept
 #    in lookup_batches; the query reads amount and spent_by, so rows are fetched, not
 #    only index entries), outpoints/s, against = ANY of the same keys on lookup_plain.
@@ -89,7 +90,7 @@ VACUUM ANALYZE lookup_batches;
 SQL
 # The pages a lookup lands on at random (lookup_plain is packed by one build)
 echo "footprint: $(sql -d "$DB" -c "SELECT string_agg(format('%s %s', r::text, pg_size_pretty(pg_relation_size(r))), ', ' ORDER BY o)
-	FROM unnest('{wes.outputs, wes.outputs_pkey, lookup_plain, lookup_plain_pkey}'::regclass[]) WITH ORDINALITY AS t(r, o)")"
+	FROM unnest('{wes.outputs, wes.outputs_pkey, wes.outputs_outpoint_hash, lookup_plain, lookup_plain_pkey}'::regclass[]) WITH ORDINALITY AS t(r, o)")"
 N=$(sql -d "$DB" -c "SELECT count(*) FROM lookup_ops")
 NB=$(sql -d "$DB" -c "SELECT count(*) FROM lookup_batches WHERE cardinality(ops) = $BATCH")
 # both sides must find every outpoint
@@ -142,15 +143,37 @@ bench() {
 	sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out"
 }
 
-SINGLE="wes plain plain_full wes_param plain_param"
-for name in $SINGLE; do : >"$S/$name.tps"; done
+# Mean latency in microseconds of each of the scripts NAME... run interleaved in one
+# pgbench run (each transaction picks one of them at random), in the order given:
+# every script meets the same machine at the same moments, which on a shared machine
+# separates costs a few percent apart where back-to-back runs do not
+mixed() {
+	local secs=$1 out files=(); shift
+	for name in "$@"; do files+=(-f "$S/$name.sql@1"); done
+	rm -rf "$S/log"; mkdir "$S/log"
+	out=$(cd "$S/log" && "$PGBENCH" -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$secs" -D n="$N" -D nb="$NB" \
+		-l --sampling-rate 0.2 "${files[@]}" "$DB" 2>&1) || { echo "$out" >&2; return 1; }
+	if grep -q 'number of failed transactions: [1-9]' <<<"$out"; then echo "$out" >&2; return 1; fi
+	# log lines: client transaction latency_us script_no epoch epoch_us
+	cat "$S"/log/pgbench_log.* | awk -v n=$# '{ sum[$4] += $3; cnt[$4]++ }
+		END { for (i = 0; i < n; i++) printf "%s%.2f", i ? " " : "", sum[i] / cnt[i]; print "" }'
+}
+
+# Per run: wes, plain, plain_full; then wes_param, plain_param.  The ratios are the
+# floor's latency over wes_utxo_lookup's (>= 1.0: the lookup costs no more), medians of
+# the runs' ratios
+: >"$S/single"; : >"$S/param"
 for rep in $(seq "$REPS"); do
-	for name in $SINGLE; do bench "$name" "$SECS" "$CLIENTS" >>"$S/$name.tps"; done
+	mixed "$SECS" wes plain plain_full >>"$S/single"
+	mixed "$SECS" wes_param plain_param >>"$S/param"
 done
-for name in $SINGLE; do printf -v "tps_$name" '%.0f' "$(median <"$S/$name.tps")"; done
-echo "single lookup wes_utxo_lookup(op): $tps_wes tps; plain bytea primary key (wes.outputs): $tps_plain tps; ratio $(ratio "$tps_wes" "$tps_plain") (target >= 1.0; pgbench -M prepared -c $CLIENTS -T $SECS, median of $REPS)"
-echo "single lookup against a plain table holding the same answer (output and spend): $tps_plain_full tps; ratio $(ratio "$tps_wes" "$tps_plain_full")"
-echo "single lookup, outpoint as a bind parameter: $tps_wes_param tps; plain: $tps_plain_param tps; ratio $(ratio "$tps_wes_param" "$tps_plain_param")"
+col_median() { awk -v c="$2" '{ print $c }' "$1" | median; }
+ratio_median() { awk -v a="$2" -v b="$3" '{ print $b / $a }' "$1" | median | awk '{ printf "%.2f", $1 }'; }
+us() { printf '%.1f' "$1"; }
+echo "single lookup wes_utxo_lookup(op): $(us "$(col_median "$S/single" 1)") us; plain bytea primary key (wes.outputs' columns): $(us "$(col_median "$S/single" 2)") us; ratio $(ratio_median "$S/single" 1 2) (target >= 1.0; mean latency, the scripts interleaved in one pgbench -M prepared -c $CLIENTS -T $SECS run, median of $REPS runs)"
+echo "single lookup against a plain table holding the same answer (output and spend): $(us "$(col_median "$S/single" 3)") us; ratio $(ratio_median "$S/single" 1 3)"
+echo "single lookup, outpoint as a bind parameter: $(us "$(col_median "$S/param" 1)") us; plain: $(us "$(col_median "$S/param" 2)") us; ratio $(ratio_median "$S/param" 1 2)"
+echo "single lookup runs (us: wes plain plain_full | wes_param plain_param): $(paste -d'|' "$S/single" "$S/param" | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
 
 : >"$S/wes_batch.tps"; : >"$S/plain_batch.tps"; : >"$S/index_batch.tps"
 for rep in $(seq "$REPS"); do
