@@ -69,13 +69,8 @@ CREATE TABLE wes.outputs (
 	CONSTRAINT outputs_spend_mark CHECK ((spent_by IS NULL) = (spent_height IS NULL))
 ) WITH (fillfactor = 50);
 CREATE INDEX outputs_owner_idx ON wes.outputs (owner, height);
--- One outpoint: a hash index answers from one bucket page where the primary key
--- descends three levels, so the planner takes it for outpoint = x (wes_utxo_lookup);
--- ranges, = ANY and the batched walk of queries_lookup.c keep the primary key
-CREATE INDEX outputs_outpoint_hash ON wes.outputs USING hash (outpoint);
 CREATE INDEX outputs_resource_idx ON wes.outputs (ref) WHERE kind = 1;
 CREATE INDEX outputs_height_brin ON wes.outputs USING brin (height);
-COMMENT ON INDEX wes.outputs_outpoint_hash IS 'single-outpoint lookups (one bucket page instead of a B-tree descent); uniqueness and ordered scans stay with outputs_pkey';
 COMMENT ON TABLE wes.outputs IS 'every output ever created; spent_by and spent_height are set when a block spends it (the UTXO set is the rows where they are NULL)';
 COMMENT ON COLUMN wes.outputs.spent_by IS 'txid of the spending transaction; NULL while unspent';
 COMMENT ON COLUMN wes.outputs.spent_height IS 'height of the spending block; NULL while unspent';

@@ -85,8 +85,8 @@ SELECT is((SELECT count(*) FROM wes.outputs o
 PREPARE asof_lookup(wes_outpoint, bigint) AS SELECT * FROM wes_utxo_lookup($1, $2);
 SET LOCAL plan_cache_mode = force_generic_plan;
 SELECT matches(pg_temp.plan_of('EXECUTE asof_lookup(''' || (SELECT outpoint FROM wes.outputs ORDER BY outpoint LIMIT 1) || ''', 700)'),
-			   'Index Scan using outputs_outpoint_hash',
-			   'wes_utxo_lookup(op, h): one probe of the outpoint hash index of wes.outputs (generic plan)');
+			   'Index Scan using outputs_pkey',
+			   'wes_utxo_lookup(op, h): one primary-key probe of wes.outputs (generic plan)');
 SELECT doesnt_match(pg_temp.plan_of('EXECUTE asof_lookup(''' || (SELECT outpoint FROM wes.outputs ORDER BY outpoint LIMIT 1) || ''', 700)'),
 					'Seq Scan', 'wes_utxo_lookup(op, h) scans no table');
 SELECT doesnt_match(pg_temp.plan_of('EXECUTE asof_lookup(''' || (SELECT outpoint FROM wes.outputs ORDER BY outpoint LIMIT 1) || ''', NULL)'),
