@@ -408,7 +408,8 @@ pivot_prefix(const WesBtreeLookup *w, IndexTuple itup, uint64 if_none)
 /*
  * The child of the locked internal page that key belongs under: the downlink
  * of the last pivot below key, whose key bounds the child's from below
- * (*low); the next pivot, or the page's high key, bounds it from above (*high)
+ * (*low); the next pivot, or the page's high key, bounds it from above (*high,
+ * unless high is NULL)
  */
 static BlockNumber
 child_block(const WesBtreeLookup *w, Page page, const uint8 *key, uint64 *low, uint64 *high)
@@ -420,19 +421,21 @@ child_block(const WesBtreeLookup *w, Page page, const uint8 *key, uint64 *low, u
 	IndexTuple	itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, lo - 1));
 
 	*low = pivot_prefix(w, itup, 0);
-	if (lo <= maxoff)
-		*high = pivot_prefix(w, (IndexTuple) PageGetItem(page, PageGetItemId(page, lo)), PG_UINT64_MAX);
-	else if (!P_RIGHTMOST(BTPageGetOpaque(page)))
-		*high = pivot_prefix(w, (IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY)), PG_UINT64_MAX);
-	else
-		*high = PG_UINT64_MAX;
+	if (high != NULL)
+	{
+		/* the next pivot, else the high key, else nothing: the rightmost page */
+		OffsetNumber next = lo <= maxoff ? lo : P_RIGHTMOST(BTPageGetOpaque(page)) ? InvalidOffsetNumber : P_HIKEY;
+
+		*high = next == InvalidOffsetNumber ? PG_UINT64_MAX :
+			pivot_prefix(w, (IndexTuple) PageGetItem(page, PageGetItemId(page, next)), PG_UINT64_MAX);
+	}
 	return BTreeTupleGetDownLink(itup);
 }
 
 /*
  * The leaf that the level-1 page of the last descent points to for key, as a
  * descent would find it there (the page is locked for the read); false when
- * key is beyond that level-1 page or the page was deleted
+ * key is beyond that level-1 page or the page was deleted (high may be NULL)
  */
 static bool
 child_via_parent(const WesBtreeLookup *w, const uint8 *key, BlockNumber *child, uint64 *low, uint64 *high)
@@ -467,9 +470,8 @@ via_parent(WesBtreeLookup *w, const uint8 *key)
 {
 	BlockNumber child;
 	uint64		low;
-	uint64		high;
 
-	if (!child_via_parent(w, key, &child, &low, &high))
+	if (!child_via_parent(w, key, &child, &low, NULL))
 		return false;
 	w->buf = wes_recent_release_and_read(w->buffers, w->buf, w->index, child);
 	w->low = low;

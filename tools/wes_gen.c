@@ -558,7 +558,7 @@ parse_share(const char *name, const char *s)
 	double		v = strtod(s, &end);
 
 	if (*s == '\0' || *end != '\0' || !(v >= 0 && v <= 1))
-		die("--%s must be a number between 0 and 1, not \"%s\"", name, s);
+		die_usage("--%s must be a number between 0 and 1, not \"%s\"", name, s);
 	return v;
 }
 
@@ -650,19 +650,19 @@ parse_options(gen_opts *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "n:t:b:i:u:s:o:qh", long_opts, NULL)) != -1)
 		set_option(o, c, optarg, &have_target);
 	if (optind != argc)
-		die("unexpected argument \"%s\" (see --help)", argv[optind]);
+		die_usage("unexpected argument \"%s\" (see --help)", argv[optind]);
 	if (o->out == NULL)
-		die("no output file: give -o FILE (\"-\" for stdout; see --help)");
+		die_usage("no output file: give -o FILE (\"-\" for stdout; see --help)");
 	if (strcmp(o->out, "-") == 0 && isatty(STDOUT_FILENO))
 		die("refusing to write a binary block file to a terminal");
 	if (o->tpb == 0 || o->outputs == 0 || o->addresses == 0)
-		die("--txs-per-block, --outputs and --addresses must be at least 1");
+		die_usage("--txs-per-block, --outputs and --addresses must be at least 1");
 	if (!have_target)
 		o->utxo_target = 2 * (uint64_t) o->tpb * o->inputs;
 	if (o->resource_share + o->state_share > 1)
-		die("--resource-share and --state-share add up to more than 1");
+		die_usage("--resource-share and --state-share add up to more than 1");
 	if (o->state_in && (o->start_height || o->accumulator_hex))
-		die("--state-in already gives the start: drop --start-height and --accumulator");
+		die_usage("--state-in already gives the start: drop --start-height and --accumulator");
 }
 
 /* Set up derived tables, buffers and the starting point */

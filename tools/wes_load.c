@@ -440,6 +440,17 @@ wait_socket(loader *l, bool want_write)
 		die("select: %s", strerror(errno));
 }
 
+/* Send what libpq holds, as far as the socket takes it; true when some is left */
+static bool
+send_pending(loader *l)
+{
+	int			r = PQflush(l->conn);
+
+	if (r < 0)
+		die("cannot send: %s", PQerrorMessage(l->conn));
+	return r == 1;
+}
+
 /*
  * Send everything libpq holds, reading results meanwhile so that the server
  * never waits on us.  Needed before a read that can block (a pipe), lest
@@ -448,17 +459,13 @@ wait_socket(loader *l, bool want_write)
 static void
 flush_all(loader *l)
 {
-	int			r;
-
-	while ((r = PQflush(l->conn)) == 1 && !stop_signal)
+	while (send_pending(l) && !stop_signal)
 	{
 		wait_socket(l, true);
 		if (!PQconsumeInput(l->conn))
 			die("lost the connection after height %lld: %s", (long long) l->done_height,
 				PQerrorMessage(l->conn));
 	}
-	if (r < 0)
-		die("cannot send: %s", PQerrorMessage(l->conn));
 }
 
 /*
@@ -573,18 +580,13 @@ load(loader *l)
 	l->t0 = l->last_progress = now_seconds();
 	for (;;)
 	{
-		int			pending_out;
-
 		if (stop_signal && !l->stopped)
 			stop_sending(l);
 		drain_results(l);
 		fill(l);
 		if (l->q_len == 0 && (l->eof || l->failed || l->stopped))
 			break;
-		pending_out = PQflush(l->conn);
-		if (pending_out < 0)
-			die("cannot send: %s", PQerrorMessage(l->conn));
-		wait_socket(l, pending_out == 1);
+		wait_socket(l, send_pending(l));
 		progress(l, false);
 	}
 	secs = now_seconds() - l->t0;
@@ -710,11 +712,11 @@ parse_options(load_opts *o, int argc, char **argv)
 	}
 	o->file = argv[optind];
 	if (o->batch == 0)
-		die("--batch must be at least 1");
+		die_usage("--batch must be at least 1");
 	if (o->depth == 0)
 		o->depth = 2 * o->batch;
 	if (o->depth < o->batch)
-		die("--depth must be at least --batch: a transaction's blocks are sent together");
+		die_usage("--depth must be at least --batch: a transaction's blocks are sent together");
 }
 
 int

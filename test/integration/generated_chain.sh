@@ -76,7 +76,7 @@ check_against() {
 		"$what: wes_verify() (chain, roots, state commitment by a full scan, amcheck) finds nothing"
 }
 
-plan 36
+plan 38
 
 # Every index of schema wes, with its first column and predicate, counted through the
 # index (enable_seqscan off; the plan must use it) and by a sequential scan
@@ -131,8 +131,13 @@ diff -q "$W/check.tip" "$W/chain.tip" >/dev/null
 ok $? "wes-load --check prints the generator's tip, state root and counts" || diff "$W/check.tip" "$W/chain.tip" | sed 's/^/# /'
 # --max-block lowers the file format's bound on a record (256 MiB), never raises it
 "$LOAD" --check --max-block 268435457 "$W/chain.blk" >/dev/null 2>"$W/maxblock.log"
-is "$? $(grep -c -- '--max-block must be an integer between 0 and 268435456' "$W/maxblock.log")" "1 1" \
-	"wes-load refuses a --max-block above 256 MiB"
+is "$? $(grep -c -- '--max-block must be an integer between 0 and 268435456' "$W/maxblock.log")" "2 1" \
+	"wes-load refuses a --max-block above 256 MiB, as a usage error (status 2, as --help says)"
+"$LOAD" --check --batch 0 "$W/chain.blk" >/dev/null 2>"$W/usage.log"
+is "$? $(grep -c -- '--batch must be at least 1' "$W/usage.log")" "2 1" "wes-load --batch 0 is a usage error"
+"$GEN" -q -t 12x -o "$W/never.blk" 2>"$W/usage.log"
+is "$? $(grep -c -- '--txs must be an integer' "$W/usage.log") $([ -e "$W/never.blk" ]; echo $?)" "2 1 1" \
+	"wes-gen -t 12x is a usage error, and writes nothing"
 len0=$(bf_offsets "$W/chain.blk" | awk 'NR == 1 { print $2 }')
 "$LOAD" --check --max-block $((len0 - 1)) "$W/chain.blk" >/dev/null 2>"$W/maxblock.log"
 is "$? $(grep -c "record 0 at byte offset 8 has length $len0, outside 160..$((len0 - 1))" "$W/maxblock.log")" "1 1" \

@@ -14,18 +14,34 @@
 
 extern const char *__progname;	/* glibc: the program's name, for messages */
 
-/* Print "PROGRAM: message" on stderr and exit 1 */
+/* Print "PROGRAM: message" on stderr and exit with status */
+static void __attribute__((noreturn))
+vdie(int status, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", __progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+/* A failure: exit 1 */
 void
 die(const char *fmt,...)
 {
 	va_list		ap;
 
-	fprintf(stderr, "%s: ", __progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
+	vdie(1, fmt, ap);
+}
+
+/* A usage error (an option's value): exit 2, as a bad option does */
+void
+die_usage(const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vdie(2, fmt, ap);
 }
 
 void *
@@ -56,7 +72,7 @@ check_buf(const wes_buf *b)
 		die("out of memory while encoding (%zu bytes)", b->len);
 }
 
-/* Decimal integer in 0..max, or die naming the option */
+/* Decimal integer in 0..max, or a usage error naming the option */
 uint64_t
 parse_u64(const char *name, const char *s, uint64_t max)
 {
@@ -66,12 +82,12 @@ parse_u64(const char *name, const char *s, uint64_t max)
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (*s == '\0' || *s == '-' || *end != '\0' || errno != 0 || v > max)
-		die("--%s must be an integer between 0 and %llu, not \"%s\"", name,
+		die_usage("--%s must be an integer between 0 and %llu, not \"%s\"", name,
 			(unsigned long long) max, s);
 	return v;
 }
 
-/* Exactly len bytes of hex (an optional 0x or \x prefix), or die naming the option */
+/* Exactly len bytes of hex (an optional 0x or \x prefix), or a usage error naming the option */
 void
 parse_hex(const char *name, const char *s, uint8_t *out, size_t len)
 {
@@ -82,7 +98,7 @@ parse_hex(const char *name, const char *s, uint8_t *out, size_t len)
 		s += 2;
 	if (strlen(s) != 2 * len ||
 		sodium_hex2bin(out, len, s, strlen(s), NULL, &got, &end) != 0 || got != len)
-		die("--%s must be %zu hex digits, not \"%.80s%s\"", name, 2 * len, s,
+		die_usage("--%s must be %zu hex digits, not \"%.80s%s\"", name, 2 * len, s,
 			strlen(s) > 80 ? "..." : "");
 }
 

@@ -14,13 +14,14 @@
 
 /* Print "PROGRAM: message" on stderr and exit 1 */
 extern void die(const char *fmt,...) __attribute__((format(printf, 1, 2), noreturn));
+extern void die_usage(const char *fmt,...) __attribute__((format(printf, 1, 2), noreturn));
 extern void *xmalloc(size_t n);
 extern void *xrealloc(void *p, size_t n);
 /* Exit if an encode buffer ran out of memory */
 extern void check_buf(const wes_buf *b);
-/* Decimal integer in 0..max, or die naming the option */
+/* Decimal integer in 0..max, or a usage error (exit 2) naming the option */
 extern uint64_t parse_u64(const char *name, const char *s, uint64_t max);
-/* Exactly len bytes of hex (an optional 0x or \x prefix), or die naming the option */
+/* Exactly len bytes of hex (an optional 0x or \x prefix), or a usage error (exit 2) naming the option */
 extern void parse_hex(const char *name, const char *s, uint8_t *out, size_t len);
 /* The tip as name=value lines: the format of wes-gen --tip-out and wes-load --check */
 extern void print_tip(FILE *f, int64_t height, const uint8_t hash[WES_HASH_LEN],
