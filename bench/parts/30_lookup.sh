@@ -178,6 +178,8 @@ echo "single lookup against a plain table holding the same answer (output and sp
 echo "single lookup, outpoint as a bind parameter: $(us "$(col_median "$S/param" 1)") us; plain: $(us "$(col_median "$S/param" 2)") us; ratio $(ratio_median "$S/param" 1 2)"
 echo "single lookup runs (us: wes plain plain_full | wes_param plain_param): $(paste -d'|' "$S/single" "$S/param" | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
 
+# (the later parts use the same database: the index goes even if this part fails)
+trap 'sql -d "$DB" -c "DROP INDEX IF EXISTS wes.bench_outpoint_hash" >/dev/null 2>&1; rm -rf "$S"' EXIT
 sql -d "$DB" -c "CREATE INDEX bench_outpoint_hash ON wes.outputs USING hash (outpoint)"
 : >"$S/hashed"
 for rep in $(seq "$REPS"); do mixed "$SECS" wes plain plain_full >>"$S/hashed"; done
