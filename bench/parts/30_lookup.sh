@@ -9,7 +9,9 @@
 # 1. Single lookups, pgbench -M prepared, WES_LOOKUP_CLIENTS clients (default 2) for
 #    WES_LOOKUP_SECONDS (default 10) per run, WES_LOOKUP_REPS runs (default 3; medians).
 #    The scripts compared run interleaved in one pgbench run, and each one's mean
-#    latency comes from pgbench's transaction log.  Each transaction picks a random row
+#    latency comes from pgbench's transaction log: they share the cores and the buffer
+#    cache while measured, so the ratio is fair but a latency is not that of the script
+#    run alone.  Each transaction picks a random row
 #    of lookup_ops (100k random outpoints of wes.outputs) and looks its outpoint up:
 #      wes:    SELECT l.* FROM lookup_ops o, wes_utxo_lookup(o.op) l WHERE o.id = :id
 #      floor:  SELECT p.* FROM lookup_ops o JOIN lookup_plain p ON p.outpoint = o.k WHERE o.id = :id
