@@ -61,7 +61,7 @@ else
 	fi
 	fresh_db "$DB"
 	tools/wes-load -q -d "dbname=$DB" "$chain"
-	echo "chain: $chain loaded into $DB"
+	echo "chain: $(basename "$chain") (in the bench's work folder) loaded into $DB"
 fi
 echo "rows: $(sql -d "$DB" -c "SELECT 'outputs ' || (SELECT count(*) FROM wes.outputs) || ', spent ' ||
 	(SELECT count(*) FROM wes.inputs WHERE NOT reference) || ', utxos ' || (SELECT count(*) FROM wes_api.utxos)")"
