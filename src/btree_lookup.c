@@ -307,6 +307,22 @@ binary_search(const WesBtreeLookup *w, Page page, const uint8 *key, OffsetNumber
 }
 
 /*
+ * Where a key whose first 8 bytes are k falls among items lo .. hi - 1, if the
+ * keys there spread evenly from low to high; InvalidOffsetNumber when k is not
+ * between them (the interpolation of first_not_below, and of first_probe's guess)
+ */
+static inline OffsetNumber
+interpolate(uint64 k, uint64 low, uint64 high, OffsetNumber lo, OffsetNumber hi)
+{
+	OffsetNumber at;
+
+	if (k < low || k > high || low >= high)
+		return InvalidOffsetNumber;
+	at = lo + (OffsetNumber) ((double) (k - low) / (double) (high - low) * (hi - lo));
+	return Min(at, hi - 1);
+}
+
+/*
  * The offset of the first entry >= key on the locked leaf page (past the last
  * when there is none).  The keys are hashes, spread evenly: a key's rank on
  * the page is about where its first 8 bytes fall between the page's bounds
@@ -324,12 +340,13 @@ first_not_below(const WesBtreeLookup *w, Page page, const uint8 *key)
 	uint64		high = P_RIGHTMOST(BTPageGetOpaque(page)) ? PG_UINT64_MAX :
 		tuple_prefix((IndexTuple) PageGetItem(page, PageGetItemId(page, P_HIKEY)));
 
-	for (int probe = 0; probe < 8 && hi - lo > 1 && low <= k && k <= high && low < high; probe++)
+	for (int probe = 0; probe < 8 && hi - lo > 1; probe++)
 	{
-		OffsetNumber mid = lo + (OffsetNumber) ((double) (k - low) / (double) (high - low) * (hi - lo));
+		OffsetNumber mid = interpolate(k, low, high, lo, hi);
 		IndexTuple	itup;
 
-		mid = Min(mid, hi - 1);
+		if (mid == InvalidOffsetNumber)
+			break;
 		itup = (IndexTuple) PageGetItem(page, PageGetItemId(page, mid));
 		if (key_cmp(w, key, itup) > 0)
 		{
@@ -547,9 +564,9 @@ first_probe(const WesBtreeLookup *w, const LeafGuess *g)
 	int			maxoff = wes_recent_page_items(w->buffers, g->leaf);
 	OffsetNumber lo = g->high == PG_UINT64_MAX ? P_HIKEY : P_FIRSTKEY;	/* the rightmost leaf has no high key */
 
-	if (maxoff < lo || g->key < g->low || g->key > g->high || g->low >= g->high)
+	if (maxoff < lo)
 		return InvalidOffsetNumber;
-	return lo + (OffsetNumber) ((double) (g->key - g->low) / (double) (g->high - g->low) * (maxoff + 1 - lo));
+	return interpolate(g->key, g->low, g->high, lo, maxoff + 1);
 }
 
 void

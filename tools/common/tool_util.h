@@ -14,6 +14,7 @@
 
 /* Print "PROGRAM: message" on stderr and exit 1 */
 extern void die(const char *fmt,...) __attribute__((format(printf, 1, 2), noreturn));
+/* The same for a usage error (a bad option or option value): exit 2 */
 extern void die_usage(const char *fmt,...) __attribute__((format(printf, 1, 2), noreturn));
 extern void *xmalloc(size_t n);
 extern void *xrealloc(void *p, size_t n);
