@@ -22,6 +22,7 @@ int			wes_snapshot_retention = 10;
 bool		wes_verify_heapallindexed = false;
 int			wes_write_window = 131072;
 bool		wes_lthash_thread = true;
+bool		wes_decode_thread = true;
 bool		wes_recent_buffers_on = true;
 
 /* Codec allocations come from the current memory context; huge blocks are allowed */
@@ -144,6 +145,11 @@ _PG_init(void)
 							 "Computes a block's moves of the state commitment (LtHash) on a second thread "
 							 "while the block's rows are written.",
 							 NULL, &wes_lthash_thread, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("wes_persist.decode_thread",
+							 "Decodes and hashes the blocks of a wes_write_blocks call on a second thread, "
+							 "a few blocks ahead of the one being written.",
+							 NULL, &wes_decode_thread, true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("wes_persist.recent_buffers",
 							 "Batched outpoint lookups read pages through the shared buffers they were last found "

@@ -16,6 +16,7 @@ extern int	wes_snapshot_retention;
 extern bool wes_verify_heapallindexed;
 extern int	wes_write_window;
 extern bool wes_lthash_thread;
+extern bool wes_decode_thread;
 extern bool wes_recent_buffers_on;
 
 /*

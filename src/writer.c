@@ -27,17 +27,42 @@
 #include "wes_persist.h"
 #include "writer.h"
 
+/* How many blocks of a run the thread may decode ahead of the one being written */
+#define WES_DECODE_AHEAD_DEPTH	4
+
 PG_FUNCTION_INFO_V1(wes_write_block);
 PG_FUNCTION_INFO_V1(wes_write_blocks);
 
-/* Rule 1: the bytes decode exactly (22P03 naming the field and byte offset) */
+/*
+ * Rule 1: the bytes decode exactly (22P03 naming the field and byte offset);
+ * then the block's hashes, and the roots its contents give (rule 3 compares
+ * them).  In a run, a thread has done all that ahead of the writer, unless it
+ * stopped before this block; the arrays it decoded into are malloc'd, and go
+ * when the block's memory context does.
+ */
 static void
-decode_block(WesBlockWork *w, const uint8 *buf, size_t len)
+decode_block(WesBlockWork *w, const uint8 *buf, size_t len, wes_decode_ahead *ahead, int index)
 {
+	MemoryContextCallback *free_arrays = palloc(sizeof(MemoryContextCallback));
+	wes_ready_block r;
 	wes_error	err;
 
+	if (ahead != NULL && wes_decode_ahead_take(ahead, index, &r))
+	{
+		free_arrays->func = free;
+		free_arrays->arg = r.block.mem;
+		MemoryContextRegisterResetCallback(CurrentMemoryContext, free_arrays);
+		if (r.status != WES_OK)
+			wes_report_decode_error("block", &r.err);
+		w->block = r.block;
+		memcpy(w->tx_root, r.tx_root, WES_HASH_LEN);
+		memcpy(w->receipt_root, r.receipt_root, WES_HASH_LEN);
+		return;
+	}
 	if (wes_block_decode(buf, len, &wes_palloc_allocator, &w->block, &err) != WES_OK)
 		wes_report_decode_error("block", &err);
+	wes_block_hash_all(&w->block);
+	wes_block_roots(&w->block, w->tx_root, w->receipt_root);
 }
 
 /*
@@ -62,12 +87,14 @@ store_rows(WesBlockWork *w)
 
 /*
  * Validate one block in wire format and write everything it implies; returns
- * its hash, palloc'd in the caller's memory context.  With a window (a run of
- * blocks in one call), the outputs the block leaves unspent are held there
- * instead of going to wes.outputs at once (writer_window.c).
+ * its hash, palloc'd in the caller's memory context.  In a run of blocks (one
+ * wes_write_blocks call), the block is block index of the run: ahead, when
+ * not NULL, decodes the run's blocks on a thread, and the outputs the block
+ * leaves unspent are held in window instead of going to wes.outputs at once
+ * (writer_window.c).
  */
 static WesHash *
-write_block(const uint8 *buf, size_t len, WesWindow *window)
+write_block(const uint8 *buf, size_t len, WesWindow *window, wes_decode_ahead *ahead, int index)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext blockcxt = AllocSetContextCreate(caller, "wes_write_block",
@@ -78,8 +105,7 @@ write_block(const uint8 *buf, size_t len, WesWindow *window)
 	MemoryContextSwitchTo(blockcxt);
 	w = palloc0(sizeof(WesBlockWork));
 
-	decode_block(w, buf, len);				/* decode */
-	wes_block_hash_all(&w->block);			/* hash */
+	decode_block(w, buf, len, ahead, index);	/* decode, hash (or the thread did) */
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -111,7 +137,7 @@ write_block(const uint8 *buf, size_t len, WesWindow *window)
 WesHash *
 wes_write_block_bytes(const uint8 *buf, size_t len)
 {
-	return write_block(buf, len, NULL);
+	return write_block(buf, len, NULL, NULL, 0);
 }
 
 /* wes_write_block(block bytea) RETURNS wes_hash */
@@ -141,41 +167,83 @@ blocks_error_callback(void *arg)
 }
 
 /*
+ * The blocks of a bytea[], as buffers a thread can read: bufs[i] NULL where
+ * the array has a null; each element is detoasted once, and stays so until
+ * the call ends
+ */
+static int
+run_buffers(ArrayType *blocks, const uint8 ***bufs, size_t **lens)
+{
+	ArrayIterator it = array_create_iterator(blocks, 0, NULL);
+	int			n = ArrayGetNItems(ARR_NDIM(blocks), ARR_DIMS(blocks));
+	Datum		value;
+	bool		isnull;
+
+	*bufs = palloc0(Max(n, 1) * sizeof(uint8 *));
+	*lens = palloc0(Max(n, 1) * sizeof(size_t));
+	for (int i = 0; array_iterate(it, &value, &isnull); i++)
+	{
+		bytea	   *block = isnull ? NULL : DatumGetByteaPP(value);
+
+		(*bufs)[i] = isnull ? NULL : (const uint8 *) VARDATA_ANY(block);
+		(*lens)[i] = isnull ? 0 : VARSIZE_ANY_EXHDR(block);
+	}
+	array_free_iterator(it);
+	return n;
+}
+
+/* Write the n blocks of a run in order, in one window; the thread (ahead) may be NULL */
+static void
+write_run(const uint8 **bufs, const size_t *lens, BlocksErrorContext *ctx, wes_decode_ahead *ahead)
+{
+	WesWindow  *window = wes_write_window > 0 ? wes_window_begin() : NULL;
+
+	for (int i = 0; i < ctx->count; i++)
+	{
+		ctx->position = i + 1;
+		if (bufs[i] == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("block %d of the array is null", ctx->position)));
+		pfree(write_block(bufs[i], lens[i], window, ahead, i));
+	}
+	if (window != NULL)
+		wes_window_end(window);
+}
+
+/*
  * wes_write_blocks(blocks bytea[]) RETURNS bigint: each block in array order,
  * as wes_write_block would; returns how many were written.  The first block
  * rejected aborts the call, and with it the caller's transaction.  The blocks
  * share a window: an output that a later block of the array spends goes into
- * wes.outputs once, with its spend mark, when the call ends.
+ * wes.outputs once, with its spend mark, when the call ends.  Unless
+ * wes_persist.decode_thread is off, a thread decodes and hashes the blocks a
+ * few ahead of the one being written; it ends with the call, error or not,
+ * before the array's memory can go.
  */
 Datum
 wes_write_blocks(PG_FUNCTION_ARGS)
 {
 	ArrayType  *blocks = PG_GETARG_ARRAYTYPE_P(0);
-	ArrayIterator it = array_create_iterator(blocks, 0, NULL);
-	BlocksErrorContext ctx = {0, ArrayGetNItems(ARR_NDIM(blocks), ARR_DIMS(blocks))};
+	const uint8 **bufs;
+	size_t	   *lens;
+	BlocksErrorContext ctx = {0, run_buffers(blocks, &bufs, &lens)};
 	ErrorContextCallback cb = {error_context_stack, blocks_error_callback, &ctx};
-	WesWindow  *window = wes_write_window > 0 ? wes_window_begin() : NULL;
-	Datum		value;
-	bool		isnull;
+	wes_decode_ahead *ahead = NULL;
 
+	if (wes_decode_thread && ctx.count > 1)
+		ahead = wes_decode_ahead_start(bufs, lens, ctx.count, WES_DECODE_AHEAD_DEPTH);
 	error_context_stack = &cb;
-	while (array_iterate(it, &value, &isnull))
+	PG_TRY();
 	{
-		bytea	   *block;
-
-		ctx.position++;
-		if (isnull)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("block %d of the array is null", ctx.position)));
-		block = DatumGetByteaPP(value);
-		pfree(write_block((const uint8 *) VARDATA_ANY(block), VARSIZE_ANY_EXHDR(block), window));
-		if ((Pointer) block != DatumGetPointer(value))
-			pfree(block);
+		write_run(bufs, lens, &ctx, ahead);
 	}
+	PG_FINALLY();
+	{
+		if (ahead != NULL)
+			wes_decode_ahead_stop(ahead);
+	}
+	PG_END_TRY();
 	error_context_stack = cb.previous;
-	if (window != NULL)
-		wes_window_end(window);
-	array_free_iterator(it);
 	PG_RETURN_INT64(ctx.position);
 }

@@ -58,6 +58,8 @@ typedef struct WesSpentOutput
 typedef struct WesBlockWork
 {
 	wes_block	block;			/* decoded; hashes set */
+	uint8		tx_root[WES_HASH_LEN];	/* the roots its contents give (rule 3) */
+	uint8		receipt_root[WES_HASH_LEN];
 	WesWindow  *window;			/* outputs of the run's earlier blocks, or NULL */
 
 	/* the tip before the block (writer_tip.c) */

@@ -12,7 +12,6 @@
  * caller's thread alone (a PostgreSQL backend's handlers assume that).
  */
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 
 #include "wes_codec.h"
@@ -81,19 +80,12 @@ wes_lthash_worker *
 wes_lthash_worker_start(void)
 {
 	wes_lthash_worker *w = calloc(1, sizeof(wes_lthash_worker));
-	sigset_t	all,
-				old;
-	int			rc;
 
 	if (w == NULL)
 		return NULL;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);	/* the new thread inherits the mask */
-	rc = pthread_create(&w->thread, NULL, worker_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0)
+	if (wes_thread_create(&w->thread, worker_main, w) != 0)
 	{
 		pthread_cond_destroy(&w->cond);
 		pthread_mutex_destroy(&w->lock);

@@ -2,7 +2,9 @@
  * merkle.c
  *	  RFC 6962 Merkle tree hash (section 2.1) with H = BLAKE2b-256: roots,
  *	  audit paths and their verification (the algorithm of RFC 9162 2.1.3.2).
- *	  Recursion depth is at most 64 and nothing is allocated.
+ *	  Recursion depth is at most 64 and nothing is allocated: the leaves are
+ *	  read where they are, also when they sit inside an array of structs (the
+ *	  txids of a decoded block's transactions).
  */
 #include <string.h>
 
@@ -43,9 +45,22 @@ split_point(size_t n)
 	return k;
 }
 
+/* Leaves at a fixed stride: leaf i is WES_HASH_LEN bytes at first + i * stride */
+typedef struct leaf_run
+{
+	const uint8_t *first;
+	size_t		stride;
+} leaf_run;
+
+static inline leaf_run
+leaves_from(leaf_run r, size_t k)
+{
+	return (leaf_run) {r.first + k * r.stride, r.stride};
+}
+
 /* MTH of n >= 1 leaves */
 static void
-mth(const uint8_t (*leaves)[WES_HASH_LEN], size_t n, uint8_t out[WES_HASH_LEN])
+mth(leaf_run leaves, size_t n, uint8_t out[WES_HASH_LEN])
 {
 	uint8_t		left[WES_HASH_LEN],
 				right[WES_HASH_LEN];
@@ -53,29 +68,44 @@ mth(const uint8_t (*leaves)[WES_HASH_LEN], size_t n, uint8_t out[WES_HASH_LEN])
 
 	if (n == 1)
 	{
-		leaf_hash(leaves[0], out);
+		leaf_hash(leaves.first, out);
 		return;
 	}
 	k = split_point(n);
 	mth(leaves, k, left);
-	mth(leaves + k, n - k, right);
+	mth(leaves_from(leaves, k), n - k, right);
 	node_hash(left, right, out);
+}
+
+/* Root of n leaves at a stride (hashes inside an array of structs); H("") for none */
+void
+wes_merkle_root_strided(const uint8_t *first, size_t stride, size_t n, uint8_t out[WES_HASH_LEN])
+{
+	if (n == 0)
+		wes_hash(NULL, 0, out);
+	else
+		mth((leaf_run) {first, stride}, n, out);
 }
 
 /* Root of n leaves; H("") for none */
 void
 wes_merkle_root(const uint8_t (*leaves)[WES_HASH_LEN], size_t n, uint8_t out[WES_HASH_LEN])
 {
-	if (n == 0)
-		wes_hash(NULL, 0, out);
-	else
-		mth(leaves, n, out);
+	wes_merkle_root_strided(n > 0 ? leaves[0] : NULL, WES_HASH_LEN, n, out);
+}
+
+/* tx_root and receipt_root of a hashed block (wes_block_hash_all): what its header must say */
+void
+wes_block_roots(const wes_block *b, uint8_t tx_root[WES_HASH_LEN], uint8_t receipt_root[WES_HASH_LEN])
+{
+	wes_merkle_root_strided(b->n_tx > 0 ? b->txs[0].txid : NULL, sizeof(wes_tx), b->n_tx, tx_root);
+	wes_merkle_root_strided(b->n_tx > 0 ? b->receipts[0].hash : NULL, sizeof(wes_receipt), b->n_tx,
+							receipt_root);
 }
 
 /* PATH(m, D[n]) of RFC 6962 2.1.1, deepest sibling first */
-size_t
-wes_merkle_path(const uint8_t (*leaves)[WES_HASH_LEN], size_t n, size_t index,
-				uint8_t (*path)[WES_HASH_LEN])
+static size_t
+path_of(leaf_run leaves, size_t n, size_t index, uint8_t (*path)[WES_HASH_LEN])
 {
 	size_t		k,
 				len;
@@ -85,15 +115,22 @@ wes_merkle_path(const uint8_t (*leaves)[WES_HASH_LEN], size_t n, size_t index,
 	k = split_point(n);
 	if (index < k)
 	{
-		len = wes_merkle_path(leaves, k, index, path);
-		mth(leaves + k, n - k, path[len]);
+		len = path_of(leaves, k, index, path);
+		mth(leaves_from(leaves, k), n - k, path[len]);
 	}
 	else
 	{
-		len = wes_merkle_path(leaves + k, n - k, index - k, path);
+		len = path_of(leaves_from(leaves, k), n - k, index - k, path);
 		mth(leaves, k, path[len]);
 	}
 	return len + 1;
+}
+
+size_t
+wes_merkle_path(const uint8_t (*leaves)[WES_HASH_LEN], size_t n, size_t index,
+				uint8_t (*path)[WES_HASH_LEN])
+{
+	return n > 0 ? path_of((leaf_run) {leaves[0], WES_HASH_LEN}, n, index, path) : 0;
 }
 
 /* Recompute the root from a leaf and its audit path and compare */

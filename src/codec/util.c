@@ -1,8 +1,11 @@
 /*
  * util.c
  *	  Small helpers of the codec: libsodium start-up, the malloc allocator,
+ *	  threads that leave signals to the caller,
  *	  little-endian integers, UTF-8 validation and the names of enumerations.
  */
+#include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,25 @@ malloc_realloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
 }
 
 const wes_allocator wes_malloc_allocator = {malloc_alloc, malloc_realloc, NULL};
+
+/*
+ * Start a thread with every signal blocked, so that signals reach the
+ * caller's thread alone (a PostgreSQL backend's handlers assume that); the
+ * caller's own mask is as it was.  0, or pthread_create's error.
+ */
+int
+wes_thread_create(pthread_t *thread, void *(*fn) (void *), void *arg)
+{
+	sigset_t	all,
+				old;
+	int			rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);	/* the new thread inherits the mask */
+	rc = pthread_create(thread, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
 
 /* Initialise libsodium (idempotent); 0 on success, -1 on failure */
 int

@@ -20,6 +20,7 @@
 #ifndef WES_CODEC_H
 #define WES_CODEC_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -227,6 +228,12 @@ extern void wes_block_hash_all(wes_block *b);
 
 extern void wes_merkle_root(const uint8_t (*leaves)[WES_HASH_LEN], size_t n,
 							uint8_t out[WES_HASH_LEN]);
+/* The same over leaf i at first + i * stride (hashes inside an array of structs) */
+extern void wes_merkle_root_strided(const uint8_t *first, size_t stride, size_t n,
+									uint8_t out[WES_HASH_LEN]);
+/* tx_root and receipt_root computed from a block hashed by wes_block_hash_all */
+extern void wes_block_roots(const wes_block *b, uint8_t tx_root[WES_HASH_LEN],
+							uint8_t receipt_root[WES_HASH_LEN]);
 
 /* Audit path of leaf index in a tree of n leaves; returns its length (<= 64) */
 extern size_t wes_merkle_path(const uint8_t (*leaves)[WES_HASH_LEN], size_t n, size_t index,
@@ -281,6 +288,30 @@ extern void wes_lthash_worker_submit(wes_lthash_worker *w, const wes_lthash_item
 /* sum: what the items add minus what they remove */
 extern void wes_lthash_worker_wait(wes_lthash_worker *w, wes_lthash *sum);
 extern void wes_lthash_worker_stop(wes_lthash_worker *w);
+
+/* ---- blocks of a run made ready on a thread of their own (decode_ahead.c) ---- */
+
+/* A block decoded and hashed, with the roots its contents give (or why it does not decode) */
+typedef struct wes_ready_block
+{
+	wes_status	status;			/* WES_OK, or what err says */
+	wes_error	err;
+	wes_block	block;			/* when WES_OK; block.mem is malloc'd, the taker frees it */
+	uint8_t		tx_root[WES_HASH_LEN];
+	uint8_t		receipt_root[WES_HASH_LEN];
+} wes_ready_block;
+
+typedef struct wes_decode_ahead wes_decode_ahead;
+
+/* bufs[0..n-1] (NULL: no such block) stay alive and unchanged until stop returns; NULL when no thread */
+extern wes_decode_ahead *wes_decode_ahead_start(const uint8_t *const *bufs, const size_t *lens,
+												size_t n, size_t depth);
+/* Block i, taken in order; false when the thread did not make it ready (decode it yourself) */
+extern bool wes_decode_ahead_take(wes_decode_ahead *d, size_t i, wes_ready_block *out);
+extern void wes_decode_ahead_stop(wes_decode_ahead *d);
+
+/* A thread started with every signal blocked (util.c); 0 or pthread_create's error */
+extern int	wes_thread_create(pthread_t *thread, void *(*fn) (void *), void *arg);
 
 /* ---- encoding (encode.c) ---- */
 

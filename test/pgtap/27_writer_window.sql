@@ -13,29 +13,6 @@ SELECT plan(17);
 \ir lib/wes_state.sql
 \ir lib/blocks.sql
 
--- Write blocks (one call, or one call each), take what f returns, and undo it all
-CREATE FUNCTION pg_temp.after(blocks bytea[], one_call boolean, f text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-	result text;
-	b bytea;
-BEGIN
-	BEGIN
-		IF one_call THEN
-			PERFORM wes_write_blocks(blocks);
-		ELSE
-			FOREACH b IN ARRAY blocks LOOP
-				PERFORM wes_write_block(b);
-			END LOOP;
-		END IF;
-		EXECUTE f INTO result;
-		RAISE SQLSTATE 'XX999';
-	EXCEPTION WHEN SQLSTATE 'XX999' THEN
-		RETURN result;
-	END;
-END
-$$;
-
 -- One wes_write_blocks call, undone: NULL or 'SQLSTATE: message DETAIL: detail' (error_of)
 CREATE FUNCTION pg_temp.try_run(blocks bytea[]) RETURNS text
 LANGUAGE sql RETURN pg_temp.error_of(format('SELECT wes_write_blocks(%L::bytea[])', blocks));

@@ -155,21 +155,13 @@ outpoint_key(uint8_t key[KEY_LEN], const uint8_t *txid, uint32_t index)
 static bool
 check_roots(const wes_block *b, char *err, size_t errlen)
 {
-	uint8_t		(*leaves)[WES_HASH_LEN] = xmalloc((size_t) (b->n_tx + 1) * WES_HASH_LEN);
-	uint8_t		root[WES_HASH_LEN];
-	bool		ok;
+	uint8_t		tx_root[WES_HASH_LEN],
+				receipt_root[WES_HASH_LEN];
 
-	for (uint32_t i = 0; i < b->n_tx; i++)
-		memcpy(leaves[i], b->txs[i].txid, WES_HASH_LEN);
-	wes_merkle_root((const uint8_t (*)[WES_HASH_LEN]) leaves, b->n_tx, root);
-	ok = memcmp(root, b->header.tx_root, WES_HASH_LEN) == 0;
-	for (uint32_t i = 0; ok && i < b->n_tx; i++)
-		memcpy(leaves[i], b->receipts[i].hash, WES_HASH_LEN);
-	wes_merkle_root((const uint8_t (*)[WES_HASH_LEN]) leaves, b->n_tx, root);
-	free(leaves);
-	if (!ok)
+	wes_block_roots(b, tx_root, receipt_root);
+	if (memcmp(tx_root, b->header.tx_root, WES_HASH_LEN) != 0)
 		return fail(err, errlen, "tx_root does not match the transactions");
-	if (memcmp(root, b->header.receipt_root, WES_HASH_LEN) != 0)
+	if (memcmp(receipt_root, b->header.receipt_root, WES_HASH_LEN) != 0)
 		return fail(err, errlen, "receipt_root does not match the receipts");
 	return true;
 }

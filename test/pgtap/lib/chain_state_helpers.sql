@@ -43,3 +43,26 @@ LANGUAGE sql STABLE RETURN (
 		   || b.hash::bytea || pg_temp.empty_merkle_root() || pg_temp.empty_merkle_root()
 		   || b.state_root::bytea || pg_temp.le64(nonce) || '\x00000000'::bytea
 	FROM wes.blocks b WHERE b.height = h);
+
+-- Write blocks (one call, or one call each), take what f returns, and undo it all
+CREATE FUNCTION pg_temp.after(blocks bytea[], one_call boolean, f text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	result text;
+	b bytea;
+BEGIN
+	BEGIN
+		IF one_call THEN
+			PERFORM wes_write_blocks(blocks);
+		ELSE
+			FOREACH b IN ARRAY blocks LOOP
+				PERFORM wes_write_block(b);
+			END LOOP;
+		END IF;
+		EXECUTE f INTO result;
+		RAISE SQLSTATE 'XX999';
+	EXCEPTION WHEN SQLSTATE 'XX999' THEN
+		RETURN result;
+	END;
+END
+$$;
