@@ -30,13 +30,16 @@ typedef struct WesInBlockSpend
 	int32		input;
 } WesInBlockSpend;
 
-/* An output of an earlier block of the run, not yet in wes.outputs (writer_window.c) */
+/*
+ * An output of an earlier block of the run, not yet in wes.outputs
+ * (writer_window.c).  Its fields point into that block's bytes, which the
+ * run's array keeps until the call ends, after the window.
+ */
 typedef struct WesPendingOutput
 {
 	WesOutpoint op;				/* hash key */
-	HeapTuple	row;			/* its wes.outputs row, without a spend mark */
-	const uint8 *encoding;		/* its exact bytes */
-	uint32		encoding_len;
+	int64		height;			/* of the block that made it */
+	wes_output	out;			/* as decoded (encoding: its exact bytes) */
 	uint8		spent_by[WES_HASH_LEN];	/* the spend mark, once a block of the run spends it */
 	int64		spent_height;	/* -1 while unspent */
 } WesPendingOutput;
@@ -178,8 +181,7 @@ extern void wes_writer_output_row(WesRel *outputs, TupleTableSlot *slot, Datum o
 /* writer_window.c */
 extern WesWindow *wes_window_begin(void);
 extern WesPendingOutput *wes_window_find(WesWindow *win, const WesOutpoint *op);
-extern void wes_window_hold(WesWindow *win, const WesOutpoint *op, TupleTableSlot *slot,
-							const uint8 *encoding, uint32 encoding_len);
+extern void wes_window_hold(WesWindow *win, const WesOutpoint *op, int64 height, const wes_output *o);
 extern void wes_window_spend(WesPendingOutput *p, const uint8 *spent_by, int64 height);
 extern void wes_window_flush(WesWindow *win);
 extern void wes_window_after_block(WesWindow *win);

@@ -308,8 +308,8 @@ take_pending(NamedEntry *e, WesPendingOutput *p)
 {
 	e->pending = p;
 	e->found = p->spent_height < 0;
-	e->encoding = p->encoding;
-	e->encoding_len = p->encoding_len;
+	e->encoding = p->out.encoding.ptr;
+	e->encoding_len = (uint32) p->out.encoding.len;
 }
 
 /*

@@ -96,21 +96,25 @@ wes_writer_output_row(WesRel *outputs, TupleTableSlot *slot, Datum op, int64 hei
 	wes_writer_set_spend_mark(slot, spent_by, spent_height);
 }
 
-/* wes.outputs: output i of transaction t, with its spend when the block itself spends it */
+/*
+ * wes.outputs: output i of transaction t, with its spend when the block itself
+ * spends it; held in the window instead when the block leaves it unspent
+ */
 static void
 store_output(const WesBlockWork *w, uint32 t, uint32 i, const WesOutpoint *op, WesRel *outputs)
 {
 	const wes_output *o = &w->block.txs[t].outputs[i];
 	const WesInBlockSpend *s = &w->out_spent[w->out_base[t] + i];
-	TupleTableSlot *slot = wes_writer_row(outputs);
 	int64		height = (int64) w->block.header.height;
 
-	wes_writer_output_row(outputs, slot, PointerGetDatum(op), height, o,
-						  s->tx >= 0 ? w->block.txs[s->tx].txid : NULL, height);
 	if (s->tx < 0 && w->window != NULL)
-		wes_window_hold(w->window, op, slot, o->encoding.ptr, (uint32) o->encoding.len);
-	else
-		wes_writer_row_done(outputs);
+	{
+		wes_window_hold(w->window, op, height, o);
+		return;
+	}
+	wes_writer_output_row(outputs, wes_writer_row(outputs), PointerGetDatum(op), height, o,
+						  s->tx >= 0 ? w->block.txs[s->tx].txid : NULL, height);
+	wes_writer_row_done(outputs);
 }
 
 /* wes.inputs: input k of transaction t (a spend input is its outpoint's spend mark) */

@@ -14,7 +14,10 @@
  * and the window is written out when wes_write_blocks returns, or after a
  * block that brings it to wes_persist.write_window outputs (0: no window).
  * A rejected block aborts the whole call and its transaction, so rows held
- * here never need undoing.
+ * here never need undoing.  The window holds each output as decoded: its
+ * fields point into its block's bytes, which the call's array keeps alive
+ * until after the window is written out; nothing is copied until the row
+ * goes in.
  *
  * The window is used only in a database that holds its whole history
  * (base_height 0): there, an outpoint already in wes.outputs always has its
@@ -24,7 +27,6 @@
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
 #include "utils/rel.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
@@ -34,7 +36,7 @@
 
 struct WesWindow
 {
-	MemoryContext cxt;			/* the held rows, their encodings, the table */
+	MemoryContext cxt;			/* the outpoint table and the order array */
 	HTAB	   *outputs;		/* outpoint -> WesPendingOutput */
 	WesPendingOutput **order;	/* in the order the blocks made them */
 	uint32		n;
@@ -76,26 +78,19 @@ wes_window_find(WesWindow *win, const WesOutpoint *op)
 }
 
 /*
- * Hold the wes.outputs row filled in slot (without a spend mark) and the
- * output's encoding, instead of writing it
+ * Hold output o, made at height, instead of writing it: the decoded fields
+ * only, which point into its block's bytes (alive until the call ends)
  */
 void
-wes_window_hold(WesWindow *win, const WesOutpoint *op, TupleTableSlot *slot,
-				const uint8 *encoding, uint32 encoding_len)
+wes_window_hold(WesWindow *win, const WesOutpoint *op, int64 height, const wes_output *o)
 {
-	MemoryContext old = MemoryContextSwitchTo(win->cxt);
 	bool		found;
 	WesPendingOutput *p = hash_search(win->outputs, op->data, HASH_ENTER, &found);
-	uint8	   *enc = palloc(Max(encoding_len, 1));
 
 	if (found)
 		elog(ERROR, "outpoint %s is held twice by the writer", wes_outpoint_text(op));
-	ExecStoreVirtualTuple(slot);
-	p->row = ExecCopySlotHeapTuple(slot);
-	ExecClearTuple(slot);
-	memcpy(enc, encoding, encoding_len);
-	p->encoding = enc;
-	p->encoding_len = encoding_len;
+	p->height = height;
+	p->out = *o;
 	p->spent_height = -1;
 	if (win->n == win->cap)
 	{
@@ -103,7 +98,6 @@ wes_window_hold(WesWindow *win, const WesOutpoint *op, TupleTableSlot *slot,
 		win->order = repalloc_huge(win->order, win->cap * sizeof(WesPendingOutput *));
 	}
 	win->order[win->n++] = p;
-	MemoryContextSwitchTo(old);
 }
 
 /* Set the spend mark of a held output */
@@ -121,14 +115,11 @@ write_rows(WesWindow *win, WesRel *outputs, bool spent)
 	for (uint32 i = 0; i < win->n; i++)
 	{
 		const WesPendingOutput *p = win->order[i];
-		TupleTableSlot *slot;
 
 		if ((p->spent_height >= 0) != spent)
 			continue;
-		slot = wes_writer_row(outputs);
-		heap_deform_tuple(p->row, outputs->desc, slot->tts_values, slot->tts_isnull);
-		if (spent)
-			wes_writer_set_spend_mark(slot, p->spent_by, p->spent_height);
+		wes_writer_output_row(outputs, wes_writer_row(outputs), PointerGetDatum(&p->op), p->height,
+							  &p->out, spent ? p->spent_by : NULL, p->spent_height);
 		wes_writer_row_done(outputs);
 	}
 	wes_writer_rel_flush(outputs);
