@@ -25,3 +25,23 @@ gen_file() {
 	"${GEN[@]}" "$@" -o "$out.part"
 	mv "$out.part" "$out"
 }
+
+# backend_cpu APP DB: wait for the session named APP in database DB to start, then follow
+# its backend until it ends; prints the CPU seconds (user + system, from /proc) of the
+# backend's own thread and of all its threads.  Started in the background next to the
+# client it measures; wall time is noisy on a shared machine, the writer's CPU less so.
+backend_cpu() {
+	local app=$1 db=$2 pid="" tck main=0 all=0 m a
+	tck=$(getconf CLK_TCK)
+	for _ in $(seq 400); do
+		pid=$(sql -d postgres -c "SELECT pid FROM pg_stat_activity WHERE datname = '$db' AND application_name = '$app' LIMIT 1")
+		[ -n "$pid" ] && break
+		sleep 0.05
+	done
+	while [ -n "$pid" ] && m=$(awk '{ print $14 + $15 }' "/proc/$pid/task/$pid/stat" 2>/dev/null) &&
+		a=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null); do
+		main=$m; all=$a
+		sleep 0.1
+	done
+	awk -v m="$main" -v a="$all" -v t="$tck" 'BEGIN { printf "%.2f %.2f\n", m / t, a / t }'
+}

@@ -10,6 +10,9 @@
 #    then COPY FROM STDIN into a second fresh database with the extension, whose
 #    tables are empty and carry the same indexes; the COPY-in of all tables together
 #    is timed.  floor tx/s = transactions / that time; the ratio is ingest / floor.
+#    The CPU seconds of the writing backend and of COPY's are read from /proc meanwhile
+#    (backend_cpu): on a shared machine they move less than the wall times, and
+#    COPY's / the writer's own thread is the same ratio in CPU.
 #    Also timed: wes-load --check of the same file, every rule of the wire format
 #    with no database (decode, txids, Merkle roots, LtHash, the UTXO set in a hash
 #    table).  The writer does that work and the floor's writes in one backend, so
@@ -32,13 +35,16 @@ BIG=${WES_BENCH_BIG:-1}
 WORK=$WES_BENCH_WORK
 LOAD_OPTS=${WES_BENCH_LOAD_OPTS:-}
 
-# Load FILE into DB; prints the seconds it took
+# Load FILE into DB; prints the seconds it took.  With a third argument CPU, the writing
+# backend's CPU seconds (its own thread, all its threads: backend_cpu) go to file CPU.
 timed_load() {
-	local db=$1 file=$2 t0
+	local db=$1 file=$2 cpu=${3:-} t0 watch
+	[ -z "$cpu" ] || { backend_cpu wes-load "$db" >"$cpu" & watch=$!; }
 	t0=$(now)
 	# shellcheck disable=SC2086
 	tools/wes-load -q $LOAD_OPTS -d "dbname=$db" "$file" >&2
 	since "$t0"
+	[ -z "$cpu" ] || wait "$watch"
 }
 
 # Check FILE with no database; prints the seconds it took
@@ -64,9 +70,10 @@ floor_export() {
 	done
 }
 
-# COPY the exported rows into empty tables of a fresh database; prints the seconds it took
+# COPY the exported rows into empty tables of a fresh database; prints the seconds it
+# took, and writes the COPY backend's CPU seconds (backend_cpu) to file $1
 floor_copy_in() {
-	local db=wes_floor script="$WORK/floor/copy-in.sql" t t0
+	local db=wes_floor script="$WORK/floor/copy-in.sql" cpu=$1 t t0 watch
 	fresh_db "$db"
 	: >"$script"
 	for t in $(wes_tables "$db"); do
@@ -74,9 +81,11 @@ floor_copy_in() {
 		echo "\\copy wes.$t FROM '$WORK/floor/$t.copy' WITH (FORMAT binary)" >>"$script"
 	done
 	sql -d "$db" -c "CHECKPOINT"
+	backend_cpu wes-bench-floor "$db" >"$cpu" & watch=$!
 	t0=$(now)
-	sql -d "$db" -f "$script" >&2
+	PGAPPNAME=wes-bench-floor sql -d "$db" -f "$script" >&2
 	since "$t0"
+	wait "$watch"
 }
 
 # ---- 1. the chain ----
@@ -90,15 +99,19 @@ echo "chain: $TXS transactions, $(du -m "$chain" | cut -f1) MB, 2 in / 2 out, 10
 : >"$WORK/ingest.s"
 : >"$WORK/floor.s"
 : >"$WORK/check.s"
+: >"$WORK/ingest.cpu"
+: >"$WORK/floor.cpu"
 for rep in $(seq "$REPS"); do
 	fresh_db wes_bench
 	sql -d wes_bench -c "CHECKPOINT"
-	timed_load wes_bench "$chain" >>"$WORK/ingest.s"; echo >>"$WORK/ingest.s"
+	timed_load wes_bench "$chain" "$WORK/cpu" >>"$WORK/ingest.s"; echo >>"$WORK/ingest.s"
+	cat "$WORK/cpu" >>"$WORK/ingest.cpu"
 	timed_check "$chain" >>"$WORK/check.s"; echo >>"$WORK/check.s"
 	got_root=$(sql -d wes_bench -c "SELECT state_root FROM wes.chain_state")
 	[ "$got_root" = "$want_root" ] || { echo "state root $got_root, expected $want_root" >&2; exit 1; }
 	floor_export wes_bench
-	floor_copy_in >>"$WORK/floor.s"; echo >>"$WORK/floor.s"
+	floor_copy_in "$WORK/cpu" >>"$WORK/floor.s"; echo >>"$WORK/floor.s"
+	cat "$WORK/cpu" >>"$WORK/floor.cpu"
 	sql -d postgres -c "DROP DATABASE wes_floor"
 done
 ingest_s=$(median <"$WORK/ingest.s")
@@ -111,6 +124,11 @@ echo "ingest/floor: $(ratio "$ingest" "$floor") (target >= 0.9)"
 check_s=$(median <"$WORK/check.s")
 echo "checks alone, no database (wes-load --check): $(rate "$TXS" "$check_s") tx/s ($check_s s)"
 echo "ingest/floor ceiling, floor / (floor + checks): $(ratio "$floor_s" "$(awk -v a="$floor_s" -v b="$check_s" 'BEGIN { print a + b }')")"
+writer_main=$(cut -d' ' -f1 <"$WORK/ingest.cpu" | median)
+writer_all=$(cut -d' ' -f2 <"$WORK/ingest.cpu" | median)
+floor_cpu=$(cut -d' ' -f1 <"$WORK/floor.cpu" | median)
+echo "CPU of the writing backend (from /proc, median): its own thread $writer_main s ($(ratio "$writer_main" "$ingest_s") of the load's time), all its threads $writer_all s; COPY's backend $floor_cpu s ($(ratio "$floor_cpu" "$floor_s") of the floor's time)"
+echo "ingest/floor in CPU, COPY's backend / the writer's own thread: $(ratio "$floor_cpu" "$writer_main") (runs, writer own/all | COPY: $(paste -d'|' "$WORK/ingest.cpu" "$WORK/floor.cpu" | tr '\n' ';' | sed 's/;$//; s/;/; /g'))"
 echo "rows: $(sql -d wes_bench -c "SELECT 'transactions ' || (SELECT count(*) FROM wes.transactions) ||
 	', inputs ' || (SELECT count(*) FROM wes.inputs) || ', outputs ' || (SELECT count(*) FROM wes.outputs) ||
 	', utxos ' || (SELECT count(*) FROM wes_api.utxos)")"
