@@ -146,24 +146,27 @@ END;
 COMMENT ON FUNCTION wes.verify_spend_inputs(bigint, bigint) IS
 	'findings of wes_verify (through wes.verify_spends): inputs of heights lo..hi naming no output or a later one';
 
--- The same findings, planned without hash joins, merge joins and sequential scans:
--- the function's settings hold while its body (wes.verify_spend_inputs, inlined) is
--- planned, so what is left is a nested loop that reads wes.outputs through its
--- primary key, one lookup per input of lo..hi, instead of reading every output,
--- whatever the statistics say (the double-spend part, which must read all of
--- wes.inputs, is planned outside, in wes.verify_spends)
+-- The same findings, planned without hash joins, merge joins, sequential scans and
+-- materialized inner sides: the function's settings hold while its body
+-- (wes.verify_spend_inputs, inlined) is planned, so what is left is a nested loop that
+-- reads wes.outputs through its primary key, one lookup per input of lo..hi, instead of
+-- reading every output, whatever the statistics say.  (Without statistics, before the
+-- tables are first analyzed, the planner otherwise read all of outputs_pkey once into a
+-- Materialize node and filtered the join there.)  The double-spend part, which must
+-- read all of wes.inputs, is planned outside, in wes.verify_spends.
 CREATE FUNCTION wes.verify_spend_inputs_by_key(lo bigint, hi bigint)
 RETURNS TABLE (check_name text, height bigint, detail text)
 LANGUAGE sql STABLE
 SET enable_hashjoin = off
 SET enable_mergejoin = off
 SET enable_seqscan = off
+SET enable_material = off
 BEGIN ATOMIC
 	SELECT * FROM wes.verify_spend_inputs(lo, hi);
 END;
 COMMENT ON FUNCTION wes.verify_spend_inputs_by_key(bigint, bigint) IS
 	'wes.verify_spend_inputs(lo, hi) planned to look each input''s outpoint up in wes.outputs by key '
-	'(hash joins, merge joins and sequential scans off), for a range that holds few of the inputs';
+	'(hash joins, merge joins, sequential scans and materialization off), for a range that holds few of the inputs';
 
 -- Every input of heights lo..hi names an output created no later than itself; no output
 -- is spent twice.  by_key picks how the first reads wes.outputs (wes_verify sets it
