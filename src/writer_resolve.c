@@ -312,40 +312,52 @@ take_pending(NamedEntry *e, WesPendingOutput *p)
 	e->encoding_len = (uint32) p->out.encoding.len;
 }
 
+/* Where an input of the block points: the entry of the outpoint it names, and the transaction of the block that made it (-1: an earlier block) */
+typedef struct InputTarget
+{
+	NamedEntry *e;
+	int32		src_tx;
+} InputTarget;
+
 /*
- * Every outpoint named that the block does not create: in the window, else
- * one primary-key probe of wes.outputs
+ * Every outpoint the block's inputs name, once each; those the block does not
+ * create are looked up in the window, else with one primary-key probe of
+ * wes.outputs.  Returns where each input points, in block order.
  */
-static HTAB *
+static InputTarget *
 probe_outputs(const WesBlockWork *w)
 {
 	const wes_block *b = &w->block;
 	HTAB	   *named = block_table("wes block inputs", WES_OUTPOINT_LEN, sizeof(NamedEntry), w->n_inputs);
+	InputTarget *targets = palloc_extended(Max(w->n_inputs, 1) * sizeof(InputTarget), MCXT_ALLOC_HUGE);
 	WesProbe   *probe = wes_writer_probe_begin(&w->rels->rel[WES_TABLE_OUTPUTS]);
+	uint32		i = 0;
 
 	for (uint32 t = 0; t < b->n_tx; t++)
-		for (uint32 k = 0; k < b->txs[t].n_inputs; k++)
+		for (uint32 k = 0; k < b->txs[t].n_inputs; k++, i++)
 		{
 			const wes_input *in = &b->txs[t].inputs[k];
+			TxidEntry  *src = hash_search(w->txids, in->txid, HASH_FIND, NULL);
 			WesOutpoint op;
 			bool		seen;
 			NamedEntry *e;
 			WesPendingOutput *pending;
 
-			if (hash_search(w->txids, in->txid, HASH_FIND, NULL) != NULL)
-				continue;
 			wes_outpoint_set(&op, in->txid, in->index);
 			e = hash_search(named, op.data, HASH_ENTER, &seen);
+			targets[i] = (InputTarget) {e, src != NULL ? src->tx : -1};
 			if (seen)
 				continue;
 			init_entry(e);
+			if (src != NULL)
+				continue;		/* an output of the block itself */
 			if (w->window != NULL && (pending = wes_window_find(w->window, &op)) != NULL)
 				take_pending(e, pending);
 			else if (wes_writer_probe(probe, PointerGetDatum(&op)))
 				take_output(e, probe->slot);
 		}
 	wes_writer_probe_end(probe);
-	return named;
+	return targets;
 }
 
 /* Rule 5: every input in block order, against the UTXO set and the block's earlier outputs */
@@ -353,31 +365,26 @@ void
 wes_writer_resolve_inputs(WesBlockWork *w)
 {
 	const wes_block *b = &w->block;
-	HTAB	   *named;
+	InputTarget *targets;
+	uint32		i = 0;
 
 	layout_outputs(w);
-	named = probe_outputs(w);
+	targets = probe_outputs(w);
 	for (uint32 t = 0; t < b->n_tx; t++)
-		for (uint32 k = 0; k < b->txs[t].n_inputs; k++)
+		for (uint32 k = 0; k < b->txs[t].n_inputs; k++, i++)
 		{
 			const wes_input *in = &b->txs[t].inputs[k];
 			WesOutpoint op;
 			InputRef	r = {w, (int32) t, (int32) k, in, &op};
-			bool		found;
-			NamedEntry *e;
-			TxidEntry  *src;
+			NamedEntry *e = targets[i].e;
 
 			wes_outpoint_set(&op, in->txid, in->index);
-			e = hash_search(named, op.data, HASH_ENTER, &found);
-			if (!found)
-				init_entry(e);
 			if (e->last_tx == (int32) t)
 				report_input(&r, psprintf("input %d of the same transaction already names", e->last_input), NULL);
 			e->last_tx = (int32) t;
 			e->last_input = (int32) k;
-			src = hash_search(w->txids, in->txid, HASH_FIND, NULL);
-			if (src != NULL)
-				resolve_in_block(w, &r, src->tx);
+			if (targets[i].src_tx >= 0)
+				resolve_in_block(w, &r, targets[i].src_tx);
 			else
 				resolve_in_chain(w, &r, e);
 		}
