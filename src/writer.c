@@ -88,8 +88,8 @@ store_rows(WesBlockWork *w)
 /*
  * Validate one block in wire format and write everything it implies; returns
  * its hash, palloc'd in the caller's memory context.  In a run of blocks (one
- * wes_write_blocks call), the block is block index of the run: ahead, when
- * not NULL, decodes the run's blocks on a thread, and the outputs the block
+ * wes_write_blocks call), ahead, when not NULL, decodes the run's blocks on a
+ * thread, the block being its block index; the outputs the block
  * leaves unspent are held in window instead of going to wes.outputs at once
  * (writer_window.c).
  */
@@ -205,7 +205,8 @@ write_run(const uint8 **bufs, const size_t *lens, BlocksErrorContext *ctx, wes_d
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("block %d of the array is null", ctx->position)));
-		pfree(write_block(bufs[i], lens[i], window, ahead, i));
+		/* the first block is decoded here while the thread starts on the second */
+		pfree(write_block(bufs[i], lens[i], window, i > 0 ? ahead : NULL, i - 1));
 	}
 	if (window != NULL)
 		wes_window_end(window);
@@ -217,9 +218,9 @@ write_run(const uint8 **bufs, const size_t *lens, BlocksErrorContext *ctx, wes_d
  * rejected aborts the call, and with it the caller's transaction.  The blocks
  * share a window: an output that a later block of the array spends goes into
  * wes.outputs once, with its spend mark, when the call ends.  Unless
- * wes_persist.decode_thread is off, a thread decodes and hashes the blocks a
- * few ahead of the one being written; it ends with the call, error or not,
- * before the array's memory can go.
+ * wes_persist.decode_thread is off, a thread decodes and hashes the blocks
+ * after the first, a few ahead of the one being written; it ends with the
+ * call, error or not, before the array's memory can go.
  */
 Datum
 wes_write_blocks(PG_FUNCTION_ARGS)
@@ -232,7 +233,7 @@ wes_write_blocks(PG_FUNCTION_ARGS)
 	wes_decode_ahead *ahead = NULL;
 
 	if (wes_decode_thread && ctx.count > 1)
-		ahead = wes_decode_ahead_start(bufs, lens, ctx.count, WES_DECODE_AHEAD_DEPTH);
+		ahead = wes_decode_ahead_start(bufs + 1, lens + 1, ctx.count - 1, WES_DECODE_AHEAD_DEPTH);
 	error_context_stack = &cb;
 	PG_TRY();
 	{

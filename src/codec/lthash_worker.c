@@ -7,25 +7,33 @@
  * One job at a time: wes_lthash_worker_submit hands over an array of items,
  * which the caller keeps alive and unchanged until wes_lthash_worker_wait
  * returns the job's sum (what it adds minus what it removes).  The thread
- * only hashes: it calls nothing of the caller's, allocates nothing and cannot
- * fail, and it runs with every signal blocked, so that signals reach the
- * caller's thread alone (a PostgreSQL backend's handlers assume that).
+ * takes the items a chunk at a time; a caller that comes to wait while
+ * chunks are left takes them too, rather than sleep while the thread waits
+ * for a core (the sum does not depend on who adds what, or in which order).
+ * The thread only hashes: it calls nothing of the caller's, allocates nothing
+ * and cannot fail, and it runs with every signal blocked, so that signals
+ * reach the caller's thread alone (a PostgreSQL backend's handlers assume that).
  */
 #include <pthread.h>
 #include <stdlib.h>
 
 #include "wes_codec.h"
 
+/* Items taken at a time: about 64 microseconds of ChaCha20 */
+#define CHUNK 64
+
 struct wes_lthash_worker
 {
 	pthread_t	thread;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;		/* signalled when a job is submitted or done, or on stop */
+	pthread_cond_t cond;		/* signalled when a job is submitted, a chunk done, or on stop */
 	const wes_lthash_item *items;
 	size_t		n;
-	bool		busy;			/* a job submitted and not done yet */
+	size_t		next;			/* the first item nobody has taken */
+	bool		busy;			/* a job submitted and not waited for yet */
+	bool		in_flight;		/* the thread works on a chunk */
 	bool		stop;
-	wes_lthash	sum;			/* the last job's */
+	wes_lthash	sum;			/* the thread's part of the job */
 };
 
 /* Apply each item to acc: add an output to the set, or remove it */
@@ -43,6 +51,17 @@ wes_lthash_apply(wes_lthash *acc, const wes_lthash_item *items, size_t n)
 	}
 }
 
+/* Take the next chunk of the job (under the lock): its first item, its length in *n */
+static const wes_lthash_item *
+take_chunk(wes_lthash_worker *w, size_t *n)
+{
+	const wes_lthash_item *first = w->items + w->next;
+
+	*n = w->n - w->next < CHUNK ? w->n - w->next : CHUNK;
+	w->next += *n;
+	return first;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -51,24 +70,21 @@ worker_main(void *arg)
 	pthread_mutex_lock(&w->lock);
 	for (;;)
 	{
-		const wes_lthash_item *items;
+		const wes_lthash_item *chunk;
 		size_t		n;
-		wes_lthash	sum;
 
-		while (!w->busy && !w->stop)
+		while (!w->stop && !(w->busy && w->next < w->n))
 			pthread_cond_wait(&w->cond, &w->lock);
 		if (w->stop)
 			break;
-		items = w->items;
-		n = w->n;
+		chunk = take_chunk(w, &n);
+		w->in_flight = true;
 		pthread_mutex_unlock(&w->lock);
 
-		wes_lthash_init(&sum);
-		wes_lthash_apply(&sum, items, n);
+		wes_lthash_apply(&w->sum, chunk, n);
 
 		pthread_mutex_lock(&w->lock);
-		w->sum = sum;
-		w->busy = false;
+		w->in_flight = false;
 		pthread_cond_broadcast(&w->cond);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -99,26 +115,47 @@ wes_lthash_worker_start(void)
 void
 wes_lthash_worker_submit(wes_lthash_worker *w, const wes_lthash_item *items, size_t n)
 {
+	wes_lthash	ignored;
+
+	if (w->busy)				/* a caller always waits first; this keeps one job at a time */
+		wes_lthash_worker_wait(w, &ignored);
 	pthread_mutex_lock(&w->lock);
-	while (w->busy)				/* a caller always waits first; this keeps one job at a time */
-		pthread_cond_wait(&w->cond, &w->lock);
 	w->items = items;
 	w->n = n;
+	w->next = 0;
+	wes_lthash_init(&w->sum);
 	w->busy = true;
 	pthread_cond_broadcast(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* Wait for the job submitted last and return its sum in sum (the empty sum when none was) */
+/*
+ * Finish the job submitted last, taking the chunks the thread has not, and
+ * return its sum in sum (the empty sum when there was none)
+ */
 void
 wes_lthash_worker_wait(wes_lthash_worker *w, wes_lthash *sum)
 {
+	wes_lthash	mine;
+
+	wes_lthash_init(&mine);
 	pthread_mutex_lock(&w->lock);
-	while (w->busy)
+	while (w->busy && w->next < w->n)
+	{
+		size_t		n;
+		const wes_lthash_item *chunk = take_chunk(w, &n);
+
+		pthread_mutex_unlock(&w->lock);
+		wes_lthash_apply(&mine, chunk, n);
+		pthread_mutex_lock(&w->lock);
+	}
+	while (w->in_flight)
 		pthread_cond_wait(&w->cond, &w->lock);
-	*sum = w->sum;
-	wes_lthash_init(&w->sum);
+	if (w->busy)
+		wes_lthash_combine(&mine, &w->sum, false);
+	w->busy = false;
 	pthread_mutex_unlock(&w->lock);
+	*sum = mine;
 }
 
 /* Let the job in progress finish, end the thread and free the worker */

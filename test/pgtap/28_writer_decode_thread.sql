@@ -1,12 +1,12 @@
--- wes_write_blocks decodes and hashes the blocks of a call on a second thread, a few
--- blocks ahead of the one being written (wes_persist.decode_thread, default on;
+-- wes_write_blocks decodes and hashes the blocks of a call after the first on a second
+-- thread, a few blocks ahead of the one being written (wes_persist.decode_thread, default on;
 -- src/codec/decode_ahead.c).  With the thread or without it, a run leaves the same
 -- rows, and a run with a bad or missing block fails with the same error, naming the
 -- same block of the array, and leaves nothing; the thread ends with the call.
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(14);
+SELECT plan(16);
 \ir lib/chain_state_helpers.sql
 \ir lib/wes_state.sql
 \ir lib/blocks.sql
@@ -43,8 +43,10 @@ INSERT INTO runs VALUES
 	('whole', pg_temp.vector_blocks(0, 11)),
 	-- block 5 cut short by one byte: rule 1
 	('cut', pg_temp.run_replacing(5, (SELECT substr(raw, 1, length(raw) - 1) FROM vblocks WHERE height = 5))),
-	-- the first block cut short: the thread fails on the first block it decodes
+	-- the first block cut short: the writer decodes the first block itself, while the thread starts
 	('cut first', pg_temp.run_replacing(0, (SELECT substr(raw, 1, length(raw) - 1) FROM vblocks WHERE height = 0))),
+	-- the second cut short: the first block the thread decodes
+	('cut second', pg_temp.run_replacing(1, (SELECT substr(raw, 1, length(raw) - 1) FROM vblocks WHERE height = 1))),
 	-- block 5 with one bit of its tx_root (header bytes 52..83) flipped: rule 3, from the thread's roots
 	('tx_root', pg_temp.run_replacing(5, (SELECT set_byte(raw, 60, get_byte(raw, 60) # 1) FROM vblocks WHERE height = 5))),
 	-- block 3 missing
@@ -63,6 +65,7 @@ SELECT matches(pg_temp.run_with(blocks, true), want, format('run "%s": %s', name
 FROM runs JOIN (VALUES
 	('cut', '^22P03: invalid block: .+ at byte offset \d+: .+ CONTEXT: block 6 of 12 in the array$'),
 	('cut first', '^22P03: invalid block: .+ at byte offset \d+: .+ CONTEXT: block 1 of 12 in the array$'),
+	('cut second', '^22P03: invalid block: .+ at byte offset \d+: .+ CONTEXT: block 2 of 12 in the array$'),
 	('tx_root', '^WE003: tx_root of block 5 does not match its contents CONTEXT: block 6 of 12 in the array$'),
 	('null', '^22004: block 4 of the array is null CONTEXT: block 4 of 12 in the array$'),
 	('cut then null', '^22P03: invalid block: .+ CONTEXT: block 3 of 12 in the array$')) w(name, want) USING (name)

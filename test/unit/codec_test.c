@@ -654,7 +654,7 @@ main(int argc, char **argv)
 	test_utf8();
 	test_nomem(&ch, small);
 	test_output_decode(&ch);
-	test_decode_ahead(&ch);
+	test_threads(&ch);
 	if (getenv("WES_CODEC_SPEED"))
 		report_speed(&ch);
 	for (size_t i = 0; i < ch.n_blocks; i++)

@@ -55,8 +55,8 @@ extern void *counting_realloc(void *ctx, void *ptr, size_t old_size, size_t new_
 extern wes_status decode_counted(const uint8_t *buf, size_t len, counting *c, wes_error *err);
 extern void block_root(const wes_block *b, bool receipts, uint8_t out[WES_HASH_LEN]);
 
-/* codec_test_ahead.c */
-extern void test_decode_ahead(const chain *ch);
+/* codec_test_threads.c */
+extern void test_threads(const chain *ch);
 
 /* codec_test_mutate.c */
 extern size_t smallest_block(const chain *ch);

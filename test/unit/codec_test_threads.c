@@ -1,12 +1,16 @@
 /*
- * codec_test_ahead.c
+ * codec_test_threads.c
+ *	  What the writer's threads compute, against computing it in the caller.
  *	  wes_block_roots and wes_merkle_root_strided against the roots of leaves
- *	  copied into an array; the decode-ahead thread against decoding in the
- *	  caller: every block of the vector chain, a bad block and a missing one
- *	  in the run, a depth of one, and a stop before every block is taken.
+ *	  copied into an array; the decode-ahead thread against decoding directly:
+ *	  every block of the vector chain, a bad block and a missing one in the
+ *	  run, a depth of one, and a stop before every block is taken; the LtHash
+ *	  worker's sum when the caller waits at once (and takes most chunks) and
+ *	  when it waits after the thread has done them all.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "codec_test.h"
 
@@ -162,9 +166,74 @@ early_stop(const chain *ch)
 	ok(d != NULL, "decode ahead, early stop: stopping before anything is taken returns");
 }
 
-void
-test_decode_ahead(const chain *ch)
+/* Every output of the vector chain, added, then every other one removed: many chunks' worth */
+static wes_lthash_item *
+chain_items(const chain *ch, size_t *n)
 {
+	size_t		cap = 16,
+				k = 0;
+	wes_lthash_item *items = malloc(cap * sizeof(wes_lthash_item));
+
+	for (int round = 0; round < 8; round++)
+		for (size_t bi = 0; bi < ch->n_blocks; bi++)
+			for (uint32_t t = 0; t < ch->blocks[bi].n_tx; t++)
+				for (uint32_t o = 0; o < ch->blocks[bi].txs[t].n_outputs; o++)
+				{
+					const wes_tx *tx = &ch->blocks[bi].txs[t];
+
+					if (k == cap)
+						items = realloc(items, (cap *= 2) * sizeof(wes_lthash_item));
+					items[k] = (wes_lthash_item) {tx->txid, tx->outputs[o].encoding.ptr, o,
+					(uint32_t) tx->outputs[o].encoding.len, round % 2 == 1 && k % 2 == 0};
+					k++;
+				}
+	*n = k;
+	return items;
+}
+
+/* The worker's sum whoever takes the chunks: the caller at once, or the thread alone */
+static void
+test_lthash_chunks(const chain *ch)
+{
+	size_t		n;
+	wes_lthash_item *items = chain_items(ch, &n);
+	wes_lthash_worker *w = wes_lthash_worker_start();
+	wes_lthash	direct,
+				now,
+				later,
+				second;
+
+	wes_lthash_init(&direct);
+	wes_lthash_apply(&direct, items, n);
+	if (ok(w != NULL && n > 256, "lthash chunks: a thread starts (%zu items)", n))
+	{
+		wes_lthash_worker_submit(w, items, n);
+		wes_lthash_worker_wait(w, &now);
+		wes_lthash_worker_submit(w, items, n);
+		usleep(200000);
+		wes_lthash_worker_wait(w, &later);
+		wes_lthash_worker_submit(w, items, n);
+		wes_lthash_worker_submit(w, items, n / 3);	/* waits for the first itself */
+		wes_lthash_worker_wait(w, &second);
+		wes_lthash_init(&direct);
+		wes_lthash_apply(&direct, items, n);
+		ok(memcmp(&now, &direct, sizeof(direct)) == 0,
+		   "lthash chunks: waiting at once (the caller takes chunks too) gives the direct sum");
+		ok(memcmp(&later, &direct, sizeof(direct)) == 0,
+		   "lthash chunks: waiting after the thread did every chunk gives the direct sum");
+		wes_lthash_init(&direct);
+		wes_lthash_apply(&direct, items, n / 3);
+		ok(memcmp(&second, &direct, sizeof(direct)) == 0,
+		   "lthash chunks: a job submitted before the last was waited for gives its own sum");
+		wes_lthash_worker_stop(w);
+	}
+	free(items);
+}
+
+void
+test_threads(const chain *ch)
+{
+	test_lthash_chunks(ch);
 	test_block_roots(ch);
 	whole_run(ch, 1);
 	whole_run(ch, 4);
