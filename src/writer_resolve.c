@@ -373,12 +373,9 @@ wes_writer_resolve_inputs(WesBlockWork *w)
 	for (uint32 t = 0; t < b->n_tx; t++)
 		for (uint32 k = 0; k < b->txs[t].n_inputs; k++, i++)
 		{
-			const wes_input *in = &b->txs[t].inputs[k];
-			WesOutpoint op;
-			InputRef	r = {w, (int32) t, (int32) k, in, &op};
 			NamedEntry *e = targets[i].e;
+			InputRef	r = {w, (int32) t, (int32) k, &b->txs[t].inputs[k], &e->op};
 
-			wes_outpoint_set(&op, in->txid, in->index);
 			if (e->last_tx == (int32) t)
 				report_input(&r, psprintf("input %d of the same transaction already names", e->last_input), NULL);
 			e->last_tx = (int32) t;
