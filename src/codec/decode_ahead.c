@@ -54,21 +54,22 @@ ahead_main(void *arg)
 
 	for (size_t i = 0; i < d->n && d->bufs[i] != NULL; i++)
 	{
-		bool		bad;
+		bool		stopped,
+					bad;
 
 		pthread_mutex_lock(&d->lock);
 		while (!d->stop && i >= d->taken + d->depth)
 			pthread_cond_wait(&d->cond, &d->lock);
-		bad = d->stop;
+		stopped = d->stop;
 		pthread_mutex_unlock(&d->lock);
-		if (bad)
+		if (stopped)
 			break;
 
 		make_ready(d->bufs[i], d->lens[i], &d->ready[i]);
+		bad = d->ready[i].status != WES_OK;	/* read now: once done passes it, the slot is the caller's */
 
 		pthread_mutex_lock(&d->lock);
 		d->done = i + 1;
-		bad = d->ready[i].status != WES_OK;
 		pthread_cond_broadcast(&d->cond);
 		pthread_mutex_unlock(&d->lock);
 		if (bad)
