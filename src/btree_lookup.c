@@ -48,6 +48,7 @@
 #include "port/pg_bswap.h"
 #include "storage/bufmgr.h"
 #include "storage/predicate.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
@@ -615,4 +616,82 @@ wes_btree_lookup(WesBtreeLookup *w, const uint8 *key, const ItemPointerData **ti
 	find_key(w, key);
 	*tids = w->tids;			/* after collecting: the array may have moved */
 	return w->ntids;
+}
+
+/* ---------------------------------------------------------------------
+ * A batch of keys, and the rows of their entries
+ * ---------------------------------------------------------------------
+ */
+
+#define ST_SORT sort_key_entries
+#define ST_ELEMENT_TYPE WesKeyEntry
+#define ST_COMPARE(a, b) ((a)->tid < (b)->tid ? -1 : (a)->tid > (b)->tid)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/* Keys ahead whose leaf the CPU is asked to load while the current one is looked up */
+#define PREFETCH_LEAF	8
+
+WesKeyEntry *
+wes_btree_lookup_keys(Relation index, Snapshot snapshot, int keylen, PGFunction order,
+					  const uint8 *const *keys, int n, int *nentries)
+{
+	WesBtreeLookup *walk = wes_btree_lookup_begin(index, snapshot, keylen, order);
+	MemoryContext keycxt = AllocSetContextCreate(CurrentMemoryContext, "wes B-tree lookup", ALLOCSET_SMALL_SIZES);
+	int			size = Max(n, 1);
+	WesKeyEntry *entries = palloc(sizeof(WesKeyEntry) * size);
+	int			count = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		MemoryContext old;
+		const ItemPointerData *tids;
+		int			ntids;
+
+		CHECK_FOR_INTERRUPTS();
+		if (i > 0 && memcmp(keys[i - 1], keys[i], keylen) >= 0)
+			elog(ERROR, "the keys of a B-tree lookup must come in ascending order, each once");
+		old = MemoryContextSwitchTo(keycxt);
+		if (i + PREFETCH_LEAF < n)
+			wes_btree_lookup_prefetch(walk, keys[i + PREFETCH_LEAF]);
+		ntids = wes_btree_lookup(walk, keys[i], &tids);
+		MemoryContextSwitchTo(old);
+		for (int t = 0; t < ntids; t++)
+		{
+			if (count == size)
+			{
+				size *= 2;		/* other versions of some rows */
+				entries = repalloc_huge(entries, sizeof(WesKeyEntry) * size);
+			}
+			entries[count].tid = (uint64) ItemPointerGetBlockNumber(&tids[t]) << 16 | ItemPointerGetOffsetNumber(&tids[t]);
+			entries[count++].key = i;
+		}
+		MemoryContextReset(keycxt);
+	}
+	MemoryContextDelete(keycxt);
+	wes_btree_lookup_end(walk);
+	sort_key_entries(entries, count);
+	*nentries = count;
+	return entries;
+}
+
+/*
+ * The CPU is asked to load the first lines of the page of the entry
+ * PREFETCH_PAGE ahead, and the row of the entry PREFETCH_ROW ahead (found
+ * through its line pointer, loaded by then), so that the cache misses of
+ * several rows overlap
+ */
+#define PREFETCH_PAGE	16
+#define PREFETCH_ROW	8
+
+void
+wes_key_entries_prefetch(WesRecentBuffers *heap, const WesKeyEntry *entries, int n, int next)
+{
+	if (next + PREFETCH_PAGE < n)
+		wes_recent_prefetch_page(heap, wes_key_entry_block(&entries[next + PREFETCH_PAGE]),
+								 wes_key_entry_offset(&entries[next + PREFETCH_PAGE]));
+	if (next + PREFETCH_ROW < n)
+		wes_recent_prefetch_item(heap, wes_key_entry_block(&entries[next + PREFETCH_ROW]),
+								 wes_key_entry_offset(&entries[next + PREFETCH_ROW]));
 }

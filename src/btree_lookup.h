@@ -10,11 +10,14 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "storage/block.h"
 #include "storage/itemptr.h"
+#include "storage/off.h"
 #include "utils/relcache.h"
 #include "utils/snapshot.h"
 
 typedef struct WesBtreeLookup WesBtreeLookup;
+struct WesRecentBuffers;
 
 /*
  * Begin looking up keys of index: a B-tree whose one key column is a
@@ -40,5 +43,41 @@ extern int	wes_btree_lookup(WesBtreeLookup *w, const uint8 *key, const ItemPoint
 extern void wes_btree_lookup_prefetch(WesBtreeLookup *w, const uint8 *key);
 
 extern void wes_btree_lookup_end(WesBtreeLookup *w);
+
+/* An index entry of one of a batch of keys: its heap tuple id as one integer, in tuple id order */
+typedef struct WesKeyEntry
+{
+	uint64		tid;			/* block << 16 | offset */
+	int			key;			/* which of the keys */
+} WesKeyEntry;
+
+static inline BlockNumber
+wes_key_entry_block(const WesKeyEntry *e)
+{
+	return (BlockNumber) (e->tid >> 16);
+}
+
+static inline OffsetNumber
+wes_key_entry_offset(const WesKeyEntry *e)
+{
+	return (OffsetNumber) (e->tid & 0xFFFF);
+}
+
+/*
+ * The index entries of n keys (in ascending order, each once) found with one
+ * walk, sorted by heap tuple id so that their rows can be read in the order
+ * of the table's pages; *nentries receives their count (a key has more than
+ * one when its row has other versions).  The arguments before keys are
+ * wes_btree_lookup_begin's.
+ */
+extern WesKeyEntry *wes_btree_lookup_keys(Relation index, Snapshot snapshot, int keylen, PGFunction order,
+										  const uint8 *const *keys, int n, int *nentries);
+
+/*
+ * Have the CPU load, without waiting, the pages and rows of the entries a few
+ * places after entries[next], whose rows are about to be read in that order
+ * (heap: the table's map, recent_buffers.c)
+ */
+extern void wes_key_entries_prefetch(struct WesRecentBuffers *heap, const WesKeyEntry *entries, int n, int next);
 
 #endif							/* BTREE_LOOKUP_H */

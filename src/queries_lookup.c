@@ -77,50 +77,15 @@ lookup_key_cmp(const LookupKey *a, const LookupKey *b)
 #define ST_DEFINE
 #include "lib/sort_template.h"
 
-/*
- * An index entry found: the root of a row's HOT chain as one integer in tuple
- * id order (block, then offset), and the outpoint it was found under (in the
- * argument array), to check the row against
- */
-typedef struct LookupEntry
-{
-	uint64		tid;			/* block << 16 | offset */
-	const uint8 *op;
-} LookupEntry;
-
-static inline BlockNumber
-entry_block(const LookupEntry *e)
-{
-	return (BlockNumber) (e->tid >> 16);
-}
-
-static inline OffsetNumber
-entry_offset(const LookupEntry *e)
-{
-	return (OffsetNumber) (e->tid & 0xFFFF);
-}
-
-static inline int
-lookup_entry_cmp(const LookupEntry *a, const LookupEntry *b)
-{
-	return a->tid < b->tid ? -1 : a->tid > b->tid;
-}
-
-#define ST_SORT sort_lookup_entries
-#define ST_ELEMENT_TYPE LookupEntry
-#define ST_COMPARE(a, b) lookup_entry_cmp(a, b)
-#define ST_SCOPE static
-#define ST_DEFINE
-#include "lib/sort_template.h"
-
 /* The non-NULL outpoints of arr (any shape), in byte order, each once; n receives the count */
-static LookupKey *
+static const uint8 **
 sorted_keys(ArrayType *arr, int *n)
 {
 	int			count = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
 	const bits8 *nulls = ARR_NULLBITMAP(arr);
 	const uint8 *p = (const uint8 *) ARR_DATA_PTR(arr);
 	LookupKey  *keys;
+	const uint8 **ops;
 	int			m = 0;
 
 	if (get_typlen(ARR_ELEMTYPE(arr)) != WES_OUTPOINT_LEN)
@@ -139,11 +104,13 @@ sorted_keys(ArrayType *arr, int *n)
 		p += WES_OUTPOINT_LEN;	/* char-aligned, fixed length: no padding */
 	}
 	sort_lookup_keys(keys, m);
+	ops = palloc(sizeof(uint8 *) * Max(m, 1));
 	*n = 0;
 	for (int i = 0; i < m; i++)
-		if (*n == 0 || lookup_key_cmp(&keys[*n - 1], &keys[i]) != 0)
-			keys[(*n)++] = keys[i];
-	return keys;
+		if (i == 0 || lookup_key_cmp(&keys[i - 1], &keys[i]) != 0)
+			ops[(*n)++] = keys[i].op;
+	pfree(keys);
+	return ops;
 }
 
 /* ---------------------------------------------------------------------
@@ -192,9 +159,9 @@ typedef struct Lookup
 	AttrNumber	from[N_OUTPUT_COLUMNS]; /* column of wes.outputs a COL_COPY or COL_KIND column reads */
 	AttrNumber	outpoint;		/* wes.outputs.outpoint */
 	Datum		kind_names[3];	/* text: asset, resource, state */
-	LookupKey  *keys;			/* sorted, distinct (until the entries are found) */
+	const uint8 **keys;			/* the outpoints, sorted, distinct (pointing into the argument array) */
 	int			nkeys;
-	LookupEntry *entries;		/* the index entries of the keys, in heap order */
+	WesKeyEntry *entries;		/* the index entries of the keys, in heap order */
 	int			nentries;
 	int			next_entry;		/* the next to fetch */
 	Snapshot	snapshot;
@@ -311,54 +278,6 @@ make_row(Lookup *l, TupleTableSlot *slot, const uint8 *key)
  * ---------------------------------------------------------------------
  */
 
-/* Keys ahead whose leaf the CPU is asked to load while the current one is looked up */
-#define PREFETCH_LEAF	8
-
-/*
- * Find the index entries of the keys with one walk of the index, then sort
- * them by tuple id: the rows are fetched in the order of the table's pages,
- * each page once however many of its rows are asked for
- */
-static void
-find_entries(Lookup *l)
-{
-	WesBtreeLookup *walk = wes_btree_lookup_begin(l->index, l->snapshot, WES_OUTPOINT_LEN, wes_outpoint_cmp);
-	MemoryContext keycxt = AllocSetContextCreate(CurrentMemoryContext, "wes outpoint lookup",
-												 ALLOCSET_SMALL_SIZES);
-	int			size = Max(l->nkeys, 1);
-
-	l->entries = palloc(sizeof(LookupEntry) * size);
-	for (int i = 0; i < l->nkeys; i++)
-	{
-		MemoryContext old = MemoryContextSwitchTo(keycxt);
-		const ItemPointerData *tids;
-		int			ntids;
-
-		CHECK_FOR_INTERRUPTS();
-		if (i + PREFETCH_LEAF < l->nkeys)
-			wes_btree_lookup_prefetch(walk, l->keys[i + PREFETCH_LEAF].op);
-		ntids = wes_btree_lookup(walk, l->keys[i].op, &tids);
-		MemoryContextSwitchTo(old);
-		for (int t = 0; t < ntids; t++)
-		{
-			if (l->nentries == size)
-			{
-				size *= 2;		/* other versions of some rows */
-				l->entries = repalloc_huge(l->entries, sizeof(LookupEntry) * size);
-			}
-			l->entries[l->nentries].tid = (uint64) ItemPointerGetBlockNumber(&tids[t]) << 16 |
-				ItemPointerGetOffsetNumber(&tids[t]);
-			l->entries[l->nentries++].op = l->keys[i].op;
-		}
-		MemoryContextReset(keycxt);
-	}
-	MemoryContextDelete(keycxt);
-	wes_btree_lookup_end(walk);
-	pfree(l->keys);				/* the entries point into the argument array itself */
-	l->keys = NULL;
-	sort_lookup_entries(l->entries, l->nentries);
-}
-
 /* Release what the lookup holds (at its end, or when the query stops reading early) */
 static void
 lookup_close(Datum arg)
@@ -403,7 +322,8 @@ lookup_open(FunctionCallInfo fcinfo, ArrayType *arr)
 	map_columns(l);
 	l->keys = sorted_keys(arr, &l->nkeys);
 	l->snapshot = RegisterSnapshot(GetActiveSnapshot());	/* the query's: rows come over many calls */
-	find_entries(l);
+	l->entries = wes_btree_lookup_keys(l->index, l->snapshot, WES_OUTPOINT_LEN, wes_outpoint_cmp,
+									   l->keys, l->nkeys, &l->nentries);
 	l->heap_buffers = wes_recent_buffers(l->heap);
 	l->page = InvalidBuffer;
 	l->slot = table_slot_create(l->heap, NULL);
@@ -413,63 +333,17 @@ lookup_open(FunctionCallInfo fcinfo, ArrayType *arr)
 	return l;
 }
 
-/*
- * Rows are fetched in tuple id order, and the entries give the pages and
- * items to come: the CPU is asked to load the first lines of the page of the
- * entry PREFETCH_PAGE ahead, and the row of the entry PREFETCH_ROW ahead
- * (found through its line pointer, loaded by then), so that the cache misses
- * of several rows overlap (recent_buffers.c)
- */
-#define PREFETCH_PAGE	16
-#define PREFETCH_ROW	8
-
-static void
-prefetch_rows(Lookup *l)
-{
-	int			i = l->next_entry;
-
-	if (i + PREFETCH_PAGE < l->nentries)
-	{
-		const LookupEntry *e = &l->entries[i + PREFETCH_PAGE];
-
-		wes_recent_prefetch_page(l->heap_buffers, entry_block(e), entry_offset(e));
-	}
-	if (i + PREFETCH_ROW < l->nentries)
-	{
-		const LookupEntry *e = &l->entries[i + PREFETCH_ROW];
-
-		wes_recent_prefetch_item(l->heap_buffers, entry_block(e), entry_offset(e));
-	}
-}
-
-/*
- * The visible version of the row whose HOT chain starts at entry e, stored in
- * l->slot; false when the snapshot sees none.  This is what an index scan's
- * heap fetch does (heapam_index_fetch_tuple), reading the page through the
- * buffer it was last found in.
- */
+/* The visible version of the row whose HOT chain starts at entry e, stored in l->slot; false when the snapshot sees none */
 static bool
-fetch_row(Lookup *l, const LookupEntry *e)
+fetch_row(Lookup *l, const WesKeyEntry *e)
 {
-	Buffer		prev = l->page;
 	ItemPointerData tid;
-	bool		all_dead;
-	bool		found;
 
-	ItemPointerSet(&tid, entry_block(e), entry_offset(e));
-	l->page = wes_recent_release_and_read(l->heap_buffers, l->page, l->heap, entry_block(e));
-	if (l->page != prev)
-		heap_page_prune_opt(l->heap, l->page);	/* once per page, as an index scan prunes */
-	LockBuffer(l->page, BUFFER_LOCK_SHARE);
-	found = heap_hot_search_buffer(&tid, l->heap, l->page, l->snapshot, &l->tuple, &all_dead, true);
-	l->tuple.t_self = tid;		/* the version found */
-	LockBuffer(l->page, BUFFER_LOCK_UNLOCK);
-	if (found)
-	{
-		l->slot->tts_tableOid = RelationGetRelid(l->heap);
-		ExecStoreBufferHeapTuple(&l->tuple, l->slot, l->page);
-	}
-	return found;
+	ItemPointerSet(&tid, wes_key_entry_block(e), wes_key_entry_offset(e));
+	if (!wes_recent_fetch(l->heap_buffers, l->heap, &l->page, &tid, l->snapshot, &l->tuple))
+		return false;
+	ExecStoreBufferHeapTuple(&l->tuple, l->slot, l->page);
+	return true;
 }
 
 /* The next row (in the order of the table's pages); false after the last */
@@ -478,13 +352,13 @@ lookup_next(Lookup *l, Datum *row)
 {
 	while (l->next_entry < l->nentries)
 	{
-		const LookupEntry *e;
+		const WesKeyEntry *e;
 
-		prefetch_rows(l);
+		wes_key_entries_prefetch(l->heap_buffers, l->entries, l->nentries, l->next_entry);
 		e = &l->entries[l->next_entry++];
 		if (fetch_row(l, e))
 		{
-			*row = make_row(l, l->slot, e->op);
+			*row = make_row(l, l->slot, l->keys[e->key]);
 			return true;
 		}
 	}

@@ -29,6 +29,7 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
 #include "pgstat.h"
 #include "storage/buf_internals.h"
 #include "storage/bufmgr.h"
@@ -153,6 +154,25 @@ wes_recent_release_and_read(WesRecentBuffers *r, Buffer buf, Relation rel, Block
 		ReleaseBuffer(buf);
 	}
 	return wes_recent_read(r, rel, blk);
+}
+
+bool
+wes_recent_fetch(WesRecentBuffers *r, Relation rel, Buffer *page, ItemPointer tid, Snapshot snapshot, HeapTuple tuple)
+{
+	Buffer		prev = *page;
+	ItemPointerData found_tid = *tid;
+	bool		all_dead;
+	bool		found;
+
+	*page = wes_recent_release_and_read(r, *page, rel, ItemPointerGetBlockNumber(tid));
+	if (*page != prev)
+		heap_page_prune_opt(rel, *page);	/* once per page, as an index scan prunes */
+	LockBuffer(*page, BUFFER_LOCK_SHARE);
+	found = heap_hot_search_buffer(&found_tid, rel, *page, snapshot, tuple, &all_dead, true);
+	tuple->t_self = found_tid;	/* the version found */
+	tuple->t_tableOid = RelationGetRelid(rel);
+	LockBuffer(*page, BUFFER_LOCK_UNLOCK);
+	return found;
 }
 
 /* Whether the line pointer of item off lies within a page */

@@ -8,10 +8,13 @@
 
 #include "postgres.h"
 
+#include "access/htup.h"
 #include "storage/block.h"
 #include "storage/buf.h"
 #include "storage/off.h"
+#include "storage/itemptr.h"
 #include "utils/relcache.h"
+#include "utils/snapshot.h"
 
 typedef struct WesRecentBuffers WesRecentBuffers;
 
@@ -28,6 +31,16 @@ extern Buffer wes_recent_read(WesRecentBuffers *r, Relation rel, BlockNumber blk
 
 /* As ReleaseAndReadBuffer, for buf of rel (or invalid): keep buf when it holds blk, else release it and read blk */
 extern Buffer wes_recent_release_and_read(WesRecentBuffers *r, Buffer buf, Relation rel, BlockNumber blk);
+
+/*
+ * The version snapshot sees of the heap row whose HOT chain starts at tid, as
+ * an index scan's heap fetch finds it (heapam_index_fetch_tuple): into tuple,
+ * which points into the page then pinned in *page.  *page is the page of the
+ * fetch before (or InvalidBuffer): kept when it holds tid's block, else
+ * released.  False when snapshot sees no version of the row.
+ */
+extern bool wes_recent_fetch(WesRecentBuffers *r, Relation rel, Buffer *page, ItemPointer tid,
+							 Snapshot snapshot, HeapTuple tuple);
 
 /*
  * Ask the CPU to load, without waiting, what reading item off of block blk

@@ -170,6 +170,8 @@ typedef struct WesProbe
 
 extern WesProbe *wes_writer_probe_begin(WesRel *r);
 extern bool wes_writer_probe(WesProbe *p, Datum key);
+extern void wes_writer_probe_many(WesProbe *p, const uint8 *const *keys, int n, int keylen, PGFunction order,
+								  void (*take) (void *arg, int key, TupleTableSlot *row), void *arg);
 extern void wes_writer_probe_end(WesProbe *p);
 extern void wes_writer_rels_close(WesWriterRels *rels);
 

@@ -6,8 +6,10 @@
  *	  included), and spent UTXO rows come out by the tuple id their probe found.
  *
  * No SQL is planned or executed per row, so a row costs what it costs COPY.
- * Probes look rows up by primary key, one index descent each, and remember
- * the tuple id so that a spent UTXO is deleted without a second search.
+ * Probes look rows up by primary key and remember the tuple id, so that a
+ * spent output's mark is set without a second search: one at a time (an
+ * index scan), or many keys together (wes_writer_probe_many: one walk of the
+ * key's leaves in key order, then the rows in page order).
  * The writer holds the chain-state row lock while it writes, so nothing else
  * changes these tables under it.  The tables have no triggers, rules or
  * foreign keys (wes_writer_rel_open refuses one that has triggers) and no
@@ -26,12 +28,15 @@
 #include "catalog/namespace.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
+#include "storage/bufmgr.h"
 #include "catalog/pg_amop.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "btree_lookup.h"
+#include "recent_buffers.h"
 #include "writer.h"
 
 /* Rows collected before they go to the table together */
@@ -224,6 +229,41 @@ wes_writer_probe(WesProbe *p, Datum key)
 								   p->index->rd_indcollation[0], &p->eq, key);
 	index_rescan(p->scan, &skey, 1, NULL, 0);
 	return index_getnext_slot(p->scan, ForwardScanDirection, p->slot);
+}
+
+/*
+ * Look up n keys at once (in ascending order, each once): the index entries
+ * of every key with one walk of the primary key's leaves, then the rows in
+ * the order of the table's pages, each page read once through the buffer it
+ * was last found in (btree_lookup.c).  take(arg, i, slot) is called for each
+ * key i with a visible row, the row in p->slot until take returns.
+ */
+void
+wes_writer_probe_many(WesProbe *p, const uint8 *const *keys, int n, int keylen, PGFunction order,
+					  void (*take) (void *arg, int key, TupleTableSlot *row), void *arg)
+{
+	Relation	heap = p->scan->heapRelation;
+	WesRecentBuffers *buffers = wes_recent_buffers(heap);
+	int			nentries;
+	WesKeyEntry *entries = wes_btree_lookup_keys(p->index, p->snapshot, keylen, order, keys, n, &nentries);
+	Buffer		page = InvalidBuffer;
+	HeapTupleData tuple;
+
+	for (int i = 0; i < nentries; i++)
+	{
+		ItemPointerData tid;
+
+		wes_key_entries_prefetch(buffers, entries, nentries, i);
+		ItemPointerSet(&tid, wes_key_entry_block(&entries[i]), wes_key_entry_offset(&entries[i]));
+		if (!wes_recent_fetch(buffers, heap, &page, &tid, p->snapshot, &tuple))
+			continue;
+		ExecStoreBufferHeapTuple(&tuple, p->slot, page);
+		take(arg, entries[i].key, p->slot);
+		ExecClearTuple(p->slot);
+	}
+	if (BufferIsValid(page))
+		ReleaseBuffer(page);
+	pfree(entries);
 }
 
 void

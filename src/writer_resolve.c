@@ -7,7 +7,8 @@
  *
  * The UTXO set is read once per block: every outpoint the inputs name that
  * the block does not create itself is looked up once, in the window of the
- * run's earlier blocks (writer_window.c), else by primary key in wes.outputs.
+ * run's earlier blocks (writer_window.c), else in wes.outputs, all of the
+ * block's together in key order with one walk of its primary key.
  * The inputs are then walked in block order against that result and against
  * the block's own outputs, so the first input that breaks a rule is the one
  * reported.  Nothing here writes.
@@ -319,10 +320,24 @@ typedef struct InputTarget
 	int32		src_tx;
 } InputTarget;
 
+static int
+named_entry_cmp(const void *a, const void *b)
+{
+	return memcmp((*(NamedEntry *const *) a)->op.data, (*(NamedEntry *const *) b)->op.data, WES_OUTPOINT_LEN);
+}
+
+/* take_output for the key-th entry of a batch of probes (wes_writer_probe_many) */
+static void
+take_probed(void *arg, int key, TupleTableSlot *row)
+{
+	take_output(((NamedEntry **) arg)[key], row);
+}
+
 /*
  * Every outpoint the block's inputs name, once each; those the block does not
- * create are looked up in the window, else with one primary-key probe of
- * wes.outputs.  Returns where each input points, in block order.
+ * create are looked up in the window, else in wes.outputs: all of them
+ * together, in key order, with one walk of its primary key.  Returns where
+ * each input points, in block order.
  */
 static InputTarget *
 probe_outputs(const WesBlockWork *w)
@@ -330,8 +345,11 @@ probe_outputs(const WesBlockWork *w)
 	const wes_block *b = &w->block;
 	HTAB	   *named = block_table("wes block inputs", WES_OUTPOINT_LEN, sizeof(NamedEntry), w->n_inputs);
 	InputTarget *targets = palloc_extended(Max(w->n_inputs, 1) * sizeof(InputTarget), MCXT_ALLOC_HUGE);
-	WesProbe   *probe = wes_writer_probe_begin(&w->rels->rel[WES_TABLE_OUTPUTS]);
+	NamedEntry **stored = palloc_extended(Max(w->n_inputs, 1) * sizeof(NamedEntry *), MCXT_ALLOC_HUGE);
+	const uint8 **keys;
+	int			nstored = 0;
 	uint32		i = 0;
+	WesProbe   *probe;
 
 	for (uint32 t = 0; t < b->n_tx; t++)
 		for (uint32 k = 0; k < b->txs[t].n_inputs; k++, i++)
@@ -353,9 +371,17 @@ probe_outputs(const WesBlockWork *w)
 				continue;		/* an output of the block itself */
 			if (w->window != NULL && (pending = wes_window_find(w->window, &op)) != NULL)
 				take_pending(e, pending);
-			else if (wes_writer_probe(probe, PointerGetDatum(&op)))
-				take_output(e, probe->slot);
+			else
+				stored[nstored++] = e;
 		}
+	if (nstored == 0)
+		return targets;
+	qsort(stored, nstored, sizeof(NamedEntry *), named_entry_cmp);
+	keys = palloc(sizeof(uint8 *) * nstored);
+	for (int s = 0; s < nstored; s++)
+		keys[s] = stored[s]->op.data;
+	probe = wes_writer_probe_begin(&w->rels->rel[WES_TABLE_OUTPUTS]);
+	wes_writer_probe_many(probe, keys, nstored, WES_OUTPOINT_LEN, wes_outpoint_cmp, take_probed, stored);
 	wes_writer_probe_end(probe);
 	return targets;
 }
