@@ -19,6 +19,9 @@
 #    outpoint as a bytea primary key.  A second floor, lookup_plain_full, holds the whole
 #    answer of wes_utxo_lookup (the columns of wes_api.outputs, txid and output_index
 #    stored rather than derived from the outpoint) under the same kind of key.
+#    A third script reads the same row from wes.outputs by its key, its own ten columns
+#    (those of lookup_plain), without the three the view derives (txid, output_index and
+#    the kind's name): what the key and the table cost, apart from the answer's shape.
 #    The outpoint comes from a join, so both sides are one statement and one round trip.
 #    A second pair passes the outpoint as a bind parameter, as a client does
 #    (\gset, then wes_utxo_lookup(:op) against WHERE outpoint = :k): two round trips each.
@@ -116,6 +119,10 @@ cat >"$S/plain_full.sql" <<'EOS'
 \set id random(1, :n)
 SELECT p.* FROM lookup_ops o JOIN lookup_plain_full p ON p.outpoint = o.k WHERE o.id = :id;
 EOS
+cat >"$S/wes_raw.sql" <<'EOS'
+\set id random(1, :n)
+SELECT p.* FROM lookup_ops o JOIN wes.outputs p ON p.outpoint = o.op WHERE o.id = :id;
+EOS
 cat >"$S/wes_param.sql" <<'EOS'
 \set id random(1, :n)
 SELECT op FROM lookup_ops WHERE id = :id \gset
@@ -164,12 +171,12 @@ mixed() {
 		END { for (i = 0; i < n; i++) printf "%s%.2f", i ? " " : "", sum[i] / cnt[i]; print "" }'
 }
 
-# Per run: wes, plain, plain_full; then wes_param, plain_param.  The ratios are the
+# Per run: wes, plain, plain_full, wes_raw; then wes_param, plain_param.  The ratios are the
 # floor's latency over wes_utxo_lookup's (>= 1.0: the lookup costs no more), medians of
 # the runs' ratios
 : >"$S/single"; : >"$S/param"
 for rep in $(seq "$REPS"); do
-	mixed "$SECS" wes plain plain_full >>"$S/single"
+	mixed "$SECS" wes plain plain_full wes_raw >>"$S/single"
 	mixed "$SECS" wes_param plain_param >>"$S/param"
 done
 col_median() { awk -v c="$2" '{ print $c }' "$1" | median; }
@@ -177,8 +184,9 @@ ratio_median() { awk -v a="$2" -v b="$3" '{ print $b / $a }' "$1" | median | awk
 us() { printf '%.1f' "$1"; }
 echo "single lookup wes_utxo_lookup(op): $(us "$(col_median "$S/single" 1)") us; plain bytea primary key (wes.outputs' columns): $(us "$(col_median "$S/single" 2)") us; ratio $(ratio_median "$S/single" 1 2) (target >= 1.0; mean latency, the scripts interleaved in one pgbench -M prepared -c $CLIENTS -T $SECS run, median of $REPS runs)"
 echo "single lookup against a plain table holding the same answer (output and spend): $(us "$(col_median "$S/single" 3)") us; ratio $(ratio_median "$S/single" 1 3)"
+echo "the same row read from wes.outputs by its key, its own ten columns (no derived txid, output_index, kind name): $(us "$(col_median "$S/single" 4)") us; ratio to plain $(ratio_median "$S/single" 4 2); wes_utxo_lookup's ratio to it $(ratio_median "$S/single" 1 4)"
 echo "single lookup, outpoint as a bind parameter: $(us "$(col_median "$S/param" 1)") us; plain: $(us "$(col_median "$S/param" 2)") us; ratio $(ratio_median "$S/param" 1 2)"
-echo "single lookup runs (us: wes plain plain_full | wes_param plain_param): $(paste -d'|' "$S/single" "$S/param" | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
+echo "single lookup runs (us: wes plain plain_full wes_raw | wes_param plain_param): $(paste -d'|' "$S/single" "$S/param" | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
 
 # (the later parts use the same database: the index goes even if this part fails)
 trap 'sql -d "$DB" -c "DROP INDEX IF EXISTS wes.bench_outpoint_hash" >/dev/null 2>&1; rm -rf "$S"' EXIT
