@@ -152,7 +152,8 @@ _PG_init(void)
 							 NULL, &wes_decode_thread, true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("wes_persist.recent_buffers",
-							 "Batched outpoint lookups read pages through the shared buffers they were last found "
+							 "Batched outpoint lookups (wes_utxo_lookup of an array, the writer's lookups of the "
+							 "outputs a block spends) read pages through the shared buffers they were last found "
 							 "in, and have the CPU load the pages of the keys ahead.",
 							 NULL, &wes_recent_buffers_on, true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
