@@ -1,7 +1,9 @@
 /*
  * btree_lookup.c
  *	  Look up many keys of a one-column B-tree in ascending order with one
- *	  walk of its leaf level.
+ *	  walk of its leaf level.  wes_utxo_lookup(wes_outpoint[]) finds its
+ *	  outpoints this way (queries_lookup.c), and so does the writer the
+ *	  stored outputs a block spends (writer_rel.c).
  *
  * An index scan per key (or `key = ANY(array)`, which is the same thing)
  * descends from the root for every key, comparing through the operator
