@@ -45,24 +45,20 @@ decode_block(WesBlockWork *w, const uint8 *buf, size_t len, wes_decode_ahead *ah
 {
 	MemoryContextCallback *free_arrays = palloc(sizeof(MemoryContextCallback));
 	wes_ready_block r;
-	wes_error	err;
 
 	if (ahead != NULL && wes_decode_ahead_take(ahead, index, &r))
 	{
 		free_arrays->func = free;
 		free_arrays->arg = r.block.mem;
 		MemoryContextRegisterResetCallback(CurrentMemoryContext, free_arrays);
-		if (r.status != WES_OK)
-			wes_report_decode_error("block", &r.err);
-		w->block = r.block;
-		memcpy(w->tx_root, r.tx_root, WES_HASH_LEN);
-		memcpy(w->receipt_root, r.receipt_root, WES_HASH_LEN);
-		return;
 	}
-	if (wes_block_decode(buf, len, &wes_palloc_allocator, &w->block, &err) != WES_OK)
-		wes_report_decode_error("block", &err);
-	wes_block_hash_all(&w->block);
-	wes_block_roots(&w->block, w->tx_root, w->receipt_root);
+	else
+		wes_block_make_ready(buf, len, &wes_palloc_allocator, &r);
+	if (r.status != WES_OK)
+		wes_report_decode_error("block", &r.err);
+	w->block = r.block;
+	memcpy(w->tx_root, r.tx_root, WES_HASH_LEN);
+	memcpy(w->receipt_root, r.receipt_root, WES_HASH_LEN);
 }
 
 /*

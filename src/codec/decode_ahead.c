@@ -36,11 +36,11 @@ struct wes_decode_ahead
 	bool		stop;
 };
 
-/* Decode, hash and compute the roots of one block */
-static void
-make_ready(const uint8_t *buf, size_t len, wes_ready_block *r)
+/* Decode, hash and compute the roots of one block: what the thread does, and the writer for a block the thread did not reach */
+void
+wes_block_make_ready(const uint8_t *buf, size_t len, const wes_allocator *a, wes_ready_block *r)
 {
-	r->status = wes_block_decode(buf, len, &wes_malloc_allocator, &r->block, &r->err);
+	r->status = wes_block_decode(buf, len, a, &r->block, &r->err);
 	if (r->status != WES_OK)
 		return;
 	wes_block_hash_all(&r->block);
@@ -65,7 +65,7 @@ ahead_main(void *arg)
 		if (stopped)
 			break;
 
-		make_ready(d->bufs[i], d->lens[i], &d->ready[i]);
+		wes_block_make_ready(d->bufs[i], d->lens[i], &wes_malloc_allocator, &d->ready[i]);
 		bad = d->ready[i].status != WES_OK;	/* read now: once done passes it, the slot is the caller's */
 
 		pthread_mutex_lock(&d->lock);

@@ -301,6 +301,10 @@ typedef struct wes_ready_block
 	uint8_t		receipt_root[WES_HASH_LEN];
 } wes_ready_block;
 
+/* Decode buf with allocator a, then hash the block and compute its roots (when it decodes) */
+extern void wes_block_make_ready(const uint8_t *buf, size_t len, const wes_allocator *a,
+								 wes_ready_block *r);
+
 typedef struct wes_decode_ahead wes_decode_ahead;
 
 /* bufs[0..n-1] (NULL: no such block) stay alive and unchanged until stop returns; NULL when no thread */
