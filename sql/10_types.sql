@@ -214,3 +214,12 @@ COMMENT ON FUNCTION wes_outpoint(wes_hash, integer) IS 'the outpoint of output i
 COMMENT ON FUNCTION wes_outpoint(wes_hash, bigint) IS 'the outpoint of output index of transaction txid (index 0 to 4294967295)';
 COMMENT ON FUNCTION wes_outpoint_txid(wes_outpoint) IS 'the transaction id of an outpoint';
 COMMENT ON FUNCTION wes_outpoint_index(wes_outpoint) IS 'the output index of an outpoint (a u32, hence bigint)';
+
+-- wes_outpoint_txid(op) = h, with h constant in the query, is simplified to a range of
+-- outpoints, so that the outputs of a transaction (wes_api.outputs WHERE txid = h) are
+-- one range of outputs_pkey rather than a scan of every output
+CREATE FUNCTION wes_txid_support(internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION wes_txid_support(internal) IS
+	'planner support for = on wes_hash: wes_outpoint_txid(op) = h becomes op BETWEEN wes_outpoint(h, 0) AND wes_outpoint(h, 4294967295), which a B-tree on op serves';
+ALTER FUNCTION wes_hash_eq(wes_hash, wes_hash) SUPPORT wes_txid_support;

@@ -34,6 +34,8 @@ CREATE TABLE wes.blocks (
 	size         integer NOT NULL,
 	header       bytea NOT NULL                 -- the 156 raw header bytes
 );
+-- A block's child by its hash (one entry per block: nothing against a block's thousands of rows)
+CREATE INDEX blocks_prev_hash_idx ON wes.blocks (prev_hash);
 COMMENT ON TABLE wes.blocks IS 'one row per block, with its raw header';
 
 CREATE TABLE wes.transactions (

@@ -43,7 +43,7 @@ SELECT b.height, b.hash, b.prev_hash, b.tx_root, b.receipt_root, b.state_root,
 	   wes.u64(b.nonce) AS nonce,
 	   b.tx_count, b.size
 FROM wes.blocks b;
-COMMENT ON VIEW wes_api.blocks IS 'one row per block; look up by height or hash (both indexed)';
+COMMENT ON VIEW wes_api.blocks IS 'one row per block; look up by height, hash or prev_hash (a block''s child)';
 COMMENT ON COLUMN wes_api.blocks.height IS 'block height (genesis is 0)';
 COMMENT ON COLUMN wes_api.blocks.hash IS 'block hash: BLAKE2b-256 of the 156-byte header';
 COMMENT ON COLUMN wes_api.blocks.prev_hash IS 'hash of the block at height - 1 (all zero for genesis)';
@@ -61,17 +61,30 @@ SELECT t.txid, t.block_height, b.hash AS block_hash, t.tx_index,
 	   t.input_count, t.output_count, octet_length(t.raw) AS size
 FROM wes.transactions t
 JOIN wes.blocks b ON b.height = t.block_height;
-COMMENT ON VIEW wes_api.transactions IS 'one row per transaction; look up by txid, or by block_height (and tx_index) in block order';
+COMMENT ON VIEW wes_api.transactions IS 'one row per transaction; look up by txid, or by block_height (and tx_index) or block_hash in block order';
 COMMENT ON COLUMN wes_api.transactions.txid IS 'transaction id: BLAKE2b-256 of the transaction encoding';
 COMMENT ON COLUMN wes_api.transactions.block_height IS 'height of the block that holds it';
 COMMENT ON COLUMN wes_api.transactions.block_hash IS 'hash of the block that holds it';
 COMMENT ON COLUMN wes_api.transactions.tx_index IS 'position in the block, from 0';
 COMMENT ON COLUMN wes_api.transactions.size IS 'size of the transaction encoding in bytes';
 
+-- Two branches, so that each finds an input by its outpoint through an index: a reference
+-- through inputs_reference_idx, a spend through the spend mark of the output it consumes
+-- (outputs_pkey, then its spender by transactions_pkey, then that transaction's inputs by
+-- inputs_pkey).  wes.inputs has no index of the outpoints that spends name: every block
+-- would pay a random index insert per input for it, 20-40% more of the writer's CPU when
+-- measured (docs/storage.md).  By txid, a spend costs one more probe of outputs_pkey.
 CREATE VIEW wes_api.inputs AS
 SELECT t.txid, i.input_index, i.outpoint, i.reference, i.height AS block_height, i.unlock
 FROM wes.transactions t
-JOIN wes.inputs i ON i.height = t.block_height AND i.tx_index = t.tx_index;
+JOIN wes.inputs i ON i.height = t.block_height AND i.tx_index = t.tx_index
+WHERE i.reference
+UNION ALL
+SELECT t.txid, i.input_index, i.outpoint, i.reference, i.height AS block_height, i.unlock
+FROM wes.transactions t
+JOIN wes.inputs i ON i.height = t.block_height AND i.tx_index = t.tx_index
+JOIN wes.outputs o ON o.outpoint = i.outpoint AND o.spent_by = t.txid
+WHERE NOT i.reference;
 COMMENT ON VIEW wes_api.inputs IS 'every input: a spend consumes its outpoint, a reference only reads it; look up by txid or outpoint';
 COMMENT ON COLUMN wes_api.inputs.txid IS 'the transaction this input belongs to';
 COMMENT ON COLUMN wes_api.inputs.input_index IS 'position among the transaction''s inputs, from 0';
@@ -112,7 +125,7 @@ SELECT o.outpoint, wes_outpoint_txid(o.outpoint) AS txid, wes_outpoint_index(o.o
 	   NULL::wes_hash AS spent_by, NULL::bigint AS spent_height
 FROM wes.outputs o
 WHERE o.spent_height IS NULL;
-COMMENT ON VIEW wes_api.utxos IS 'the unspent rows of wes_api.outputs (the current UTXO set); look up by outpoint or owner';
+COMMENT ON VIEW wes_api.utxos IS 'the unspent rows of wes_api.outputs (the current UTXO set); look up by outpoint, txid or owner';
 COMMENT ON COLUMN wes_api.utxos.outpoint IS 'the output''s id: <txid>:<output_index>';
 COMMENT ON COLUMN wes_api.utxos.txid IS 'the transaction that created it';
 COMMENT ON COLUMN wes_api.utxos.spent_by IS 'always NULL (same columns as wes_api.outputs)';
@@ -126,7 +139,7 @@ SELECT o.owner, o.ref AS asset, sum(o.amount) AS balance, count(*) AS utxo_count
 FROM wes.outputs o
 WHERE o.kind = 0 AND o.spent_height IS NULL
 GROUP BY o.owner, o.ref;
-COMMENT ON VIEW wes_api.address_balances IS 'current balance of every address in every asset (unspent asset outputs only); filter by owner';
+COMMENT ON VIEW wes_api.address_balances IS 'current balance of every address in every asset (unspent asset outputs only); look up by owner';
 COMMENT ON COLUMN wes_api.address_balances.owner IS 'owner address';
 COMMENT ON COLUMN wes_api.address_balances.asset IS 'asset id (all zero = native coin)';
 COMMENT ON COLUMN wes_api.address_balances.balance IS 'sum of the unspent amounts';

@@ -4,7 +4,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(28);
+SELECT plan(30);
 
 \ir ../../docs/postgrest-roles.sql
 \ir lib/synthetic_chain.sql
@@ -77,6 +77,16 @@ WHERE t.txid IN (SELECT wes_outpoint_txid(o.outpoint) FROM wes.outputs o WHERE o
 				 SELECT i.txid FROM wes.inputs i JOIN wes.outputs o ON o.outpoint = i.outpoint
 				 WHERE NOT i.reference AND o.owner = pg_temp.synthetic_owner(0));
 GRANT SELECT ON owner_txs TO PUBLIC;
+-- An output spent (at height 200 or later) that no input references
+CREATE TEMP TABLE spent_output AS
+SELECT o.outpoint, o.spent_by FROM wes.outputs o
+WHERE o.spent_height >= 200 AND NOT EXISTS (SELECT 1 FROM wes.inputs i WHERE i.outpoint = o.outpoint AND i.reference)
+ORDER BY o.outpoint LIMIT 1;
+GRANT SELECT ON spent_output TO PUBLIC;
+CREATE TEMP TABLE tx_outputs AS
+SELECT jsonb_agg(jsonb_build_object('output_index', wes_outpoint_index(o.outpoint)) ORDER BY o.outpoint) AS indexes
+FROM wes.outputs o WHERE substr(wes_outpoint_to_bytea(o.outpoint), 1, 32) = pg_temp.h32('tx200/1');
+GRANT SELECT ON tx_outputs TO PUBLIC;
 CREATE TEMP TABLE pages (n int, rows jsonb);
 GRANT ALL ON pages TO PUBLIC;
 
@@ -100,6 +110,14 @@ SELECT ok(pg_temp.pgrst(format($$SELECT "wes_api"."address_balances".* FROM "wes
 							  pg_temp.synthetic_owner(5)))
 		  @> jsonb_build_array(jsonb_build_object('asset', repeat('0', 64), 'balance', wes_address_balance(pg_temp.synthetic_owner(5)))),
 		  'GET /address_balances?owner=eq.<addr>: the native balance equals wes_address_balance');
+SELECT is(pg_temp.pgrst(format($$SELECT "wes_api"."outputs"."output_index" FROM "wes_api"."outputs" WHERE "wes_api"."outputs"."txid" = %L ORDER BY "wes_api"."outputs"."output_index" LIMIT 1000 OFFSET 0$$,
+							   upper(encode(pg_temp.h32('tx200/1'), 'hex')))),
+		  (SELECT indexes FROM tx_outputs),
+		  'GET /outputs?txid=eq.<HEX>&order=output_index: the transaction''s outputs, in order');
+SELECT is(pg_temp.pgrst(format($$SELECT "wes_api"."inputs"."txid", "wes_api"."inputs"."reference" FROM "wes_api"."inputs" WHERE "wes_api"."inputs"."outpoint" = %L$$,
+							   (SELECT outpoint FROM spent_output))),
+		  jsonb_build_array(jsonb_build_object('txid', (SELECT spent_by FROM spent_output), 'reference', false)),
+		  'GET /inputs?outpoint=eq.<op>: the input that spent it');
 SELECT is(pg_temp.rpc('chain_tip', '', '{}')->0->>'height', '399', 'GET /rpc/chain_tip');
 SELECT is(jsonb_array_length(pg_temp.rpc('utxo_lookup_many', 'ops wes_outpoint[]',
 		  jsonb_build_object('ops', (SELECT jsonb_agg(outpoint::text) FROM (SELECT outpoint FROM wes_api.outputs ORDER BY created_height LIMIT 40) o)
