@@ -7,10 +7,12 @@
 -- one template, run once per type.
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION wes_prefix_support(internal) RETURNS internal
+-- Planner support (src/planner_support.c) of ^@ on wes_hash and wes_address, of = on
+-- wes_hash and of = on wes_outpoint
+CREATE FUNCTION wes_planner_support(internal) RETURNS internal
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION wes_prefix_support(internal) IS
-	'planner support for ^@ on wes_hash and wes_address: lets a B-tree serve a hex prefix search as a range';
+COMMENT ON FUNCTION wes_planner_support(internal) IS
+	'planner support: lets a B-tree serve a hex prefix search (^@) as a range, wes_outpoint_txid(op) = h as a range of op, and wes_api.inputs WHERE outpoint = x';
 
 DO $types$
 DECLARE
@@ -178,7 +180,7 @@ $tmpl$, t.name, t.len, t.what, t.form);
 	LOOP
 		EXECUTE format($tmpl$
 CREATE FUNCTION %1$s_starts_with(%1$s, text) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE SUPPORT wes_prefix_support;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE SUPPORT wes_planner_support;
 CREATE OPERATOR ^@ (
 	LEFTARG = %1$s, RIGHTARG = text, FUNCTION = %1$s_starts_with,
 	RESTRICT = matchingsel, JOIN = matchingjoinsel
@@ -218,8 +220,4 @@ COMMENT ON FUNCTION wes_outpoint_index(wes_outpoint) IS 'the output index of an 
 -- wes_outpoint_txid(op) = h, with h constant in the query, is simplified to a range of
 -- outpoints, so that the outputs of a transaction (wes_api.outputs WHERE txid = h) are
 -- one range of outputs_pkey rather than a scan of every output
-CREATE FUNCTION wes_txid_support(internal) RETURNS internal
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION wes_txid_support(internal) IS
-	'planner support for = on wes_hash: wes_outpoint_txid(op) = h becomes op BETWEEN wes_outpoint(h, 0) AND wes_outpoint(h, 4294967295), which a B-tree on op serves';
-ALTER FUNCTION wes_hash_eq(wes_hash, wes_hash) SUPPORT wes_txid_support;
+ALTER FUNCTION wes_hash_eq(wes_hash, wes_hash) SUPPORT wes_planner_support;

@@ -68,23 +68,50 @@ COMMENT ON COLUMN wes_api.transactions.block_hash IS 'hash of the block that hol
 COMMENT ON COLUMN wes_api.transactions.tx_index IS 'position in the block, from 0';
 COMMENT ON COLUMN wes_api.transactions.size IS 'size of the transaction encoding in bytes';
 
--- Two branches, so that each finds an input by its outpoint through an index: a reference
--- through inputs_reference_idx, a spend through the spend mark of the output it consumes
--- (outputs_pkey, then its spender by transactions_pkey, then that transaction's inputs by
--- inputs_pkey).  wes.inputs has no index of the outpoints that spends name: every block
--- would pay a random index insert per input for it, 20-40% more of the writer's CPU when
--- measured (docs/storage.md).  By txid, a spend costs one more probe of outputs_pkey.
+-- The view's outpoint is wes.input_outpoint(outpoint, height, tx_index), which returns
+-- outpoint, so that the planner support of = on wes_outpoint can find an input by its
+-- outpoint through an index (src/planner_support.c): wes.inputs has no index of the
+-- outpoints that spends name, which would cost every block a random index insert per
+-- input, 20-40% more of the writer's CPU when measured (docs/storage.md).  WHERE
+-- outpoint = x becomes also height = ANY (wes.input_heights(x)) AND tx_index = ANY
+-- (wes.input_tx_indexes(x)), served by inputs_pkey.  The two read the spend mark of the
+-- output x (outputs_pkey) and the references to it (inputs_reference_idx).  They are called
+-- from the reader's query, not from inside a view, so they are SECURITY DEFINER: they read
+-- wes.* with their owner's rights, as the views do, and only wes_reader may call them.
+CREATE FUNCTION wes.input_outpoint(outpoint wes_outpoint, height bigint, tx_index integer) RETURNS wes_outpoint
+AS 'MODULE_PATHNAME', 'wes_input_outpoint'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION wes.input_outpoint(wes_outpoint, bigint, integer) IS 'its first argument: the outpoint column of wes_api.inputs, which the planner support of = on wes_outpoint recognises (wes_planner_support)';
+
+CREATE FUNCTION wes.input_heights(op wes_outpoint) RETURNS bigint[]
+LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+	SELECT ARRAY(SELECT o.spent_height FROM wes.outputs o
+				 WHERE o.outpoint = input_heights.op AND o.spent_height IS NOT NULL
+				 UNION ALL
+				 SELECT i.height FROM wes.inputs i WHERE i.outpoint = input_heights.op AND i.reference);
+END;
+COMMENT ON FUNCTION wes.input_heights(wes_outpoint) IS 'the heights of the blocks whose inputs name op: the block that spent it and those that referenced it';
+
+CREATE FUNCTION wes.input_tx_indexes(op wes_outpoint) RETURNS integer[]
+LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+	SELECT ARRAY(SELECT t.tx_index FROM wes.outputs o JOIN wes.transactions t ON t.txid = o.spent_by
+				 WHERE o.outpoint = input_tx_indexes.op
+				 UNION ALL
+				 SELECT i.tx_index FROM wes.inputs i WHERE i.outpoint = input_tx_indexes.op AND i.reference);
+END;
+COMMENT ON FUNCTION wes.input_tx_indexes(wes_outpoint) IS 'the positions in their blocks of the transactions whose inputs name op: its spender and those that referenced it';
+REVOKE ALL ON FUNCTION wes.input_heights(wes_outpoint), wes.input_tx_indexes(wes_outpoint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION wes.input_heights(wes_outpoint), wes.input_tx_indexes(wes_outpoint) TO wes_reader;
+
+ALTER FUNCTION wes_outpoint_eq(wes_outpoint, wes_outpoint) SUPPORT wes_planner_support;
+
 CREATE VIEW wes_api.inputs AS
-SELECT t.txid, i.input_index, i.outpoint, i.reference, i.height AS block_height, i.unlock
+SELECT t.txid, i.input_index, wes.input_outpoint(i.outpoint, i.height, i.tx_index) AS outpoint, i.reference,
+	   i.height AS block_height, i.unlock
 FROM wes.transactions t
-JOIN wes.inputs i ON i.height = t.block_height AND i.tx_index = t.tx_index
-WHERE i.reference
-UNION ALL
-SELECT t.txid, i.input_index, i.outpoint, i.reference, i.height AS block_height, i.unlock
-FROM wes.transactions t
-JOIN wes.inputs i ON i.height = t.block_height AND i.tx_index = t.tx_index
-JOIN wes.outputs o ON o.outpoint = i.outpoint AND o.spent_by = t.txid
-WHERE NOT i.reference;
+JOIN wes.inputs i ON i.height = t.block_height AND i.tx_index = t.tx_index;
 COMMENT ON VIEW wes_api.inputs IS 'every input: a spend consumes its outpoint, a reference only reads it; look up by txid or outpoint';
 COMMENT ON COLUMN wes_api.inputs.txid IS 'the transaction this input belongs to';
 COMMENT ON COLUMN wes_api.inputs.input_index IS 'position among the transaction''s inputs, from 0';

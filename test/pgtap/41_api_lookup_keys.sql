@@ -1,13 +1,16 @@
 -- Every lookup a wes_api view's comment promises ("look up by ...") is served by an
 -- index: its plan scans no table of schema wes, and it gives what a scan of the tables
--- gives.  Among them the outputs of a transaction, wes_api.outputs WHERE txid = h: the
--- planner support of = on wes_hash (wes_txid_support) turns wes_outpoint_txid(op) = h
--- into a range of outpoints.  Its edges, its forms (constant, parameter, commuted, a
--- correlated sub-select) and what it must leave alone (joins, volatile values, NULL).
+-- gives.  Two of them through planner support (src/planner_support.c):
+-- - the outputs of a transaction, wes_api.outputs WHERE txid = h: = on wes_hash turns
+--   wes_outpoint_txid(op) = h into a range of outpoints.  Its edges, its forms (constant,
+--   parameter, commuted, sub-selects) and what it must leave alone (joins, volatile
+--   values, NULL);
+-- - the inputs that name an outpoint, wes_api.inputs WHERE outpoint = x: = on
+--   wes_outpoint adds the places of those inputs, from the spend mark and the references.
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(44);
+SELECT plan(49);
 
 \ir lib/plans_and_bytes.sql
 \ir lib/synthetic_chain.sql
@@ -77,6 +80,16 @@ SELECT is((SELECT array_agg(u.outpoint ORDER BY u.outpoint) FROM wes_api.utxos u
 		  (SELECT array_agg(o.outpoint ORDER BY o.outpoint) FROM wes.outputs o
 		   WHERE o.outpoint = ANY (pg_temp.outputs_of((SELECT txid FROM k))) AND o.spent_height IS NULL),
 		  'utxos by txid: the unspent ones among them');
+-- Two transactions with OR: a range each, one bitmap scan
+SELECT matches(pg_temp.plan_of(format('SELECT * FROM wes_api.outputs WHERE txid = %L OR txid = %L',
+									  (SELECT txid FROM k), pg_temp.h32('tx7/0'))),
+			   'BitmapOr\s+->  Bitmap Index Scan on outputs_pkey\s+Index Cond: \(\(outpoint >= .*->  Bitmap Index Scan on outputs_pkey',
+			   'txid = a OR txid = b: two ranges of outputs_pkey');
+SELECT is((SELECT array_agg(o.outpoint ORDER BY o.outpoint) FROM wes_api.outputs o, k
+		   WHERE o.txid = k.txid OR o.txid = pg_temp.h32('tx7/0')::wes_hash),
+		  (SELECT array_agg(x ORDER BY x) FROM unnest(pg_temp.outputs_of((SELECT txid FROM k))
+													  || pg_temp.outputs_of(pg_temp.h32('tx7/0')::wes_hash)) x),
+		  'and the outputs of both');
 -- Every transaction, its outputs counted through a correlated sub-select (h is an outer
 -- column there: the bounds are calls of wes_outpoint, not constants)
 SELECT matches(pg_temp.plan_of('SELECT (SELECT count(*) FROM wes_api.outputs o WHERE o.txid = t.txid) FROM wes.transactions t'),
@@ -139,15 +152,28 @@ SELECT is((SELECT count(*) FROM edge WHERE wes_outpoint_txid(op) =
 		   (CASE WHEN random() < 2 THEN '1111111111111111111111111111111111111111111111111111111111111200' END)::wes_hash),
 		  3::bigint, 'and finds the same rows');
 SELECT matches(pg_temp.plan_of($$SELECT op FROM edge WHERE wes_outpoint_txid(op) =
-		   (SELECT wes_outpoint_txid(e.op) FROM edge e ORDER BY e.op DESC LIMIT 1)$$),
-			   'Filter: \(wes_outpoint_txid\(op\) = \$0\)', 'a sub-select stays one sub-select, not one per bound');
+		   (SELECT wes_outpoint_txid(e.op) FROM edge e WHERE e.op > '1111111111111111111111111111111111111111111111111111111111111200:1' ORDER BY e.op LIMIT 1)$$),
+			   'Index Cond: \(\(op >= wes_outpoint\(\$0, ''0''::bigint\)\) AND \(op <= wes_outpoint\(\$1, ',
+			   'an uncorrelated sub-select: one InitPlan per bound, and the range');
+SELECT is((SELECT array_agg(op::text ORDER BY op) FROM edge WHERE wes_outpoint_txid(op) =
+		   (SELECT wes_outpoint_txid(e.op) FROM edge e WHERE e.op > '1111111111111111111111111111111111111111111111111111111111111200:1' ORDER BY e.op LIMIT 1)),
+		  ARRAY['1111111111111111111111111111111111111111111111111111111111111200:0',
+				'1111111111111111111111111111111111111111111111111111111111111200:1',
+				'1111111111111111111111111111111111111111111111111111111111111200:4294967295'],
+		  'and its rows: every output of the txid the sub-select gives');
+SELECT matches(pg_temp.plan_of($$SELECT op FROM edge a WHERE wes_outpoint_txid(a.op) =
+		   (SELECT wes_outpoint_txid(e.op) FROM edge e WHERE e.op = a.op)$$),
+			   'Filter: \(wes_outpoint_txid\(op\) = \(SubPlan 1\)\)', 'a correlated one stays a filter');
 
 -- ---- lookups that must give the rows a scan gives ----
 SELECT is((SELECT array_agg(i.txid::text || '/' || i.input_index ORDER BY 1) FROM wes_api.inputs i, k WHERE i.outpoint = k.spent_op),
 		  (SELECT array_agg(t.txid::text || '/' || i.input_index ORDER BY 1) FROM wes.inputs i
 		   JOIN wes.transactions t ON (t.block_height, t.tx_index) = (i.height, i.tx_index), k WHERE i.outpoint = k.spent_op),
 		  'inputs by a spent outpoint: its spender');
--- The view's two branches together hold every input once (a spend through its output's mark)
+SELECT matches(pg_temp.plan_of(format('SELECT * FROM wes_api.inputs WHERE outpoint = %L', (SELECT spent_op FROM k))),
+			   pg_temp.index_re('inputs_pkey') || '.*\n *Index Cond: \(+height = ANY \(wes\.input_heights\(.*tx_index = ANY \(wes\.input_tx_indexes\(',
+			   'inputs by outpoint: inputs_pkey at the places the spend mark and the references give');
+-- The view holds every input once
 SELECT is((SELECT array_agg(v ORDER BY v) FROM (SELECT (x.txid, x.input_index, x.outpoint, x.reference, x.block_height, x.unlock)::text AS v
 												FROM wes_api.inputs x) a),
 		  (SELECT array_agg(v ORDER BY v) FROM (SELECT (t.txid, i.input_index, i.outpoint, i.reference, i.height, i.unlock)::text AS v

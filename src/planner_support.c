@@ -1,0 +1,320 @@
+/*
+ * planner_support.c
+ *	  Planner support (wes_planner_support) that lets a B-tree serve lookups
+ *	  it could not serve as written:
+ *
+ *	  - value ^@ 'hex prefix' on wes_hash and wes_address: the index condition
+ *	    value >= lower AND value <= upper (SupportRequestIndexCondition).
+ *
+ *	  Two lookups of wes_api on a column that is computed rather than stored,
+ *	  rewritten while the planner simplifies a query's expressions
+ *	  (SupportRequestSimplify):
+ *
+ *	  - = on wes_hash: wes_outpoint_txid(op) = h becomes
+ *	    op >= wes_outpoint(h, 0) AND op <= wes_outpoint(h, 4294967295).
+ *	    Outpoints sort by txid, then index, so that range holds exactly the
+ *	    outpoints of h, and a B-tree on op serves it: wes_api.outputs WHERE
+ *	    txid = h is one range of outputs_pkey.
+ *	  - = on wes_outpoint: the outpoint column of
+ *	    wes_api.inputs is wes.input_outpoint(outpoint, height, tx_index), which
+ *	    returns its first argument.  wes.input_outpoint(op, height, tx_index) = x
+ *	    becomes op = x AND height = ANY (wes.input_heights(x)) AND tx_index =
+ *	    ANY (wes.input_tx_indexes(x)), which inputs_pkey serves.  Those two
+ *	    read the spend mark of the output x and inputs_reference_idx: the
+ *	    places of every input that names x, without an index of the outpoints
+ *	    that spends name (which would cost every block an insert per input).
+ *
+ * The two rewrites apply only when the other side is constant within the query,
+ * since it then appears more than once; a join on such a column is left as written.
+ */
+#include "postgres.h"
+
+#include "access/stratnum.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_am_d.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type_d.h"
+#include "commands/defrem.h"
+#include "fmgr.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/supportnodes.h"
+#include "optimizer/clauses.h"
+#include "optimizer/optimizer.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "types_internal.h"
+
+/* Is node a call of nspname.name with nargs arguments? */
+static bool
+is_call_of(Node *node, const char *nspname, const char *name, int nargs)
+{
+	FuncExpr   *f = (FuncExpr *) node;
+	char	   *fname;
+	char	   *fnsp;
+
+	if (!IsA(node, FuncExpr) || list_length(f->args) != nargs || f->funcretset)
+		return false;
+	fname = get_func_name(f->funcid);
+	if (fname == NULL || strcmp(fname, name) != 0)
+		return false;
+	fnsp = get_namespace_name(get_func_namespace(f->funcid));
+	return fnsp != NULL && strcmp(fnsp, nspname) == 0;
+}
+
+/*
+ * Can expr stand more than once in a query and mean the same each time?  It
+ * must not change within a scan of the table (no Var of this query level, in
+ * it or in a sub-select of it: a join stays a join the planner can hash), nor
+ * be volatile, nor return a set, nor hold an aggregate or window function of
+ * this level.  An uncorrelated sub-select may: each copy becomes an InitPlan,
+ * run once per execution, on the same snapshot.
+ */
+static bool
+is_pseudo_constant(Node *expr)
+{
+	return !contain_vars_of_level(expr, 0) && !contain_volatile_functions(expr) &&
+		!expression_returns_set(expr) && !contain_agg_clause(expr) &&
+		!contain_window_function(expr);
+}
+
+/*
+ * Split the equality eq into a call of nspname.name (nargs arguments) on one
+ * side and a value constant within the query, not NULL, on the other.
+ */
+static bool
+split_equality(FuncExpr *eq, const char *nspname, const char *name, int nargs,
+			   FuncExpr **call, Node **value)
+{
+	Node	   *left, *right;
+
+	if (list_length(eq->args) != 2)
+		return false;
+	left = linitial(eq->args);
+	right = lsecond(eq->args);
+	if (is_call_of(left, nspname, name, nargs))
+		*call = (FuncExpr *) left, *value = right;
+	else if (is_call_of(right, nspname, name, nargs))
+		*call = (FuncExpr *) right, *value = left;
+	else
+		return false;
+	if (IsA(*value, Const) && ((Const *) *value)->constisnull)
+		return false;
+	return is_pseudo_constant(*value);
+}
+
+/*
+ * The function nspname.name(argtypes), or InvalidOid.  Found in the catalog
+ * directly: the rewritten query is planned with the reader's rights, and a
+ * reader has no USAGE on schema wes (nor needs it to call a function by OID).
+ */
+static Oid
+function_oid(const char *nspname, const char *name, int nargs, Oid *argtypes)
+{
+	Oid			nsp = get_namespace_oid(nspname, true);
+
+	if (!OidIsValid(nsp))
+		return InvalidOid;
+	return GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid, CStringGetDatum(name),
+						   PointerGetDatum(buildoidvector(argtypes, nargs)), ObjectIdGetDatum(nsp));
+}
+
+/* The operator of a B-tree strategy on type, from its default operator class */
+static Oid
+btree_operator(Oid type, StrategyNumber strategy)
+{
+	Oid			opclass = GetDefaultOpClass(type, BTREE_AM_OID);
+
+	if (!OidIsValid(opclass))
+		return InvalidOid;
+	return get_opfamily_member(get_opclass_family(opclass), type, type, strategy);
+}
+
+/* ---- value ^@ 'hex prefix' ---- */
+
+/* A Const of a fixed-length by-reference type holding a copy of bytes */
+static Const *
+bytes_const(Oid typid, const uint8 *bytes, int len)
+{
+	void	   *copy = palloc(len);
+
+	memcpy(copy, bytes, len);
+	return makeConst(typid, -1, InvalidOid, len, PointerGetDatum(copy), false, false);
+}
+
+/*
+ * Turn "col ^@ 'prefix'" into "col >= lower AND col <= upper" for a B-tree
+ * on col, as PostgreSQL does for text ^@.  The range holds exactly the
+ * values with that prefix, so the index condition is not lossy.
+ */
+static List *
+prefix_index_condition(SupportRequestIndexCondition *req)
+{
+	List	   *args;
+	Node	   *col;
+	Const	   *pat;
+	Oid			keytype, ge, le;
+	int16		len;
+	uint8		lo[WES_MAX_TYPE_LEN];
+	uint8		hi[WES_MAX_TYPE_LEN];
+
+	if (req->index->relam != BTREE_AM_OID || req->indexarg != 0)
+		return NIL;
+	if (is_opclause(req->node))
+		args = ((OpExpr *) req->node)->args;
+	else if (is_funcclause(req->node))
+		args = ((FuncExpr *) req->node)->args;
+	else
+		return NIL;
+	if (list_length(args) != 2)
+		return NIL;
+	col = linitial(args);
+	pat = (Const *) lsecond(args);
+	if (!IsA(pat, Const) || pat->constisnull || pat->consttype != TEXTOID)
+		return NIL;
+	keytype = exprType(col);
+	len = get_typlen(keytype);
+	ge = get_opfamily_member(req->opfamily, keytype, keytype, BTGreaterEqualStrategyNumber);
+	le = get_opfamily_member(req->opfamily, keytype, keytype, BTLessEqualStrategyNumber);
+	if (!OidIsValid(ge) || !OidIsValid(le) || len <= 0 || len > WES_MAX_TYPE_LEN)
+		return NIL;
+	wes_prefix_range(DatumGetTextPP(pat->constvalue), len, format_type_be(keytype), lo, hi);
+	req->lossy = false;
+	return list_make2(make_opclause(ge, BOOLOID, false, (Expr *) col,
+									(Expr *) bytes_const(keytype, lo, len), InvalidOid, InvalidOid),
+					  make_opclause(le, BOOLOID, false, (Expr *) col,
+									(Expr *) bytes_const(keytype, hi, len), InvalidOid, InvalidOid));
+}
+
+/* ---- wes_outpoint_txid(op) = h ---- */
+
+/*
+ * The bound wes_outpoint(txid, index): a Const when txid is one, else a call
+ * of wes_outpoint(wes_hash, bigint) in nspname.  NULL if it cannot be found.
+ */
+static Expr *
+outpoint_bound(Node *txid, Oid optype, const char *nspname, uint32 index)
+{
+	Oid			argtypes[2] = {exprType(txid), INT8OID};
+	Oid			make;
+
+	if (IsA(txid, Const))
+	{
+		const WesHash *h = (const WesHash *) DatumGetPointer(((Const *) txid)->constvalue);
+
+		return (Expr *) makeConst(optype, -1, InvalidOid, WES_OUTPOINT_LEN,
+								  PointerGetDatum(wes_outpoint_make(h->data, index)), false, false);
+	}
+	make = function_oid(nspname, "wes_outpoint", 2, argtypes);
+	if (!OidIsValid(make))
+		return NULL;
+	return (Expr *) makeFuncExpr(make, optype,
+								 list_make2(txid, makeConst(INT8OID, -1, InvalidOid, 8,
+															Int64GetDatum(index), false, true)),
+								 InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
+}
+
+static Node *
+txid_equality_simplify(SupportRequestSimplify *req)
+{
+	char	   *nspname = get_namespace_name(get_func_namespace(req->fcall->funcid));
+	FuncExpr   *call;
+	Node	   *txid, *op;
+	Oid			optype, ge, le;
+	Expr	   *lo, *hi;
+
+	if (nspname == NULL || !split_equality(req->fcall, nspname, "wes_outpoint_txid", 1, &call, &txid))
+		return NULL;
+	op = linitial(call->args);
+	optype = exprType(op);
+	ge = btree_operator(optype, BTGreaterEqualStrategyNumber);
+	le = btree_operator(optype, BTLessEqualStrategyNumber);
+	lo = outpoint_bound(txid, optype, nspname, 0);
+	hi = outpoint_bound(copyObject(txid), optype, nspname, PG_UINT32_MAX);
+	if (!OidIsValid(ge) || !OidIsValid(le) || lo == NULL || hi == NULL)
+		return NULL;
+	return (Node *) make_andclause(list_make2(
+		make_opclause(ge, BOOLOID, false, (Expr *) op, lo, InvalidOid, InvalidOid),
+		make_opclause(le, BOOLOID, false, (Expr *) copyObject(op), hi, InvalidOid, InvalidOid)));
+}
+
+/* ---- wes.input_outpoint(op, height, tx_index) = x ---- */
+
+/* col = ANY (wes.fn(x)), fn returning an array of col's type */
+static Expr *
+any_of(Oid eqop, Node *col, Oid fn, Oid arraytype, Node *x)
+{
+	ScalarArrayOpExpr *s = makeNode(ScalarArrayOpExpr);
+
+	s->opno = eqop;
+	s->opfuncid = get_opcode(eqop);
+	s->useOr = true;
+	s->inputcollid = InvalidOid;
+	s->args = list_make2(col, makeFuncExpr(fn, arraytype, list_make1(x), InvalidOid, InvalidOid,
+										   COERCE_EXPLICIT_CALL));
+	s->location = -1;
+	return (Expr *) s;
+}
+
+static Node *
+input_equality_simplify(SupportRequestSimplify *req)
+{
+	FuncExpr   *call;
+	Node	   *x, *op, *height, *tx_index;
+	Oid			optype, eqop, heights, indexes;
+
+	if (!split_equality(req->fcall, "wes", "input_outpoint", 3, &call, &x))
+		return NULL;
+	op = linitial(call->args);
+	height = lsecond(call->args);
+	tx_index = lthird(call->args);
+	optype = exprType(op);
+	if (exprType(height) != INT8OID || exprType(tx_index) != INT4OID || exprType(x) != optype)
+		return NULL;
+	eqop = btree_operator(optype, BTEqualStrategyNumber);
+	heights = function_oid("wes", "input_heights", 1, &optype);
+	indexes = function_oid("wes", "input_tx_indexes", 1, &optype);
+	if (!OidIsValid(eqop) || !OidIsValid(heights) || !OidIsValid(indexes))
+		return NULL;
+	return (Node *) make_andclause(list_make3(
+		make_opclause(eqop, BOOLOID, false, (Expr *) op, (Expr *) x, InvalidOid, InvalidOid),
+		any_of(btree_operator(INT8OID, BTEqualStrategyNumber), height, heights, INT8ARRAYOID, copyObject(x)),
+		any_of(btree_operator(INT4OID, BTEqualStrategyNumber), tx_index, indexes, INT4ARRAYOID, copyObject(x))));
+}
+
+/* ---- the entry point ---- */
+
+PG_FUNCTION_INFO_V1(wes_planner_support);
+/*
+ * The support function of the ^@ functions (index conditions), of = on
+ * wes_hash and of = on wes_outpoint (simplifications)
+ */
+Datum
+wes_planner_support(PG_FUNCTION_ARGS)
+{
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+
+	if (IsA(rawreq, SupportRequestIndexCondition))
+		PG_RETURN_POINTER(prefix_index_condition((SupportRequestIndexCondition *) rawreq));
+	if (IsA(rawreq, SupportRequestSimplify))
+	{
+		SupportRequestSimplify *req = (SupportRequestSimplify *) rawreq;
+		char	   *name = get_func_name(req->fcall->funcid);
+
+		if (name != NULL && strcmp(name, "wes_hash_eq") == 0)
+			PG_RETURN_POINTER(txid_equality_simplify(req));
+		if (name != NULL && strcmp(name, "wes_outpoint_eq") == 0)
+			PG_RETURN_POINTER(input_equality_simplify(req));
+	}
+	PG_RETURN_POINTER(NULL);
+}
+
+PG_FUNCTION_INFO_V1(wes_input_outpoint);
+/* wes.input_outpoint(outpoint, height, tx_index): the outpoint (see above) */
+Datum
+wes_input_outpoint(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+}
