@@ -15,7 +15,7 @@ SPORT=$((WES_TEST_PORT + 2))
 DB=wes
 ZERO=0000000000000000000000000000000000000000000000000000000000000000
 
-plan 59
+plan 62
 integ_workdir
 W=$INTEG_WORK
 
@@ -140,6 +140,9 @@ wes_api.search|SELECT * FROM wes_api.search('${BHASH:0:6}')
 wes_api.tx_proof|SELECT * FROM wes_api.tx_proof('$TXID')
 wes_api.verify_tx_proof|SELECT wes_api.verify_tx_proof(p.txid, p.tx_index, p.tx_count, p.path, p.tx_root) FROM wes_api.tx_proof('$TXID') p
 wes_api.resource_read|SELECT wes_api.resource_read('$CONTENT', 2, 5)
+wes_api.outputs by txid|SELECT * FROM wes_api.outputs WHERE txid = '$TXID'
+wes_api.inputs by outpoint|SELECT * FROM wes_api.inputs WHERE outpoint = '$SPENT'
+wes_api.blocks by prev_hash|SELECT * FROM wes_api.blocks WHERE prev_hash = '$BHASH'
 wes_chain_tip|SELECT * FROM wes_chain_tip()
 wes_utxo_lookup(op)|SELECT * FROM wes_utxo_lookup('$SPENT'::wes_outpoint)
 wes_utxo_lookup(op, h)|SELECT * FROM wes_utxo_lookup('$SPENT'::wes_outpoint, $MID)
