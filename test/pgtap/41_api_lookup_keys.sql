@@ -10,7 +10,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(49);
+SELECT plan(51);
 
 \ir lib/plans_and_bytes.sql
 \ir lib/synthetic_chain.sql
@@ -108,6 +108,14 @@ SELECT results_eq(format('EXECUTE by_txid(%L)', (SELECT txid FROM k)),
 				  format('SELECT pg_temp.outputs_of(%L)', (SELECT txid FROM k)),
 				  'and gives the outputs a scan finds');
 SELECT results_eq('EXECUTE by_txid(NULL)', 'SELECT NULL::wes_outpoint[]', 'a NULL parameter finds nothing');
+PREPARE inputs_of(wes_outpoint) AS SELECT array_agg(txid::text || '/' || input_index ORDER BY 1) FROM wes_api.inputs WHERE outpoint = $1;
+SELECT matches(pg_temp.plan_of(format('EXECUTE inputs_of(%L)', (SELECT spent_op FROM k))),
+			   'height = ANY \(wes\.input_heights\(\$1\)\)', 'a generic plan of inputs WHERE outpoint = $1 goes through inputs_pkey');
+SELECT results_eq(format('EXECUTE inputs_of(%L)', (SELECT spent_op FROM k)),
+				  format($$SELECT array_agg(t.txid::text || '/' || i.input_index ORDER BY 1) FROM wes.inputs i
+						   JOIN wes.transactions t ON (t.block_height, t.tx_index) = (i.height, i.tx_index) WHERE i.outpoint = %L$$,
+						 (SELECT spent_op FROM k)),
+				  'and finds the spender');
 RESET plan_cache_mode;
 
 -- ---- the range's edges, on a table of outpoints next to those of one txid ----
