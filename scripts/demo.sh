@@ -42,6 +42,13 @@ show "SELECT owner, asset, balance, utxo_count FROM wes_api.address_balances ORD
 owner=$(psql -X -At -d wes_demo -c "SELECT owner FROM wes_api.address_balances ORDER BY utxo_count DESC, owner LIMIT 1")
 show "SELECT outpoint, kind, amount, created_height FROM wes_api.utxos WHERE owner = '$owner' ORDER BY created_height DESC LIMIT 5;"
 show "SELECT wes_address_balance('$owner');"
+# a transaction's outputs (one range of the outputs' primary key), and who spent one of them
+txid=$(psql -X -At -d wes_demo -c "SELECT txid FROM wes_api.outputs WHERE spent_by IS NOT NULL ORDER BY created_height DESC, outpoint LIMIT 1")
+show "SELECT output_index, kind, owner, amount, spent_by FROM wes_api.outputs WHERE txid = '$txid' ORDER BY output_index;"
+spent=$(psql -X -At -d wes_demo -c "SELECT outpoint FROM wes_api.outputs WHERE txid = '$txid' AND spent_by IS NOT NULL ORDER BY outpoint LIMIT 1")
+if [ -n "$spent" ]; then
+	show "SELECT txid, input_index, block_height FROM wes_api.inputs WHERE outpoint = '$spent';"
+fi
 
 cat <<EOT
 
