@@ -82,3 +82,31 @@ END;
 COMMENT ON FUNCTION wes_api.search(text, integer) IS 'blocks, transactions and resources (by content hash) whose hash starts with these hex digits (any case, optional 0x), at most max_rows (up to 100) of each kind, for an explorer''s search box';
 REVOKE EXECUTE ON FUNCTION wes_api.search(text, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION wes_api.search(text, integer) TO wes_reader;
+
+-- An explorer's transaction page in one call (here, after wes_api.receipts, which it
+-- reads): the transaction, its receipt, its inputs each with the output it names, and
+-- its outputs with their spends.  Every part is an index lookup: the transaction and
+-- its receipt by transactions_pkey, its inputs by inputs_pkey, each named output by
+-- outputs_pkey, and its own outputs as one range of outputs_pkey (src/planner_support.c).
+CREATE FUNCTION wes_api.transaction(txid wes_hash)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT to_jsonb(t) || jsonb_build_object(
+		'receipt', (SELECT jsonb_build_object('status', r.status, 'fee', r.fee,
+											  'return_data', r.return_data, 'logs', r.logs)
+					FROM wes_api.receipts r WHERE r.txid = t.txid),
+		'inputs', coalesce((SELECT jsonb_agg(jsonb_build_object(
+									'input_index', i.input_index, 'outpoint', i.outpoint,
+									'reference', i.reference, 'unlock', i.unlock,
+									'output', (SELECT to_jsonb(o) FROM wes_api.outputs o WHERE o.outpoint = i.outpoint))
+								ORDER BY i.input_index)
+							FROM wes_api.inputs i WHERE i.txid = t.txid), '[]'::jsonb),
+		'outputs', coalesce((SELECT jsonb_agg(to_jsonb(o) ORDER BY o.output_index)
+							 FROM wes_api.outputs o WHERE o.txid = t.txid), '[]'::jsonb))
+	FROM wes_api.transactions t
+	WHERE t.txid = transaction.txid;
+END;
+COMMENT ON FUNCTION wes_api.transaction(wes_hash) IS 'a transaction as one JSON object: its columns, its receipt, its inputs in order (each with the output it spends or references), and its outputs in order (each with its spend); NULL when there is no such transaction';
+REVOKE EXECUTE ON FUNCTION wes_api.transaction(wes_hash) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION wes_api.transaction(wes_hash) TO wes_reader;
