@@ -15,7 +15,7 @@ SPORT=$((WES_TEST_PORT + 2))
 DB=wes
 ZERO=0000000000000000000000000000000000000000000000000000000000000000
 
-plan 62
+plan 63
 integ_workdir
 W=$INTEG_WORK
 
@@ -138,6 +138,7 @@ wes_api.address_transactions|SELECT * FROM wes_api.address_transactions('$OWNER'
 wes_api.address_transactions next page|SELECT * FROM wes_api.address_transactions('$OWNER', 12, 3, 20)
 wes_api.search|SELECT * FROM wes_api.search('${BHASH:0:6}')
 wes_api.tx_proof|SELECT * FROM wes_api.tx_proof('$TXID')
+wes_api.transaction|SELECT wes_api.transaction('$TXID')
 wes_api.verify_tx_proof|SELECT wes_api.verify_tx_proof(p.txid, p.tx_index, p.tx_count, p.path, p.tx_root) FROM wes_api.tx_proof('$TXID') p
 wes_api.resource_read|SELECT wes_api.resource_read('$CONTENT', 2, 5)
 wes_api.outputs by txid|SELECT * FROM wes_api.outputs WHERE txid = '$TXID'
