@@ -68,47 +68,43 @@ COMMENT ON COLUMN wes_api.transactions.block_hash IS 'hash of the block that hol
 COMMENT ON COLUMN wes_api.transactions.tx_index IS 'position in the block, from 0';
 COMMENT ON COLUMN wes_api.transactions.size IS 'size of the transaction encoding in bytes';
 
--- The view's outpoint is wes.input_outpoint(outpoint, height, tx_index), which returns
--- outpoint, so that the planner support of = on wes_outpoint can find an input by its
--- outpoint through an index (src/planner_support.c): wes.inputs has no index of the
+-- The view's outpoint is wes.input_outpoint(outpoint, height, tx_index, reference), which
+-- returns outpoint, so that the planner support of = on wes_outpoint can find an input by
+-- its outpoint through an index (src/planner_support.c): wes.inputs has no index of the
 -- outpoints that spends name, which would cost every block a random index insert per
--- input, 20-40% more of the writer's CPU when measured (docs/storage.md).  WHERE
--- outpoint = x becomes also height = ANY (wes.input_heights(x)) AND tx_index = ANY
--- (wes.input_tx_indexes(x)), served by inputs_pkey.  The two read the spend mark of the
--- output x (outputs_pkey) and the references to it (inputs_reference_idx).  They are called
--- from the reader's query, not from inside a view, so they are SECURITY DEFINER: they read
+-- input, 20-40% more of the writer's CPU when measured (docs/storage.md).  WHERE outpoint
+-- = x becomes also reference OR (height = wes.spend_height(x) AND tx_index =
+-- wes.spend_tx_index(x)): the references through inputs_reference_idx, the spend at the
+-- place its output's mark gives through inputs_pkey.  The two functions are called from
+-- the reader's query, not from inside a view, so they are SECURITY DEFINER: they read
 -- wes.* with their owner's rights, as the views do, and only wes_reader may call them.
-CREATE FUNCTION wes.input_outpoint(outpoint wes_outpoint, height bigint, tx_index integer) RETURNS wes_outpoint
+CREATE FUNCTION wes.input_outpoint(outpoint wes_outpoint, height bigint, tx_index integer, reference boolean)
+RETURNS wes_outpoint
 AS 'MODULE_PATHNAME', 'wes_input_outpoint'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION wes.input_outpoint(wes_outpoint, bigint, integer) IS 'its first argument: the outpoint column of wes_api.inputs, which the planner support of = on wes_outpoint recognises (wes_planner_support)';
+COMMENT ON FUNCTION wes.input_outpoint(wes_outpoint, bigint, integer, boolean) IS 'its first argument: the outpoint column of wes_api.inputs, which the planner support of = on wes_outpoint recognises (wes_planner_support)';
 
-CREATE FUNCTION wes.input_heights(op wes_outpoint) RETURNS bigint[]
+CREATE FUNCTION wes.spend_height(op wes_outpoint) RETURNS bigint
 LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
-	SELECT ARRAY(SELECT o.spent_height FROM wes.outputs o
-				 WHERE o.outpoint = input_heights.op AND o.spent_height IS NOT NULL
-				 UNION ALL
-				 SELECT i.height FROM wes.inputs i WHERE i.outpoint = input_heights.op AND i.reference);
+	SELECT o.spent_height FROM wes.outputs o WHERE o.outpoint = spend_height.op;
 END;
-COMMENT ON FUNCTION wes.input_heights(wes_outpoint) IS 'the heights of the blocks whose inputs name op: the block that spent it and those that referenced it';
+COMMENT ON FUNCTION wes.spend_height(wes_outpoint) IS 'the height of the block that spent op (NULL while unspent)';
 
-CREATE FUNCTION wes.input_tx_indexes(op wes_outpoint) RETURNS integer[]
+CREATE FUNCTION wes.spend_tx_index(op wes_outpoint) RETURNS integer
 LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
-	SELECT ARRAY(SELECT t.tx_index FROM wes.outputs o JOIN wes.transactions t ON t.txid = o.spent_by
-				 WHERE o.outpoint = input_tx_indexes.op
-				 UNION ALL
-				 SELECT i.tx_index FROM wes.inputs i WHERE i.outpoint = input_tx_indexes.op AND i.reference);
+	SELECT t.tx_index FROM wes.outputs o JOIN wes.transactions t ON t.txid = o.spent_by
+	WHERE o.outpoint = spend_tx_index.op;
 END;
-COMMENT ON FUNCTION wes.input_tx_indexes(wes_outpoint) IS 'the positions in their blocks of the transactions whose inputs name op: its spender and those that referenced it';
-REVOKE ALL ON FUNCTION wes.input_heights(wes_outpoint), wes.input_tx_indexes(wes_outpoint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION wes.input_heights(wes_outpoint), wes.input_tx_indexes(wes_outpoint) TO wes_reader;
+COMMENT ON FUNCTION wes.spend_tx_index(wes_outpoint) IS 'the position in its block of the transaction that spent op (NULL while unspent)';
+REVOKE ALL ON FUNCTION wes.spend_height(wes_outpoint), wes.spend_tx_index(wes_outpoint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION wes.spend_height(wes_outpoint), wes.spend_tx_index(wes_outpoint) TO wes_reader;
 
 ALTER FUNCTION wes_outpoint_eq(wes_outpoint, wes_outpoint) SUPPORT wes_planner_support;
 
 CREATE VIEW wes_api.inputs AS
-SELECT t.txid, i.input_index, wes.input_outpoint(i.outpoint, i.height, i.tx_index) AS outpoint, i.reference,
+SELECT t.txid, i.input_index, wes.input_outpoint(i.outpoint, i.height, i.tx_index, i.reference) AS outpoint, i.reference,
 	   i.height AS block_height, i.unlock
 FROM wes.transactions t
 JOIN wes.inputs i ON i.height = t.block_height AND i.tx_index = t.tx_index;

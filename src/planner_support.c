@@ -15,14 +15,15 @@
  *	    Outpoints sort by txid, then index, so that range holds exactly the
  *	    outpoints of h, and a B-tree on op serves it: wes_api.outputs WHERE
  *	    txid = h is one range of outputs_pkey.
- *	  - = on wes_outpoint: the outpoint column of
- *	    wes_api.inputs is wes.input_outpoint(outpoint, height, tx_index), which
- *	    returns its first argument.  wes.input_outpoint(op, height, tx_index) = x
- *	    becomes op = x AND height = ANY (wes.input_heights(x)) AND tx_index =
- *	    ANY (wes.input_tx_indexes(x)), which inputs_pkey serves.  Those two
- *	    read the spend mark of the output x and inputs_reference_idx: the
- *	    places of every input that names x, without an index of the outpoints
- *	    that spends name (which would cost every block an insert per input).
+ *	  - = on wes_outpoint: the outpoint column of wes_api.inputs is
+ *	    wes.input_outpoint(outpoint, height, tx_index, reference), which returns
+ *	    its first argument.  wes.input_outpoint(op, height, tx_index, ref) = x
+ *	    becomes op = x AND (ref OR (height = wes.spend_height(x) AND tx_index =
+ *	    wes.spend_tx_index(x))): the references to x through
+ *	    inputs_reference_idx, and its spend, at the place the spend mark of the
+ *	    output x gives, through inputs_pkey.  There is no index of the
+ *	    outpoints that spends name (it would cost every block an insert per
+ *	    input).
  *
  * The two rewrites apply only when the other side is constant within the query,
  * since it then appears more than once; a join on such a column is left as written.
@@ -240,48 +241,48 @@ txid_equality_simplify(SupportRequestSimplify *req)
 		make_opclause(le, BOOLOID, false, (Expr *) copyObject(op), hi, InvalidOid, InvalidOid)));
 }
 
-/* ---- wes.input_outpoint(op, height, tx_index) = x ---- */
+/* ---- wes.input_outpoint(op, height, tx_index, reference) = x ---- */
 
-/* col = ANY (wes.fn(x)), fn returning an array of col's type */
+/* col = fn(x), fn one of the wes.spend_* functions, returning col's type */
 static Expr *
-any_of(Oid eqop, Node *col, Oid fn, Oid arraytype, Node *x)
+equals_call(Node *col, Oid fn, Node *x)
 {
-	ScalarArrayOpExpr *s = makeNode(ScalarArrayOpExpr);
+	Oid			type = exprType(col);
 
-	s->opno = eqop;
-	s->opfuncid = get_opcode(eqop);
-	s->useOr = true;
-	s->inputcollid = InvalidOid;
-	s->args = list_make2(col, makeFuncExpr(fn, arraytype, list_make1(x), InvalidOid, InvalidOid,
-										   COERCE_EXPLICIT_CALL));
-	s->location = -1;
-	return (Expr *) s;
+	return make_opclause(btree_operator(type, BTEqualStrategyNumber), BOOLOID, false, (Expr *) col,
+						 (Expr *) makeFuncExpr(fn, type, list_make1(x), InvalidOid, InvalidOid,
+											   COERCE_EXPLICIT_CALL),
+						 InvalidOid, InvalidOid);
 }
 
 static Node *
 input_equality_simplify(SupportRequestSimplify *req)
 {
 	FuncExpr   *call;
-	Node	   *x, *op, *height, *tx_index;
-	Oid			optype, eqop, heights, indexes;
+	Node	   *x, *op, *height, *tx_index, *reference;
+	Oid			optype, eqop, spend_height, spend_tx_index;
 
-	if (!split_equality(req->fcall, "wes", "input_outpoint", 3, &call, &x))
+	if (!split_equality(req->fcall, "wes", "input_outpoint", 4, &call, &x))
 		return NULL;
 	op = linitial(call->args);
 	height = lsecond(call->args);
 	tx_index = lthird(call->args);
+	reference = lfourth(call->args);
 	optype = exprType(op);
-	if (exprType(height) != INT8OID || exprType(tx_index) != INT4OID || exprType(x) != optype)
+	if (exprType(height) != INT8OID || exprType(tx_index) != INT4OID ||
+		exprType(reference) != BOOLOID || exprType(x) != optype)
 		return NULL;
 	eqop = btree_operator(optype, BTEqualStrategyNumber);
-	heights = function_oid("wes", "input_heights", 1, &optype);
-	indexes = function_oid("wes", "input_tx_indexes", 1, &optype);
-	if (!OidIsValid(eqop) || !OidIsValid(heights) || !OidIsValid(indexes))
+	spend_height = function_oid("wes", "spend_height", 1, &optype);
+	spend_tx_index = function_oid("wes", "spend_tx_index", 1, &optype);
+	if (!OidIsValid(eqop) || !OidIsValid(spend_height) || !OidIsValid(spend_tx_index))
 		return NULL;
-	return (Node *) make_andclause(list_make3(
+	return (Node *) make_andclause(list_make2(
 		make_opclause(eqop, BOOLOID, false, (Expr *) op, (Expr *) x, InvalidOid, InvalidOid),
-		any_of(btree_operator(INT8OID, BTEqualStrategyNumber), height, heights, INT8ARRAYOID, copyObject(x)),
-		any_of(btree_operator(INT4OID, BTEqualStrategyNumber), tx_index, indexes, INT4ARRAYOID, copyObject(x))));
+		make_orclause(list_make2(
+			reference,
+			make_andclause(list_make2(equals_call(height, spend_height, copyObject(x)),
+									  equals_call(tx_index, spend_tx_index, copyObject(x))))))));
 }
 
 /* ---- the entry point ---- */
@@ -312,7 +313,7 @@ wes_planner_support(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(wes_input_outpoint);
-/* wes.input_outpoint(outpoint, height, tx_index): the outpoint (see above) */
+/* wes.input_outpoint(outpoint, height, tx_index, reference): the outpoint (see above) */
 Datum
 wes_input_outpoint(PG_FUNCTION_ARGS)
 {
