@@ -47,6 +47,7 @@
 #include "access/xact.h"
 #include "catalog/pg_am_d.h"
 #include "pgstat.h"
+#include "executor/tuptable.h"
 #include "port/pg_bswap.h"
 #include "storage/bufmgr.h"
 #include "storage/predicate.h"
@@ -687,8 +688,8 @@ wes_btree_lookup_keys(Relation index, Snapshot snapshot, int keylen, PGFunction 
 #define PREFETCH_PAGE	16
 #define PREFETCH_ROW	8
 
-void
-wes_key_entries_prefetch(WesRecentBuffers *heap, const WesKeyEntry *entries, int n, int next)
+static void
+prefetch_entries(WesRecentBuffers *heap, const WesKeyEntry *entries, int n, int next)
 {
 	if (next + PREFETCH_PAGE < n)
 		wes_recent_prefetch_page(heap, wes_key_entry_block(&entries[next + PREFETCH_PAGE]),
@@ -696,4 +697,19 @@ wes_key_entries_prefetch(WesRecentBuffers *heap, const WesKeyEntry *entries, int
 	if (next + PREFETCH_ROW < n)
 		wes_recent_prefetch_item(heap, wes_key_entry_block(&entries[next + PREFETCH_ROW]),
 								 wes_key_entry_offset(&entries[next + PREFETCH_ROW]));
+}
+
+bool
+wes_key_entry_fetch(WesRecentBuffers *buffers, Relation heap, Snapshot snapshot,
+					const WesKeyEntry *entries, int n, int i,
+					Buffer *page, HeapTuple tuple, TupleTableSlot *slot)
+{
+	ItemPointerData tid;
+
+	prefetch_entries(buffers, entries, n, i);
+	ItemPointerSet(&tid, wes_key_entry_block(&entries[i]), wes_key_entry_offset(&entries[i]));
+	if (!wes_recent_fetch(buffers, heap, page, &tid, snapshot, tuple))
+		return false;
+	ExecStoreBufferHeapTuple(tuple, slot, *page);
+	return true;
 }

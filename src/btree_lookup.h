@@ -10,7 +10,9 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "access/htup.h"
 #include "storage/block.h"
+#include "storage/buf.h"
 #include "storage/itemptr.h"
 #include "storage/off.h"
 #include "utils/relcache.h"
@@ -18,6 +20,7 @@
 
 typedef struct WesBtreeLookup WesBtreeLookup;
 struct WesRecentBuffers;
+struct TupleTableSlot;
 
 /*
  * Begin looking up keys of index: a B-tree whose one key column is a
@@ -74,10 +77,14 @@ extern WesKeyEntry *wes_btree_lookup_keys(Relation index, Snapshot snapshot, int
 										  const uint8 *const *keys, int n, int *nentries);
 
 /*
- * Have the CPU load, without waiting, the pages and rows of the entries a few
- * places after entries[next], whose rows are about to be read in that order
- * (heap: the table's map, recent_buffers.c)
+ * The row of entries[i] (of n, read in that order), as an index scan's heap
+ * fetch finds it (wes_recent_fetch, through buffers, the table's map in
+ * recent_buffers.c), stored in slot; the CPU is first asked to load, without
+ * waiting, the pages and rows of the entries a few places ahead.  *page and
+ * tuple are wes_recent_fetch's.  False when snapshot sees no version of it.
  */
-extern void wes_key_entries_prefetch(struct WesRecentBuffers *heap, const WesKeyEntry *entries, int n, int next);
+extern bool wes_key_entry_fetch(struct WesRecentBuffers *buffers, Relation heap, Snapshot snapshot,
+								const WesKeyEntry *entries, int n, int i,
+								Buffer *page, HeapTuple tuple, struct TupleTableSlot *slot);
 
 #endif							/* BTREE_LOOKUP_H */

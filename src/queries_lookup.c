@@ -333,32 +333,18 @@ lookup_open(FunctionCallInfo fcinfo, ArrayType *arr)
 	return l;
 }
 
-/* The visible version of the row whose HOT chain starts at entry e, stored in l->slot; false when the snapshot sees none */
-static bool
-fetch_row(Lookup *l, const WesKeyEntry *e)
-{
-	ItemPointerData tid;
-
-	ItemPointerSet(&tid, wes_key_entry_block(e), wes_key_entry_offset(e));
-	if (!wes_recent_fetch(l->heap_buffers, l->heap, &l->page, &tid, l->snapshot, &l->tuple))
-		return false;
-	ExecStoreBufferHeapTuple(&l->tuple, l->slot, l->page);
-	return true;
-}
-
 /* The next row (in the order of the table's pages); false after the last */
 static bool
 lookup_next(Lookup *l, Datum *row)
 {
 	while (l->next_entry < l->nentries)
 	{
-		const WesKeyEntry *e;
+		int			i = l->next_entry++;
 
-		wes_key_entries_prefetch(l->heap_buffers, l->entries, l->nentries, l->next_entry);
-		e = &l->entries[l->next_entry++];
-		if (fetch_row(l, e))
+		if (wes_key_entry_fetch(l->heap_buffers, l->heap, l->snapshot, l->entries, l->nentries, i,
+								&l->page, &l->tuple, l->slot))
 		{
-			*row = make_row(l, l->slot, l->keys[e->key]);
+			*row = make_row(l, l->slot, l->keys[l->entries[i].key]);
 			return true;
 		}
 	}

@@ -250,17 +250,11 @@ wes_writer_probe_many(WesProbe *p, const uint8 *const *keys, int n, int keylen, 
 	HeapTupleData tuple;
 
 	for (int i = 0; i < nentries; i++)
-	{
-		ItemPointerData tid;
-
-		wes_key_entries_prefetch(buffers, entries, nentries, i);
-		ItemPointerSet(&tid, wes_key_entry_block(&entries[i]), wes_key_entry_offset(&entries[i]));
-		if (!wes_recent_fetch(buffers, heap, &page, &tid, p->snapshot, &tuple))
-			continue;
-		ExecStoreBufferHeapTuple(&tuple, p->slot, page);
-		take(arg, entries[i].key, p->slot);
-		ExecClearTuple(p->slot);
-	}
+		if (wes_key_entry_fetch(buffers, heap, p->snapshot, entries, nentries, i, &page, &tuple, p->slot))
+		{
+			take(arg, entries[i].key, p->slot);
+			ExecClearTuple(p->slot);
+		}
 	if (BufferIsValid(page))
 		ReleaseBuffer(page);
 	pfree(entries);
