@@ -35,8 +35,16 @@ DIR=$(cluster_dir bench)
 # clusters write logical WAL for the logical-replication test: with wal_level =
 # logical every spend mark's HOT update logs its whole new row instead of the bytes
 # that changed (docs/storage.md).  WES_BENCH_WAL_LEVEL=logical measures a publisher.
+# WAL buffers of 256MB and a WAL writer that wakes every 10ms, as docs/storage.md
+# recommends for a node that ingests: the WAL is then written and flushed on the other
+# core instead of by the writing backend when its buffers are full.
+# WES_BENCH_SETTINGS="name = value; ..." adds settings of an operator's own, after these
+# (so it may undo them); the results header names them.  The floor runs in the same
+# cluster, so the ratios stay fair.
+IFS=';' read -ra EXTRA_SETTINGS <<<"${WES_BENCH_SETTINGS:-}"
 cluster_fresh "$DIR" "$WES_BENCH_PORT" "shared_buffers = ${WES_BENCH_SHARED_BUFFERS:-4GB}" "fsync = on" \
-	"wal_level = ${WES_BENCH_WAL_LEVEL:-replica}" || exit 1
+	"wal_level = ${WES_BENCH_WAL_LEVEL:-replica}" "wal_buffers = 256MB" "wal_writer_delay = 10ms" \
+	"${EXTRA_SETTINGS[@]}" || exit 1
 trap 'cluster_stop "$DIR"' EXIT
 
 # Huge pages for the shared buffers, as docs/storage.md recommends for a node: at 10M
@@ -61,10 +69,10 @@ export WES_BENCH_CLUSTER=$DIR
 OUT="bench/results/$(date -u +%Y-%m-%dT%H%M)-$(hostname -s).txt"
 {
 	echo "# wes_persist bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(hostname -s)"
-	echo "# $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(psql -X -At -d postgres -c 'SHOW server_version'), $(psql -X -At -d postgres -c "SELECT string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'fsync', 'synchronous_commit', 'max_wal_size', 'checkpoint_timeout', 'wal_compression', 'wal_level')")"
+	echo "# $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(psql -X -At -d postgres -c 'SHOW server_version'), $(psql -X -At -d postgres -c "SELECT string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'fsync', 'synchronous_commit', 'max_wal_size', 'checkpoint_timeout', 'wal_compression', 'wal_level', 'wal_buffers', 'wal_writer_delay')")"
 	echo "# huge pages: $(awk '/^HugePages_(Total|Free|Rsvd):/ { v[$1] = $2 } END { printf "%d of %d in use or reserved", v["HugePages_Total:"] - v["HugePages_Free:"] + v["HugePages_Rsvd:"], v["HugePages_Total:"] }' /proc/meminfo) (WES_BENCH_HUGEPAGES=0: none)"
 	echo "# commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-	echo "# PGOPTIONS: ${PGOPTIONS:-none}; WES_BENCH_LOAD_OPTS: ${WES_BENCH_LOAD_OPTS:-none}"
+	echo "# PGOPTIONS: ${PGOPTIONS:-none}; WES_BENCH_LOAD_OPTS: ${WES_BENCH_LOAD_OPTS:-none}; WES_BENCH_SETTINGS: ${WES_BENCH_SETTINGS:-none}"
 } | tee "$OUT"
 
 status=0
