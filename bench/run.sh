@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks (not part of `make test`).  Sets up, builds, installs,
 # starts a throwaway cluster on WES_BENCH_PORT (default 54331; shared_buffers
-# WES_BENCH_SHARED_BUFFERS, default 4GB), runs every
+# WES_BENCH_SHARED_BUFFERS, default 4GB; more settings in WES_BENCH_SETTINGS), runs every
 # bench/parts/NN_*.sh in order, and writes what they print to
 # bench/results/<date>-<host>.txt.  WES_BENCH_ONLY="NN ..." picks parts by number.
 #
