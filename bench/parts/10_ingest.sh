@@ -196,7 +196,13 @@ segment_export() {
 		[ "$order" = key ] || k=ctid
 		sql -d wes_bench_big -c "\\copy (SELECT * FROM wes.$t WHERE $w ORDER BY $k) TO '$dir/$t.copy' WITH (FORMAT binary)"
 	done
-	sql -d wes_bench_big -c "\\copy (SELECT o.outpoint, o.spent_by, o.spent_height FROM wes.inputs i JOIN wes.outputs o ON o.outpoint = i.outpoint WHERE i.height > $h0 AND NOT i.reference AND o.height <= $h0 ORDER BY o.outpoint) TO '$dir/marks.copy' WITH (FORMAT binary)"
+	sql -d wes_bench_big -c "\\copy ($(marks_query "$h0") ORDER BY o.outpoint) TO '$dir/marks.copy' WITH (FORMAT binary)"
+}
+
+# The query of the spend marks a segment above H0 set on outputs created at or below it
+# (one line: psql's \copy takes its query from one)
+marks_query() {
+	echo "SELECT o.outpoint, o.spent_by, o.spent_height FROM wes.inputs i JOIN wes.outputs o ON o.outpoint = i.outpoint WHERE i.height > $1 AND NOT i.reference AND o.height <= $1"
 }
 
 # Undo the segment above H0, vacuum and CHECKPOINT: the state 2 and 3 start from
@@ -243,8 +249,7 @@ measure_point() {
 	root=$(sql -d wes_bench_big -c "SELECT state_root FROM wes.chain_state")
 	segment_export "$h0" "$dir/writer" key
 	segment_export "$h0" "$dir/rows" ctid
-	sql -d wes_bench_big -c "SELECT count(*) FROM wes.inputs i JOIN wes.outputs o ON o.outpoint = i.outpoint
-		WHERE i.height > $h0 AND NOT i.reference AND o.height <= $h0" >"$WORK/$name.marks"
+	sql -d wes_bench_big -c "SELECT count(*) FROM ($(marks_query "$h0")) m" >"$WORK/$name.marks"
 	: >"$WORK/$name.again"; : >"$WORK/$name.floor"; : >"$WORK/$name.again.cpu"; : >"$WORK/$name.floor.cpu"
 	for _ in $(seq "$SEG_REPS"); do
 		segment_undo "$h0"
