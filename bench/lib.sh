@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers the bench parts share (sourced by bench/parts/NN_*.sh after cd "$WES_ROOT").
 
 # The generator's shape for every bench chain: 1000 transactions a block, 2 in, 2 out
@@ -44,4 +45,17 @@ backend_cpu() {
 		sleep 0.1
 	done
 	awk -v m="$main" -v a="$all" -v t="$tck" 'BEGIN { printf "%.2f %.2f\n", m / t, a / t }'
+}
+
+# timed_load DB FILE [CPU]: load FILE into DB with wes-load (options from
+# WES_BENCH_LOAD_OPTS); prints the seconds it took.  With CPU, the writing backend's CPU
+# seconds (its own thread, all its threads: backend_cpu) go to file CPU.
+timed_load() {
+	local db=$1 file=$2 cpu=${3:-} t0 watch
+	[ -z "$cpu" ] || { backend_cpu wes-load "$db" >"$cpu" & watch=$!; }
+	t0=$(now)
+	# shellcheck disable=SC2086
+	tools/wes-load -q ${WES_BENCH_LOAD_OPTS:-} -d "dbname=$db" "$file" >&2
+	since "$t0"
+	[ -z "$cpu" ] || wait "$watch"
 }

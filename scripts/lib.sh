@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell helpers for throwaway PostgreSQL clusters (sourced by the demo, tests and benchmarks).
 #
 # PostgreSQL refuses to run as root: as root the server runs as the `postgres`

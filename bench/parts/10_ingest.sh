@@ -38,18 +38,6 @@ BIG=${WES_BENCH_BIG:-1}
 WORK=$WES_BENCH_WORK
 LOAD_OPTS=${WES_BENCH_LOAD_OPTS:-}
 
-# Load FILE into DB; prints the seconds it took.  With a third argument CPU, the writing
-# backend's CPU seconds (its own thread, all its threads: backend_cpu) go to file CPU.
-timed_load() {
-	local db=$1 file=$2 cpu=${3:-} t0 watch
-	[ -z "$cpu" ] || { backend_cpu wes-load "$db" >"$cpu" & watch=$!; }
-	t0=$(now)
-	# shellcheck disable=SC2086
-	tools/wes-load -q $LOAD_OPTS -d "dbname=$db" "$file" >&2
-	since "$t0"
-	[ -z "$cpu" ] || wait "$watch"
-}
-
 # Check FILE with no database; prints the seconds it took
 timed_check() {
 	local t0
@@ -111,7 +99,7 @@ echo "chain: $TXS transactions, $(du -m "$chain" | cut -f1) MB, 2 in / 2 out, 10
 : >"$WORK/check.s"
 : >"$WORK/ingest.cpu"
 : >"$WORK/floor.cpu"
-for rep in $(seq "$REPS"); do
+for _ in $(seq "$REPS"); do
 	fresh_db wes_bench
 	sql -d wes_bench -c "CHECKPOINT"
 	timed_load wes_bench "$chain" "$WORK/cpu" >>"$WORK/ingest.s"; echo >>"$WORK/ingest.s"

@@ -175,7 +175,7 @@ mixed() {
 # floor's latency over wes_utxo_lookup's (>= 1.0: the lookup costs no more), medians of
 # the runs' ratios
 : >"$S/single"; : >"$S/param"
-for rep in $(seq "$REPS"); do
+for _ in $(seq "$REPS"); do
 	mixed "$SECS" wes plain plain_full wes_raw >>"$S/single"
 	mixed "$SECS" wes_param plain_param >>"$S/param"
 done
@@ -192,12 +192,12 @@ echo "single lookup runs (us: wes plain plain_full wes_raw | wes_param plain_par
 trap 'sql -d "$DB" -c "DROP INDEX IF EXISTS wes.bench_outpoint_hash" >/dev/null 2>&1; rm -rf "$S"' EXIT
 sql -d "$DB" -c "CREATE INDEX bench_outpoint_hash ON wes.outputs USING hash (outpoint)"
 : >"$S/hashed"
-for rep in $(seq "$REPS"); do mixed "$SECS" wes plain plain_full >>"$S/hashed"; done
+for _ in $(seq "$REPS"); do mixed "$SECS" wes plain plain_full >>"$S/hashed"; done
 echo "single lookup with a hash index on outpoint added ($(sql -d "$DB" -c "SELECT pg_size_pretty(pg_relation_size('wes.bench_outpoint_hash'))")): $(us "$(col_median "$S/hashed" 1)") us; plain: $(us "$(col_median "$S/hashed" 2)") us; ratio $(ratio_median "$S/hashed" 1 2); against the same answer: ratio $(ratio_median "$S/hashed" 1 3) (runs: $(tr '\n' ';' <"$S/hashed" | sed 's/;$//; s/;/; /g'))"
 sql -d "$DB" -c "DROP INDEX wes.bench_outpoint_hash"
 
 : >"$S/wes_batch.tps"; : >"$S/plain_batch.tps"; : >"$S/index_batch.tps"
-for rep in $(seq "$REPS"); do
+for _ in $(seq "$REPS"); do
 	bench wes_batch "$SECS" 1 >>"$S/wes_batch.tps"
 	bench plain_batch "$SECS" 1 >>"$S/plain_batch.tps"
 	bench index_batch "$SECS" 1 >>"$S/index_batch.tps"

@@ -41,7 +41,7 @@ tip=$(tip_of wes_bench)
 txs_undone=$(sql -d wes_bench -c "SELECT sum(tx_count) FROM wes.blocks WHERE height > $tip - $BLOCKS")
 : >"$WORK/rollback.s"
 : >"$WORK/reapply.s"
-for rep in $(seq "$REPS"); do
+for _ in $(seq "$REPS"); do
 	sql -d wes_bench -c "CHECKPOINT"
 	t0=$(now)
 	undone=$(sql -d wes_bench -c "SELECT wes_rollback_to($tip - $BLOCKS)")
@@ -71,7 +71,7 @@ fi
 count=$(sql -d wes_snap_src -c "SELECT utxo_count FROM wes.chain_state")
 file="$WORK/utxos-$UTXOS.wessnap"
 : >"$WORK/export.s"; : >"$WORK/import.s"; : >"$WORK/export-floor.s"; : >"$WORK/import-floor.s"
-for rep in $(seq "$REPS"); do
+for _ in $(seq "$REPS"); do
 	rm -f "$file"
 	sql -d wes_snap_src -c "CHECKPOINT"
 	t0=$(now)

@@ -36,7 +36,7 @@ timed() {
 AMCHECK="SELECT count(bt_index_check(c.oid, false)) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
          WHERE c.relnamespace = 'wes'::regnamespace AND c.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')"
 : >"$WORK/verify-all.s"; : >"$WORK/verify-chain.s"; : >"$WORK/verify-amcheck.s"
-for rep in $(seq "${WES_VERIFY_REPS:-3}"); do
+for _ in $(seq "${WES_VERIFY_REPS:-3}"); do
 	timed "SELECT check_name, height, detail FROM wes_verify()" >>"$WORK/verify-all.s"; echo >>"$WORK/verify-all.s"
 	findings=$(wc -l <"$WORK/verify.out")
 	[ "$findings" -eq 0 ] || { echo "wes_verify() found $findings problems:" >&2; head -n 20 "$WORK/verify.out" >&2; exit 1; }

@@ -4,7 +4,7 @@
 # a wes-load run, crash recovery, checks, resume).  Its cluster runs on
 # WES_BENCH_PORT + 5.  Prints the rounds that passed every check, and the failures.
 set -uo pipefail
-cd "$WES_ROOT"
+cd "$WES_ROOT" || exit 1
 
 ROUNDS=${WES_CRASH_ROUNDS:-20}
 out=$(WES_CRASH_ROUNDS=$ROUNDS WES_TEST_PORT=$WES_BENCH_PORT bash test/integration/crash.sh 2>&1)

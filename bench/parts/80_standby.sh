@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# With a hot standby: wes-load on the bench cluster while a streaming standby replays its
+# WAL, asynchronously and synchronously, against the same load with the standby stopped.
+#
+# The standby is made by pg_basebackup -R -X stream over loopback, with a physical
+# replication slot (wes_bench_standby) so that it can be stopped and catch up after; it
+# runs on WES_BENCH_PORT + 1 with the primary's settings (hot_standby on), on the same
+# two cores: its replay competes with the writer, as it would not on a machine of its own.
+# The chain: $WES_BENCH_WORK/standby-<WES_STANDBY_TXS>.wes (default 300000 transactions, 2 in
+# / 2 out, 1000 a block).  It is loaded once unmeasured: the first load into a fresh
+# cluster creates the 40 or so WAL segment files that the later ones recycle, and in
+# trials it was the slowest of its series by 10-25%.  Then WES_STANDBY_REPS
+# times (default 5) it is loaded by wes-load into a fresh database wes_standby, after a
+# CHECKPOINT, three ways in turn:
+#   async: the standby streaming; commits do not wait for it (PostgreSQL's default);
+#   sync:  synchronous_standby_names = '*': each commit waits until the standby has
+#          flushed the commit's WAL (synchronous_commit = on);
+#   alone: the standby stopped; it catches up through its slot after, unmeasured.
+# Printed: tx/s of each (medians) and the ratios to alone, the writer backend's CPU, the
+# CPU the standby's processes used while it replayed a load, the WAL a load writes, and
+# how long after the end of an async load the standby had replayed all of it.
+# Checked: the standby streams during async and sync (pg_stat_replication, sync_state);
+# at the end, caught up through its slot, its wes_chain_tip() is the primary's and the
+# generator's.  The settings of the primary are the bench cluster's (WES_BENCH_SETTINGS).
+set -euo pipefail
+cd "$WES_ROOT"
+source bench/lib.sh
+source scripts/lib.sh >/dev/null
+cluster_env "$WES_BENCH_PORT"
+
+TXS=${WES_STANDBY_TXS:-300000}
+REPS=${WES_STANDBY_REPS:-5}
+PPORT=$WES_BENCH_PORT
+SPORT=$((WES_BENCH_PORT + 1))
+SLOT=wes_bench_standby
+DB=wes_standby
+SDIR=$(cluster_dir bench-standby)
+WORK=$WES_BENCH_WORK
+S=$(mktemp -d)
+
+drop_slot() {
+	sql -d postgres -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+		WHERE slot_name = '$SLOT'" >/dev/null
+}
+sync_names() {
+	sql -d postgres -c "ALTER SYSTEM SET synchronous_standby_names = '$1'" -c "SELECT pg_reload_conf()" >/dev/null
+}
+cleanup() {
+	cluster_stop "$SDIR"
+	rm -rf "$SDIR" "$S"
+	sync_names "" || true
+	drop_slot || true
+	sql -d postgres -c "DROP DATABASE IF EXISTS $DB" || true
+}
+trap cleanup EXIT
+
+# on the standby, from this shell (cluster_start points the libpq variables at it)
+ssql() { sql -p "$SPORT" "$@"; }
+standby_start() { cluster_start "$SDIR" "$SPORT"; cluster_env "$PPORT"; }
+
+# wait_for SECONDS QUERY [PSQL-OPTIONS...]: until QUERY returns t; fails after SECONDS
+wait_for() {
+	local limit=$1 query=$2 t0
+	shift 2
+	t0=$(now)
+	until [ "$(sql "$@" -d postgres -c "$query" 2>/dev/null)" = t ]; do
+		awk -v s="$(since "$t0")" -v l="$limit" 'BEGIN { exit !(s > l) }' && return 1
+		sleep 0.05
+	done
+}
+
+# The standby's state as the primary sees it: "state sync_state" of its walsender
+walsender_state() {
+	sql -d postgres -c "SELECT state || ' ' || sync_state FROM pg_stat_replication"
+}
+
+# CPU seconds (user + system) of the standby's processes so far
+standby_cpu() {
+	local pm p tck
+	pm=$(head -n 1 "$SDIR/postmaster.pid")
+	tck=$(getconf CLK_TCK)
+	for p in $(pgrep -P "$pm"); do awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true; done |
+		awk -v t="$tck" '{ s += $1 } END { printf "%.2f", s / t }'
+}
+
+# ---- the chain and the standby ----
+chain="$WORK/standby-$TXS.wes"
+gen_file "$chain" -t "$TXS" -s bench-standby --tip-out "$WORK/standby-$TXS.tip"
+tip_want=$(sed -n 's/^height=//p; s/^hash=//p; s/^state_root=//p' "$WORK/standby-$TXS.tip" | paste -sd'|')
+echo "chain: $TXS transactions, $(du -m "$chain" | cut -f1) MB, 2 in / 2 out, 1000 per block"
+
+cluster_stop "$SDIR"
+rm -rf "$SDIR"
+drop_slot
+t0=$(now)
+as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PPORT" -U postgres -D "$SDIR" -R -X stream -c fast \
+	-C -S "$SLOT" >"$S/basebackup.log" 2>&1 || { cat "$S/basebackup.log" >&2; exit 1; }
+echo "standby: base backup of $(du -sm "$SDIR" | cut -f1) MB in $(since "$t0") s (pg_basebackup -X stream over loopback, slot $SLOT), port $SPORT"
+printf '\nport = %s\nhot_standby = on\n' "$SPORT" >>"$SDIR/postgresql.conf"
+standby_start
+wait_for 60 "SELECT count(*) = 1 FROM pg_stat_replication WHERE state = 'streaming'" ||
+	{ echo "the standby does not stream" >&2; exit 1; }
+
+# load MODE: one measured load; appends "tx/s cpu wal_mb" to $S/MODE, and for a load the
+# standby streamed, "catch-up-s standby-cpu" to $S/MODE.standby
+load() {
+	local mode=$1 want=${2:-} s cpu wal0 wal1 lsn c0 t_end
+	fresh_db "$DB"
+	sql -d "$DB" -c "CHECKPOINT"
+	if [ -n "$want" ]; then
+		wait_for 60 "SELECT pg_last_wal_replay_lsn() >= '$(sql -d postgres -c "SELECT pg_current_wal_lsn()")'" -p "$SPORT" ||
+			{ echo "$mode: the standby did not replay the fresh database" >&2; exit 1; }
+		[ "$(walsender_state)" = "$want" ] ||
+			{ echo "$mode: the standby is '$(walsender_state)', not '$want'" >&2; exit 1; }
+		c0=$(standby_cpu)
+	fi
+	wal0=$(sql -d postgres -c "SELECT wal_bytes FROM pg_stat_wal")
+	s=$(timed_load "$DB" "$chain" "$S/cpu")
+	t_end=$(now)
+	wal1=$(sql -d postgres -c "SELECT wal_bytes FROM pg_stat_wal")
+	cpu=$(cut -d' ' -f1 "$S/cpu")
+	echo "$(rate "$TXS" "$s") $cpu $(awk -v a="$wal0" -v b="$wal1" 'BEGIN { printf "%.0f", (b - a) / 1048576 }')" >>"$S/$mode"
+	[ -n "$want" ] || return 0
+	lsn=$(sql -d postgres -c "SELECT pg_current_wal_lsn()")
+	wait_for 600 "SELECT pg_last_wal_replay_lsn() >= '$lsn'" -p "$SPORT" ||
+		{ echo "$mode: the standby did not replay the load within 600 s" >&2; exit 1; }
+	echo "$(awk -v a="$t_end" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }') $(awk -v a="$c0" -v b="$(standby_cpu)" 'BEGIN { printf "%.2f", b - a }')" >>"$S/$mode.standby"
+}
+
+load async "streaming async"	# the unmeasured first load
+: >"$S/async"; : >"$S/sync"; : >"$S/alone"; : >"$S/async.standby"; : >"$S/sync.standby"
+for rep in $(seq "$REPS"); do
+	load async "streaming async"
+	sync_names '*'
+	wait_for 30 "SELECT count(*) = 1 FROM pg_stat_replication WHERE sync_state = 'sync'" ||
+		{ echo "the standby did not become synchronous" >&2; exit 1; }
+	load sync "streaming sync"
+	sync_names ""
+	cluster_stop "$SDIR"
+	load alone
+	standby_start
+	wait_for 60 "SELECT count(*) = 1 FROM pg_stat_replication WHERE state = 'streaming'" ||
+		{ echo "the standby does not stream again after round $rep" >&2; exit 1; }
+done
+
+# col FILE N: the median of column N
+col() { awk -v n="$2" '{ print $n }' "$1" | median; }
+alone=$(col "$S/alone" 1)
+echo "ingest with the standby stopped: $alone tx/s (median of $REPS; writer backend CPU $(col "$S/alone" 2) s; WAL $(col "$S/alone" 3) MB a load)"
+for mode in async sync; do
+	case $mode in
+	async) what="an async standby streaming" ;;
+	sync) what="a synchronous standby (synchronous_standby_names = '*': each commit waits for its flush)" ;;
+	esac
+	r=$(col "$S/$mode" 1)
+	echo "ingest with $what: $r tx/s; ratio $(ratio "$r" "$alone") (writer backend CPU $(col "$S/$mode" 2) s; standby's processes $(col "$S/$mode.standby" 2) s CPU; it had replayed the whole load $(col "$S/$mode.standby" 1) s after the load ended)"
+done
+echo "runs (tx/s: async sync alone): $(paste -d' ' <(cut -d' ' -f1 "$S/async") <(cut -d' ' -f1 "$S/sync") <(cut -d' ' -f1 "$S/alone") | paste -sd';' | sed 's/;/; /g')"
+
+# ---- the standby caught up through its slot: the primary's tip, the generator's ----
+lsn=$(sql -d postgres -c "SELECT pg_current_wal_lsn()")
+wait_for 600 "SELECT pg_last_wal_replay_lsn() >= '$lsn'" -p "$SPORT" ||
+	{ echo "the standby did not catch up after the last round" >&2; exit 1; }
+tip_q="SELECT height || '|' || hash || '|' || state_root FROM wes_chain_tip()"
+ptip=$(sql -d "$DB" -c "$tip_q")
+stip=$(ssql -d "$DB" -c "$tip_q")
+if [ "$ptip" = "$tip_want" ] && [ "$stip" = "$ptip" ]; then
+	echo "standby, caught up through its slot after the last round: wes_chain_tip() is the primary's and the generator's (height ${ptip%%|*})"
+else
+	echo "standby tip '$stip', primary '$ptip', generator '$tip_want': they differ" >&2
+	exit 1
+fi
