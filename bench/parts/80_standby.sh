@@ -17,7 +17,8 @@
 #          flushed the commit's WAL (synchronous_commit = on);
 #   alone: the standby stopped; it catches up through its slot after, unmeasured.
 # Printed: tx/s of each (medians) and the ratios to alone, the writer backend's CPU, the
-# CPU the standby's processes used while it replayed a load, the WAL a load writes, and
+# CPU the standby's processes and the primary's walsender used while the standby received
+# and replayed a load, the WAL a load writes, and
 # how long after the end of an async load the standby had replayed all of it.
 # Checked: the standby streams during async and sync (pg_stat_replication, sync_state);
 # at the end, caught up through its slot, its wes_chain_tip() is the primary's and the
@@ -74,14 +75,20 @@ walsender_state() {
 	sql -d postgres -c "SELECT state || ' ' || sync_state FROM pg_stat_replication"
 }
 
-# CPU seconds (user + system) of the standby's processes so far
-standby_cpu() {
-	local pm p tck
-	pm=$(head -n 1 "$SDIR/postmaster.pid")
+# proc_cpu PID...: CPU seconds (user + system) of those processes so far
+proc_cpu() {
+	local p tck
 	tck=$(getconf CLK_TCK)
-	for p in $(pgrep -P "$pm"); do awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true; done |
+	for p in "$@"; do awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true; done |
 		awk -v t="$tck" '{ s += $1 } END { printf "%.2f", s / t }'
 }
+# ... of the standby's processes (its postmaster's children); of the primary's walsender
+standby_cpu() {
+	local pids
+	mapfile -t pids < <(pgrep -P "$(head -n 1 "$SDIR/postmaster.pid")")
+	proc_cpu "${pids[@]}"
+}
+walsender_cpu() { proc_cpu "$(sql -d postgres -c "SELECT pid FROM pg_stat_replication")"; }
 
 # ---- the chain and the standby ----
 chain="$WORK/standby-$TXS.wes"
@@ -101,10 +108,11 @@ standby_start
 wait_for 60 "SELECT count(*) = 1 FROM pg_stat_replication WHERE state = 'streaming'" ||
 	{ echo "the standby does not stream" >&2; exit 1; }
 
-# load MODE: one measured load; appends "tx/s cpu wal_mb" to $S/MODE, and for a load the
-# standby streamed, "catch-up-s standby-cpu" to $S/MODE.standby
+# load MODE [WALSENDER-STATE]: one measured load; appends "tx/s cpu wal_mb" to $S/MODE,
+# and for a load the standby streamed (in that state), "catch-up-s standby-cpu
+# walsender-cpu" to $S/MODE.standby
 load() {
-	local mode=$1 want=${2:-} s cpu wal0 wal1 lsn c0 t_end
+	local mode=$1 want=${2:-} s cpu wal0 wal1 lsn c0 w0 t_end
 	fresh_db "$DB"
 	sql -d "$DB" -c "CHECKPOINT"
 	if [ -n "$want" ]; then
@@ -113,6 +121,7 @@ load() {
 		[ "$(walsender_state)" = "$want" ] ||
 			{ echo "$mode: the standby is '$(walsender_state)', not '$want'" >&2; exit 1; }
 		c0=$(standby_cpu)
+		w0=$(walsender_cpu)
 	fi
 	wal0=$(sql -d postgres -c "SELECT wal_bytes FROM pg_stat_wal")
 	s=$(timed_load "$DB" "$chain" "$S/cpu")
@@ -124,7 +133,9 @@ load() {
 	lsn=$(sql -d postgres -c "SELECT pg_current_wal_lsn()")
 	wait_for 600 "SELECT pg_last_wal_replay_lsn() >= '$lsn'" -p "$SPORT" ||
 		{ echo "$mode: the standby did not replay the load within 600 s" >&2; exit 1; }
-	echo "$(awk -v a="$t_end" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }') $(awk -v a="$c0" -v b="$(standby_cpu)" 'BEGIN { printf "%.2f", b - a }')" >>"$S/$mode.standby"
+	echo "$(awk -v a="$t_end" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')" \
+		"$(awk -v a="$c0" -v b="$(standby_cpu)" 'BEGIN { printf "%.2f", b - a }')" \
+		"$(awk -v a="$w0" -v b="$(walsender_cpu)" 'BEGIN { printf "%.2f", b - a }')" >>"$S/$mode.standby"
 }
 
 load async "streaming async"	# the unmeasured first load
@@ -153,7 +164,7 @@ for mode in async sync; do
 	sync) what="a synchronous standby (synchronous_standby_names = '*': each commit waits for its flush)" ;;
 	esac
 	r=$(col "$S/$mode" 1)
-	echo "ingest with $what: $r tx/s; ratio $(ratio "$r" "$alone") (writer backend CPU $(col "$S/$mode" 2) s; standby's processes $(col "$S/$mode.standby" 2) s CPU; it had replayed the whole load $(col "$S/$mode.standby" 1) s after the load ended)"
+	echo "ingest with $what: $r tx/s; ratio $(ratio "$r" "$alone") (writer backend CPU $(col "$S/$mode" 2) s; standby's processes $(col "$S/$mode.standby" 2) s CPU, the primary's walsender $(col "$S/$mode.standby" 3) s; it had replayed the whole load $(col "$S/$mode.standby" 1) s after the load ended)"
 done
 echo "runs (tx/s: async sync alone): $(paste -d' ' <(cut -d' ' -f1 "$S/async") <(cut -d' ' -f1 "$S/sync") <(cut -d' ' -f1 "$S/alone") | paste -sd';' | sed 's/;/; /g')"
 
