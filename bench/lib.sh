@@ -59,3 +59,50 @@ timed_load() {
 	since "$t0"
 	[ -z "$cpu" ] || wait "$watch"
 }
+
+# The tables of schema wes, in a stable order
+wes_tables() {
+	sql -d "$1" -c "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'wes'::regnamespace
+	                AND c.relkind = 'r' ORDER BY c.relname"
+}
+
+# floor_export DB: every wes table of DB to $WES_BENCH_WORK/floor/<table>.copy, the rows
+# of PostgreSQL's floor (COPY of the same rows into the same tables)
+floor_export() {
+	local db=$1 t
+	rm -rf "$WES_BENCH_WORK/floor" && mkdir -p "$WES_BENCH_WORK/floor"
+	for t in $(wes_tables "$db"); do
+		sql -d "$db" -c "\\copy wes.$t TO '$WES_BENCH_WORK/floor/$t.copy' WITH (FORMAT binary)"
+	done
+}
+
+# floor_prepare: a fresh database wes_floor with empty wes tables, checkpointed, and
+# $WES_BENCH_WORK/floor/copy-in.sql, the psql script that COPYs the exported rows into them
+floor_prepare() {
+	local db=wes_floor script="$WES_BENCH_WORK/floor/copy-in.sql" t
+	fresh_db "$db"
+	: >"$script"
+	for t in $(wes_tables "$db"); do
+		sql -d "$db" -c "TRUNCATE wes.$t"	# the extension's one chain_state row
+		echo "\\copy wes.$t FROM '$WES_BENCH_WORK/floor/$t.copy' WITH (FORMAT binary)" >>"$script"
+	done
+	sql -d "$db" -c "CHECKPOINT"
+}
+
+# floor_copy_in CPU: COPY the exported rows into empty tables of a fresh database; prints
+# the seconds it took, and writes the COPY backend's CPU seconds (backend_cpu) to file CPU
+floor_copy_in() {
+	floor_prepare
+	timed_script wes_floor "$WES_BENCH_WORK/floor/copy-in.sql" "$1"
+}
+
+# Run psql SCRIPT in DB; prints the seconds it took, and writes its backend's CPU
+# seconds (backend_cpu) to file CPU
+timed_script() {
+	local db=$1 script=$2 cpu=$3 t0 watch
+	backend_cpu wes-bench-floor "$db" >"$cpu" & watch=$!
+	t0=$(now)
+	PGAPPNAME=wes-bench-floor sql -d "$db" -f "$script" >&2
+	since "$t0"
+	wait "$watch"
+}

@@ -46,46 +46,6 @@ timed_check() {
 	since "$t0"
 }
 
-# The tables of schema wes, in a stable order
-wes_tables() {
-	sql -d "$1" -c "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'wes'::regnamespace
-	                AND c.relkind = 'r' ORDER BY c.relname"
-}
-
-# Export every wes table of DB to $WORK/floor/<table>.copy
-floor_export() {
-	local db=$1 t
-	rm -rf "$WORK/floor" && mkdir -p "$WORK/floor"
-	for t in $(wes_tables "$db"); do
-		sql -d "$db" -c "\\copy wes.$t TO '$WORK/floor/$t.copy' WITH (FORMAT binary)"
-	done
-}
-
-# COPY the exported rows into empty tables of a fresh database; prints the seconds it
-# took, and writes the COPY backend's CPU seconds (backend_cpu) to file $1
-floor_copy_in() {
-	local db=wes_floor script="$WORK/floor/copy-in.sql" cpu=$1 t t0 watch
-	fresh_db "$db"
-	: >"$script"
-	for t in $(wes_tables "$db"); do
-		sql -d "$db" -c "TRUNCATE wes.$t"	# the extension's one chain_state row
-		echo "\\copy wes.$t FROM '$WORK/floor/$t.copy' WITH (FORMAT binary)" >>"$script"
-	done
-	sql -d "$db" -c "CHECKPOINT"
-	timed_script "$db" "$script" "$cpu"
-}
-
-# Run psql SCRIPT in DB; prints the seconds it took, and writes its backend's CPU
-# seconds (backend_cpu) to file CPU
-timed_script() {
-	local db=$1 script=$2 cpu=$3 t0 watch
-	backend_cpu wes-bench-floor "$db" >"$cpu" & watch=$!
-	t0=$(now)
-	PGAPPNAME=wes-bench-floor sql -d "$db" -f "$script" >&2
-	since "$t0"
-	wait "$watch"
-}
-
 # ---- 1. the chain ----
 chain="$WORK/chain-$TXS.wes"
 gen_file "$chain" -t "$TXS" -s bench --tip-out "$WORK/chain-$TXS.tip"

@@ -16,7 +16,11 @@
 #   sync:  synchronous_standby_names = '*': each commit waits until the standby has
 #          flushed the commit's WAL (synchronous_commit = on);
 #   alone: the standby stopped; it catches up through its slot after, unmeasured.
-# Printed: tx/s of each (medians) and the ratios to alone, the writer backend's CPU, the
+# PostgreSQL's floor in the same rounds, with the standby streaming (async) and stopped:
+# COPY of the rows of the first load into the empty tables of a fresh database wes_floor
+# (floor_copy_in, as part 10 does), so that what a standby costs PostgreSQL's own writes
+# stands beside what it costs the writer's.
+# Printed: tx/s of each (medians) and the ratios to alone, the same for the floor, the writer backend's CPU, the
 # CPU the standby's processes and the primary's walsender used while the standby received
 # and replayed a load, the WAL a load writes, and
 # how long after the end of an async load the standby had replayed all of it.
@@ -51,7 +55,7 @@ cleanup() {
 	rm -rf "$SDIR" "$S"
 	sync_names "" || true
 	drop_slot || true
-	sql -d postgres -c "DROP DATABASE IF EXISTS $DB" || true
+	sql -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "DROP DATABASE IF EXISTS wes_floor" || true
 }
 trap cleanup EXIT
 
@@ -108,13 +112,18 @@ standby_start
 wait_for 60 "SELECT count(*) = 1 FROM pg_stat_replication WHERE state = 'streaming'" ||
 	{ echo "the standby does not stream" >&2; exit 1; }
 
-# load MODE [WALSENDER-STATE]: one measured load; appends "tx/s cpu wal_mb" to $S/MODE,
-# and for a load the standby streamed (in that state), "catch-up-s standby-cpu
-# walsender-cpu" to $S/MODE.standby
+# The two writers measured: wes-load of the chain into a fresh database, and the floor
+prepare_wes() { fresh_db "$DB"; sql -d "$DB" -c "CHECKPOINT"; }
+run_wes() { timed_load "$DB" "$chain" "$1"; }
+prepare_copy() { floor_prepare; }
+run_copy() { timed_script wes_floor "$WORK/floor/copy-in.sql" "$1"; }
+
+# load MODE WRITER [WALSENDER-STATE]: one measured write by WRITER (wes or copy); appends
+# "tx/s cpu wal_mb" to $S/MODE, and for a write the standby streamed (in that state),
+# "catch-up-s standby-cpu walsender-cpu" to $S/MODE.standby
 load() {
-	local mode=$1 want=${2:-} s cpu wal0 wal1 lsn c0 w0 t_end
-	fresh_db "$DB"
-	sql -d "$DB" -c "CHECKPOINT"
+	local mode=$1 writer=$2 want=${3:-} s cpu wal0 wal1 lsn c0 w0 t_end
+	"prepare_$writer"
 	if [ -n "$want" ]; then
 		wait_for 60 "SELECT pg_last_wal_replay_lsn() >= '$(sql -d postgres -c "SELECT pg_current_wal_lsn()")'" -p "$SPORT" ||
 			{ echo "$mode: the standby did not replay the fresh database" >&2; exit 1; }
@@ -124,7 +133,7 @@ load() {
 		w0=$(walsender_cpu)
 	fi
 	wal0=$(sql -d postgres -c "SELECT wal_bytes FROM pg_stat_wal")
-	s=$(timed_load "$DB" "$chain" "$S/cpu")
+	s=$("run_$writer" "$S/cpu")
 	t_end=$(now)
 	wal1=$(sql -d postgres -c "SELECT wal_bytes FROM pg_stat_wal")
 	cpu=$(cut -d' ' -f1 "$S/cpu")
@@ -138,17 +147,20 @@ load() {
 		"$(awk -v a="$w0" -v b="$(walsender_cpu)" 'BEGIN { printf "%.2f", b - a }')" >>"$S/$mode.standby"
 }
 
-load async "streaming async"	# the unmeasured first load
-: >"$S/async"; : >"$S/sync"; : >"$S/alone"; : >"$S/async.standby"; : >"$S/sync.standby"
+load async wes "streaming async"	# the unmeasured first load, whose rows the floor copies
+floor_export "$DB"
+for f in async sync alone async-copy alone-copy; do : >"$S/$f"; : >"$S/$f.standby"; done
 for rep in $(seq "$REPS"); do
-	load async "streaming async"
+	load async wes "streaming async"
+	load async-copy copy "streaming async"
 	sync_names '*'
 	wait_for 30 "SELECT count(*) = 1 FROM pg_stat_replication WHERE sync_state = 'sync'" ||
 		{ echo "the standby did not become synchronous" >&2; exit 1; }
-	load sync "streaming sync"
+	load sync wes "streaming sync"
 	sync_names ""
 	cluster_stop "$SDIR"
-	load alone
+	load alone wes
+	load alone-copy copy
 	standby_start
 	wait_for 60 "SELECT count(*) = 1 FROM pg_stat_replication WHERE state = 'streaming'" ||
 		{ echo "the standby does not stream again after round $rep" >&2; exit 1; }
@@ -166,7 +178,12 @@ for mode in async sync; do
 	r=$(col "$S/$mode" 1)
 	echo "ingest with $what: $r tx/s; ratio $(ratio "$r" "$alone") (writer backend CPU $(col "$S/$mode" 2) s; standby's processes $(col "$S/$mode.standby" 2) s CPU, the primary's walsender $(col "$S/$mode.standby" 3) s; it had replayed the whole load $(col "$S/$mode.standby" 1) s after the load ended)"
 done
-echo "runs (tx/s: async sync alone): $(paste -d' ' <(cut -d' ' -f1 "$S/async") <(cut -d' ' -f1 "$S/sync") <(cut -d' ' -f1 "$S/alone") | paste -sd';' | sed 's/;/; /g')"
+floor=$(col "$S/alone-copy" 1)
+r=$(col "$S/async-copy" 1)
+echo "PostgreSQL's floor, COPY of the same rows: $floor tx/s with the standby stopped, $r with it streaming (async); ratio $(ratio "$r" "$floor") (COPY's backend CPU $(col "$S/alone-copy" 2) and $(col "$S/async-copy" 2) s; standby's processes $(col "$S/async-copy.standby" 2) s, the walsender $(col "$S/async-copy.standby" 3) s)"
+echo "ingest/floor: $(ratio "$alone" "$floor") with the standby stopped, $(ratio "$(col "$S/async" 1)" "$r") with it streaming (async)"
+echo "runs (tx/s: async sync alone | floor: async alone): $(paste -d' ' <(cut -d' ' -f1 "$S/async") <(cut -d' ' -f1 "$S/sync") \
+	<(cut -d' ' -f1 "$S/alone") <(sed 's/ .*//; s/^/| /' "$S/async-copy") <(cut -d' ' -f1 "$S/alone-copy") | paste -sd';' | sed 's/;/; /g')"
 
 # ---- the standby caught up through its slot: the primary's tip, the generator's ----
 lsn=$(sql -d postgres -c "SELECT pg_current_wal_lsn()")

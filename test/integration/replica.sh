@@ -15,16 +15,18 @@ SPORT=$((WES_TEST_PORT + 2))
 DB=wes
 ZERO=0000000000000000000000000000000000000000000000000000000000000000
 
-plan 63
+plan 68
 integ_workdir
 W=$INTEG_WORK
 
-# ---- a chain in three files: before the base backup, streamed after it, one more block ----
+# ---- a chain in four files: before the base backup, streamed after it, two more blocks ----
 "$WES_GEN" -q -n 15 -b 40 --resource-share 0.1 --state-share 0.1 --reference-share 0.1 \
 	--inblock-share 0.1 --addresses 50 -s replica -o "$W/a.blk" --state-out "$W/a.state" --tip-out "$W/a.tip" &&
 	"$WES_GEN" -q -n 10 -b 40 --reference-share 0.1 --inblock-share 0.1 --addresses 50 -s replica-b \
 		--state-in "$W/a.state" -o "$W/b.blk" --state-out "$W/b.state" --tip-out "$W/b.tip" &&
-	"$WES_GEN" -q -n 1 -b 40 --addresses 50 -s replica-c --state-in "$W/b.state" -o "$W/c.blk" --tip-out "$W/c.tip" ||
+	"$WES_GEN" -q -n 1 -b 40 --addresses 50 -s replica-c --state-in "$W/b.state" -o "$W/c.blk" --tip-out "$W/c.tip" \
+		--state-out "$W/c.state" &&
+	"$WES_GEN" -q -n 1 -b 40 --addresses 50 -s replica-d --state-in "$W/c.state" -o "$W/d.blk" --tip-out "$W/d.tip" ||
 	bail "wes-gen failed"
 
 # ---- primary ----
@@ -227,5 +229,30 @@ is "$(reader "$SPORT" "SELECT height, hash, state_root FROM wes_chain_tip()")" \
 	"standby: the tip moves to the new block's height, hash and state root"
 is "$(reader "$SPORT" "$(digest "SELECT * FROM wes_api.utxos")")" "$(reader "$PPORT" "$(digest "SELECT * FROM wes_api.utxos")")" \
 	"standby: the UTXO set equals the primary's after the new block"
+
+# ---- reading one's own writes: a synchronous standby and remote_apply ----
+# With the standby in synchronous_standby_names and synchronous_commit = remote_apply, a
+# commit returns once the standby has replayed it.  Replay paused, the load must wait;
+# resumed, it returns, and the standby shows the new tip with no wait of the reader's.
+q "$PPORT" postgres "ALTER SYSTEM SET synchronous_standby_names = '*'" "SELECT pg_reload_conf()" >/dev/null
+wait_sql "$PPORT" postgres 30 "SELECT count(*) = 1 FROM pg_stat_replication WHERE sync_state = 'sync'"
+ok $? "the standby becomes synchronous (synchronous_standby_names = '*')"
+q "$SPORT" postgres "SELECT pg_wal_replay_pause()" >/dev/null
+wait_sql "$SPORT" postgres 30 "SELECT pg_get_wal_replay_pause_state() = 'paused'"
+ok $? "standby: replay paused"
+"$WES_LOAD" -q -d "$(conninfo "$PPORT" $DB) options='-c synchronous_commit=remote_apply'" "$W/d.blk" \
+	>"$W/load-apply.log" 2>&1 &
+loader=$!
+sleep 2
+is "$(kill -0 "$loader" 2>/dev/null && echo waiting)|$(q "$PPORT" postgres "SELECT count(*) FROM pg_stat_activity
+	WHERE application_name = 'wes-load' AND wait_event = 'SyncRep'")" "waiting|1" \
+	"with remote_apply, wes-load's commit waits (SyncRep) while the standby's replay is paused"
+q "$SPORT" postgres "SELECT pg_wal_replay_resume()" >/dev/null
+wait "$loader"
+ok $? "replay resumed, the commit returns and wes-load ends with status 0" || sed 's/^/# /' "$W/load-apply.log"
+is "$(reader "$SPORT" "SELECT height, hash, state_root FROM wes_chain_tip()")" \
+	"$(tip_field "$W/d.tip" height)|$(tip_field "$W/d.tip" hash)|$(tip_field "$W/d.tip" state_root)" \
+	"standby: right after wes-load returns, wes_chain_tip() is the new block's"
+q "$PPORT" postgres "ALTER SYSTEM RESET synchronous_standby_names" "SELECT pg_reload_conf()" >/dev/null
 
 exit $((T_FAILED > 0))
