@@ -20,10 +20,10 @@
 # COPY of the rows of the first load into the empty tables of a fresh database wes_floor
 # (floor_copy_in, as part 10 does), so that what a standby costs PostgreSQL's own writes
 # stands beside what it costs the writer's.
-# Printed: tx/s of each (medians) and the ratios to alone, the same for the floor, the writer backend's CPU, the
-# CPU the standby's processes and the primary's walsender used while the standby received
-# and replayed a load, the WAL a load writes, and
-# how long after the end of an async load the standby had replayed all of it.
+# Printed: tx/s of each (medians) and the ratios to alone, the same for the floor; the
+# writer backend's CPU; the CPU the standby's processes and the primary's walsender used
+# while the standby received and replayed a load; the WAL a load writes; and how long
+# after the end of a load the standby had replayed all of it.
 # Checked: the standby streams during async and sync (pg_stat_replication, sync_state);
 # at the end, caught up through its slot, its wes_chain_tip() is the primary's and the
 # generator's.  The settings of the primary are the bench cluster's (WES_BENCH_SETTINGS).
