@@ -15,7 +15,7 @@ SPORT=$((WES_TEST_PORT + 2))
 DB=wes
 ZERO=0000000000000000000000000000000000000000000000000000000000000000
 
-plan 68
+plan 69
 integ_workdir
 W=$INTEG_WORK
 
@@ -243,10 +243,13 @@ ok $? "standby: replay paused"
 "$WES_LOAD" -q -d "$(conninfo "$PPORT" $DB) options='-c synchronous_commit=remote_apply'" "$W/d.blk" \
 	>"$W/load-apply.log" 2>&1 &
 loader=$!
-sleep 2
-is "$(kill -0 "$loader" 2>/dev/null && echo waiting)|$(q "$PPORT" postgres "SELECT count(*) FROM pg_stat_activity
-	WHERE application_name = 'wes-load' AND wait_event = 'SyncRep'")" "waiting|1" \
-	"with remote_apply, wes-load's commit waits (SyncRep) while the standby's replay is paused"
+wait_sql "$PPORT" postgres 30 "SELECT count(*) = 1 FROM pg_stat_activity
+	WHERE application_name = 'wes-load' AND wait_event = 'SyncRep'"
+ok $? "with remote_apply, wes-load's commit waits (SyncRep) while the standby's replay is paused"
+sleep 1
+is "$(kill -0 "$loader" 2>/dev/null && echo waiting)|$(reader "$SPORT" "SELECT height, hash, state_root FROM wes_chain_tip()")" \
+	"waiting|$(tip_field "$W/c.tip" height)|$(tip_field "$W/c.tip" hash)|$(tip_field "$W/c.tip" state_root)" \
+	"a second later wes-load still waits, and the standby still shows the tip before the block"
 q "$SPORT" postgres "SELECT pg_wal_replay_resume()" >/dev/null
 wait "$loader"
 ok $? "replay resumed, the commit returns and wes-load ends with status 0" || sed 's/^/# /' "$W/load-apply.log"
