@@ -16,6 +16,13 @@
 #   sync:  synchronous_standby_names = '*': each commit waits until the standby has
 #          flushed the commit's WAL (synchronous_commit = on);
 #   alone: the standby stopped; it catches up through its slot after, unmeasured.
+# And a fourth, readers: async, with WES_STANDBY_CLIENTS (default 2) readers on the standby
+# as wes_reader for the whole load (pgbench -M prepared in rounds of a second against the
+# database being loaded: the tip; a random block's first transactions; a UTXO lookup of an
+# output of a random block, with its owner's balance).  Their queries meet the replay of
+# the load's HOT updates and page pruning, so recovery conflicts can cancel them
+# (max_standby_streaming_delay, hot_standby_feedback: PostgreSQL's defaults); the part
+# counts the errors the readers see and the conflicts the standby reports.
 # PostgreSQL's floor in the same rounds, with the standby streaming (async) and stopped:
 # COPY of the rows of the first load into the empty tables of a fresh database wes_floor
 # (floor_copy_in, as part 10 does), so that what a standby costs PostgreSQL's own writes
@@ -35,6 +42,7 @@ cluster_env "$WES_BENCH_PORT"
 
 TXS=${WES_STANDBY_TXS:-300000}
 REPS=${WES_STANDBY_REPS:-5}
+CLIENTS=${WES_STANDBY_CLIENTS:-2}
 PPORT=$WES_BENCH_PORT
 SPORT=$((WES_BENCH_PORT + 1))
 SLOT=wes_bench_standby
@@ -117,6 +125,58 @@ prepare_wes() { fresh_db "$DB"; sql -d "$DB" -c "CHECKPOINT"; }
 run_wes() { timed_load "$DB" "$chain" "$1"; }
 prepare_copy() { floor_prepare; }
 run_copy() { timed_script wes_floor "$WORK/floor/copy-in.sql" "$1"; }
+# ... and wes-load with readers on the standby (below)
+prepare_readers() { prepare_wes; }
+run_readers() {
+	local s rpid
+	: >"$S/readers.out"
+	rm -f "$S/readers.done"
+	readers_until "$S/readers.done" >/dev/null 2>&1 &
+	rpid=$!
+	s=$(run_wes "$1")
+	touch "$S/readers.done"
+	wait "$rpid"
+	echo "$s"
+}
+
+# The readers' scripts: no samples to prepare, the database is loaded while they read
+cat >"$S/tip.sql" <<'EOS'
+SELECT * FROM wes_chain_tip();
+EOS
+cat >"$S/block.sql" <<'EOS'
+SELECT coalesce(max(height), 0) AS tip FROM wes_api.tip \gset
+\set h random(0, :tip)
+SELECT txid, tx_index, size FROM wes_api.transactions WHERE block_height = :h ORDER BY tx_index LIMIT 20;
+EOS
+cat >"$S/utxo.sql" <<'EOS'
+SELECT coalesce(max(height), 0) AS tip FROM wes_api.tip \gset
+\set h random(0, :tip)
+SELECT l.*, wes_address_balance(l.owner)
+FROM (SELECT outpoint FROM wes_api.outputs WHERE created_height = :h LIMIT 1) o, wes_utxo_lookup(o.outpoint) l;
+EOS
+
+# readers_until FLAG: pgbench rounds of a second on the standby until file FLAG exists;
+# the reports go to $S/readers.out
+readers_until() {
+	until [ -e "$1" ]; do
+		PGOPTIONS="-c role=wes_reader" "$PGBENCH" -n -M prepared -h /tmp -p "$SPORT" -U postgres \
+			-c "$CLIENTS" -j 2 -T 1 -f "$S/tip.sql" -f "$S/block.sql" -f "$S/utxo.sql" "$DB" \
+			>>"$S/readers.out" 2>&1 || echo "pgbench exit status $?" >>"$S/readers.out"
+	done
+}
+
+# reader_stats SECONDS: "tps errors conflicts" of the readers of the load just done
+reader_stats() {
+	local n errors conflicts
+	n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$S/readers.out" |
+		awk '{ s += $1 } END { print s + 0 }')
+	errors=$(( $(grep -ciE 'error|aborted|exit status' "$S/readers.out" || true) +
+		$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$S/readers.out" | awk '{ s += $1 } END { print s + 0 }') ))
+	conflicts=$(ssql -d postgres -c "SELECT coalesce(sum(confl_tablespace + confl_lock + confl_snapshot + confl_bufferpin
+		+ confl_deadlock), 0) FROM pg_stat_database_conflicts WHERE datname = '$DB'")
+	[ "$errors" -eq 0 ] || grep -iE 'error|aborted|exit status' "$S/readers.out" | sort | uniq -c | head -n 5 | sed 's/^/  readers: /' >&2
+	echo "$(rate "$n" "$1") $errors $conflicts"
+}
 
 # load MODE WRITER [WALSENDER-STATE]: one measured write by WRITER (wes or copy); appends
 # "tx/s cpu wal_mb" to $S/MODE, and for a write the standby streamed (in that state),
@@ -138,6 +198,7 @@ load() {
 	wal1=$(sql -d postgres -c "SELECT wal_bytes FROM pg_stat_wal")
 	cpu=$(cut -d' ' -f1 "$S/cpu")
 	echo "$(rate "$TXS" "$s") $cpu $(awk -v a="$wal0" -v b="$wal1" 'BEGIN { printf "%.0f", (b - a) / 1048576 }')" >>"$S/$mode"
+	[ "$writer" != readers ] || reader_stats "$s" >>"$S/readers.stats"
 	[ -n "$want" ] || return 0
 	lsn=$(sql -d postgres -c "SELECT pg_current_wal_lsn()")
 	wait_for 600 "SELECT pg_last_wal_replay_lsn() >= '$lsn'" -p "$SPORT" ||
@@ -149,10 +210,12 @@ load() {
 
 load async wes "streaming async"	# the unmeasured first load, whose rows the floor copies
 floor_export "$DB"
-for f in async sync alone async-copy alone-copy; do : >"$S/$f"; : >"$S/$f.standby"; done
+for f in async sync alone async-copy alone-copy readers; do : >"$S/$f"; : >"$S/$f.standby"; done
+: >"$S/readers.stats"
 for rep in $(seq "$REPS"); do
 	load async wes "streaming async"
 	load async-copy copy "streaming async"
+	load readers readers "streaming async"
 	sync_names '*'
 	wait_for 30 "SELECT count(*) = 1 FROM pg_stat_replication WHERE sync_state = 'sync'" ||
 		{ echo "the standby did not become synchronous" >&2; exit 1; }
@@ -178,12 +241,16 @@ for mode in async sync; do
 	r=$(col "$S/$mode" 1)
 	echo "ingest with $what: $r tx/s; ratio $(ratio "$r" "$alone") (writer backend CPU $(col "$S/$mode" 2) s; standby's processes $(col "$S/$mode.standby" 2) s CPU, the primary's walsender $(col "$S/$mode.standby" 3) s; it had replayed the whole load $(col "$S/$mode.standby" 1) s after the load ended)"
 done
+r=$(col "$S/readers" 1)
+echo "ingest with an async standby and $CLIENTS readers on it: $r tx/s; ratio $(ratio "$r" "$alone"), to async without readers $(ratio "$r" "$(col "$S/async" 1)") (standby's processes $(col "$S/readers.standby" 2) s CPU; it had replayed the whole load $(col "$S/readers.standby" 1) s after the load ended)"
+echo "readers on the standby during the load: $(col "$S/readers.stats" 1) tps (median; tip, a block's transactions, a UTXO lookup with its owner's balance; pgbench -M prepared -c $CLIENTS as wes_reader); errors $(awk '{ s += $2 } END { print s + 0 }' "$S/readers.stats"), recovery conflicts $(awk '{ s += $3 } END { print s + 0 }' "$S/readers.stats") over the $REPS loads (target 0)"
 floor=$(col "$S/alone-copy" 1)
 r=$(col "$S/async-copy" 1)
 echo "PostgreSQL's floor, COPY of the same rows: $floor tx/s with the standby stopped, $r with it streaming (async); ratio $(ratio "$r" "$floor") (COPY's backend CPU $(col "$S/alone-copy" 2) and $(col "$S/async-copy" 2) s; standby's processes $(col "$S/async-copy.standby" 2) s, the walsender $(col "$S/async-copy.standby" 3) s)"
 echo "ingest/floor: $(ratio "$alone" "$floor") with the standby stopped, $(ratio "$(col "$S/async" 1)" "$r") with it streaming (async)"
-echo "runs (tx/s: async sync alone | floor: async alone): $(paste -d' ' <(cut -d' ' -f1 "$S/async") <(cut -d' ' -f1 "$S/sync") \
-	<(cut -d' ' -f1 "$S/alone") <(sed 's/ .*//; s/^/| /' "$S/async-copy") <(cut -d' ' -f1 "$S/alone-copy") | paste -sd';' | sed 's/;/; /g')"
+echo "runs (tx/s: async sync alone readers | floor: async alone): $(paste -d' ' <(cut -d' ' -f1 "$S/async") <(cut -d' ' -f1 "$S/sync") \
+	<(cut -d' ' -f1 "$S/alone") <(cut -d' ' -f1 "$S/readers") <(sed 's/ .*//; s/^/| /' "$S/async-copy") <(cut -d' ' -f1 "$S/alone-copy") |
+	paste -sd';' | sed 's/;/; /g')"
 
 # ---- the standby caught up through its slot: the primary's tip, the generator's ----
 lsn=$(sql -d postgres -c "SELECT pg_current_wal_lsn()")
