@@ -4,7 +4,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(30);
+SELECT plan(31);
 
 \ir ../../docs/postgrest-roles.sql
 \ir lib/synthetic_chain.sql
@@ -134,6 +134,10 @@ SELECT is(pg_temp.rpc('utxo_lookup', 'op wes_outpoint, at_height bigint',
 SELECT is(pg_temp.rpc('utxo_lookup', 'op wes_outpoint, at_height bigint',
 					  jsonb_build_object('op', (SELECT outpoint::text FROM wes_api.outputs WHERE spent_height = 200 LIMIT 1), 'at_height', 200)),
 		  '[]', '... and not alive at 200');
+SELECT is(pg_temp.rpc('transactions_outputs', 'txids wes_hash[]',
+		  jsonb_build_object('txids', jsonb_build_array(upper(encode(pg_temp.h32('tx200/1'), 'hex')), repeat('cd', 32)))),
+		  (SELECT jsonb_agg(to_jsonb(o) ORDER BY o.output_index) FROM wes_api.outputs o WHERE o.txid = pg_temp.h32('tx200/1')::wes_hash),
+		  'POST /rpc/transactions_outputs {"txids": [...]}: the outputs of the known txid, in order, the unknown one left out');
 SELECT is(jsonb_array_length(pg_temp.rpc('addresses_utxos', 'owners wes_address[], at_height bigint',
 		  jsonb_build_object('owners', jsonb_build_array(pg_temp.synthetic_owner(4)::text, pg_temp.synthetic_owner(9)::text), 'at_height', 150))),
 		  (SELECT count(*)::int FROM wes_api.addresses_utxos(ARRAY[pg_temp.synthetic_owner(4), pg_temp.synthetic_owner(9)], 150)),
