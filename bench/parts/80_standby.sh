@@ -69,7 +69,6 @@ trap cleanup EXIT
 
 # on the standby, from this shell (cluster_start points the libpq variables at it)
 ssql() { sql -p "$SPORT" "$@"; }
-standby_start() { cluster_start "$SDIR" "$SPORT"; cluster_env "$PPORT"; }
 
 # wait_for SECONDS QUERY [PSQL-OPTIONS...]: until QUERY returns t; fails after SECONDS
 wait_for() {
@@ -80,6 +79,17 @@ wait_for() {
 		awk -v s="$(since "$t0")" -v l="$limit" 'BEGIN { exit !(s > l) }' && return 1
 		sleep 0.05
 	done
+}
+# replayed SECONDS: until the standby has replayed all the primary has written so far
+replayed() {
+	wait_for "$1" "SELECT pg_last_wal_replay_lsn() >= '$(sql -d postgres -c "SELECT pg_current_wal_lsn()")'" -p "$SPORT"
+}
+# Start the standby and wait until the primary streams to it
+standby_start() {
+	cluster_start "$SDIR" "$SPORT"
+	cluster_env "$PPORT"
+	wait_for 60 "SELECT count(*) = 1 FROM pg_stat_replication WHERE state = 'streaming'" ||
+		{ echo "the standby does not stream" >&2; exit 1; }
 }
 
 # The standby's state as the primary sees it: "state sync_state" of its walsender
@@ -117,8 +127,6 @@ as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PPORT" -U postgres -D "$SDIR" -R 
 echo "standby: base backup of $(du -sm "$SDIR" | cut -f1) MB in $(since "$t0") s (pg_basebackup -X stream over loopback, slot $SLOT), port $SPORT"
 printf '\nport = %s\nhot_standby = on\n' "$SPORT" >>"$SDIR/postgresql.conf"
 standby_start
-wait_for 60 "SELECT count(*) = 1 FROM pg_stat_replication WHERE state = 'streaming'" ||
-	{ echo "the standby does not stream" >&2; exit 1; }
 
 # The two writers measured: wes-load of the chain into a fresh database, and the floor
 prepare_wes() { fresh_db "$DB"; sql -d "$DB" -c "CHECKPOINT"; }
@@ -167,14 +175,15 @@ readers_until() {
 
 # reader_stats SECONDS: "tps errors conflicts" of the readers of the load just done
 reader_stats() {
-	local n errors conflicts
+	local n bad errors conflicts
 	n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$S/readers.out" |
 		awk '{ s += $1 } END { print s + 0 }')
-	errors=$(( $(grep -ciE 'error|aborted|exit status' "$S/readers.out" || true) +
+	bad=$(grep -iE 'error|aborted|exit status' "$S/readers.out" || true)
+	errors=$(( $(grep -c . <<<"$bad" || true) +
 		$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$S/readers.out" | awk '{ s += $1 } END { print s + 0 }') ))
 	conflicts=$(ssql -d postgres -c "SELECT coalesce(sum(confl_tablespace + confl_lock + confl_snapshot + confl_bufferpin
 		+ confl_deadlock), 0) FROM pg_stat_database_conflicts WHERE datname = '$DB'")
-	[ "$errors" -eq 0 ] || grep -iE 'error|aborted|exit status' "$S/readers.out" | sort | uniq -c | head -n 5 | sed 's/^/  readers: /' >&2
+	[ -z "$bad" ] || sort <<<"$bad" | uniq -c | head -n 5 | sed 's/^/  readers: /' >&2
 	echo "$(rate "$n" "$1") $errors $conflicts"
 }
 
@@ -182,11 +191,10 @@ reader_stats() {
 # "tx/s cpu wal_mb" to $S/MODE, and for a write the standby streamed (in that state),
 # "catch-up-s standby-cpu walsender-cpu" to $S/MODE.standby
 load() {
-	local mode=$1 writer=$2 want=${3:-} s cpu wal0 wal1 lsn c0 w0 t_end
+	local mode=$1 writer=$2 want=${3:-} s cpu wal0 wal1 c0 w0 t_end
 	"prepare_$writer"
 	if [ -n "$want" ]; then
-		wait_for 60 "SELECT pg_last_wal_replay_lsn() >= '$(sql -d postgres -c "SELECT pg_current_wal_lsn()")'" -p "$SPORT" ||
-			{ echo "$mode: the standby did not replay the fresh database" >&2; exit 1; }
+		replayed 60 || { echo "$mode: the standby did not replay the fresh database" >&2; exit 1; }
 		[ "$(walsender_state)" = "$want" ] ||
 			{ echo "$mode: the standby is '$(walsender_state)', not '$want'" >&2; exit 1; }
 		c0=$(standby_cpu)
@@ -200,9 +208,7 @@ load() {
 	echo "$(rate "$TXS" "$s") $cpu $(awk -v a="$wal0" -v b="$wal1" 'BEGIN { printf "%.0f", (b - a) / 1048576 }')" >>"$S/$mode"
 	[ "$writer" != readers ] || reader_stats "$s" >>"$S/readers.stats"
 	[ -n "$want" ] || return 0
-	lsn=$(sql -d postgres -c "SELECT pg_current_wal_lsn()")
-	wait_for 600 "SELECT pg_last_wal_replay_lsn() >= '$lsn'" -p "$SPORT" ||
-		{ echo "$mode: the standby did not replay the load within 600 s" >&2; exit 1; }
+	replayed 600 || { echo "$mode: the standby did not replay the load within 600 s" >&2; exit 1; }
 	echo "$(awk -v a="$t_end" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')" \
 		"$(awk -v a="$c0" -v b="$(standby_cpu)" 'BEGIN { printf "%.2f", b - a }')" \
 		"$(awk -v a="$w0" -v b="$(walsender_cpu)" 'BEGIN { printf "%.2f", b - a }')" >>"$S/$mode.standby"
@@ -212,7 +218,7 @@ load async wes "streaming async"	# the unmeasured first load, whose rows the flo
 floor_export "$DB"
 for f in async sync alone async-copy alone-copy readers; do : >"$S/$f"; : >"$S/$f.standby"; done
 : >"$S/readers.stats"
-for rep in $(seq "$REPS"); do
+for _ in $(seq "$REPS"); do
 	load async wes "streaming async"
 	load async-copy copy "streaming async"
 	load readers readers "streaming async"
@@ -225,8 +231,6 @@ for rep in $(seq "$REPS"); do
 	load alone wes
 	load alone-copy copy
 	standby_start
-	wait_for 60 "SELECT count(*) = 1 FROM pg_stat_replication WHERE state = 'streaming'" ||
-		{ echo "the standby does not stream again after round $rep" >&2; exit 1; }
 done
 
 # col FILE N: the median of column N
@@ -253,9 +257,7 @@ echo "runs (tx/s: async sync alone readers | floor: async alone): $(paste -d' ' 
 	paste -sd';' | sed 's/;/; /g')"
 
 # ---- the standby caught up through its slot: the primary's tip, the generator's ----
-lsn=$(sql -d postgres -c "SELECT pg_current_wal_lsn()")
-wait_for 600 "SELECT pg_last_wal_replay_lsn() >= '$lsn'" -p "$SPORT" ||
-	{ echo "the standby did not catch up after the last round" >&2; exit 1; }
+replayed 600 || { echo "the standby did not catch up after the last round" >&2; exit 1; }
 tip_q="SELECT height || '|' || hash || '|' || state_root FROM wes_chain_tip()"
 ptip=$(sql -d "$DB" -c "$tip_q")
 stip=$(ssql -d "$DB" -c "$tip_q")

@@ -80,7 +80,7 @@ vacuums=$(cat "$W/vacuums" 2>/dev/null || echo 0)
 ok $? "VACUUM of wes.outputs ran $vacuums times during the load"
 
 got=$(q "$PORT" "$DB" "SELECT height || '|' || hash || '|' || state_root FROM wes.chain_state")
-is "$load_rc|$got" "0|$(tip_field "$W/more.tip" height)|$(tip_field "$W/more.tip" hash)|$(tip_field "$W/more.tip" state_root)" \
+is "$load_rc|$got" "0|$(tip_row "$W/more.tip")" \
 	"wes-load ends on the generator's tip and state root" || sed 's/^/# /' "$W/more.log"
 
 PAGES1=$(q "$PORT" "$DB" "SELECT pg_relation_size('wes.outputs_pkey') / 8192")

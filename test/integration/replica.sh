@@ -74,8 +74,10 @@ ok $? "the standby replays up to the primary's current WAL position" || bail "no
 
 # ---- the tip on the standby: the generator's, read as wes_reader ----
 reader() { q "$1" "$DB" "SET ROLE wes_reader" "$2"; }
-EXPECT_TIP="$(tip_field "$W/b.tip" height)|$(tip_field "$W/b.tip" hash)|$(tip_field "$W/b.tip" state_root)"
-is "$(reader "$SPORT" "SELECT height, hash, state_root FROM wes_chain_tip()")" "$EXPECT_TIP" \
+# the standby's tip as wes_reader: "height|hash|state_root" (tip_row's form)
+standby_tip() { reader "$SPORT" "SELECT height, hash, state_root FROM wes_chain_tip()"; }
+EXPECT_TIP="$(tip_row "$W/b.tip")"
+is "$(standby_tip)" "$EXPECT_TIP" \
 	"standby: wes_chain_tip() is the generator's tip height, hash and state root"
 is "$(reader "$SPORT" "SELECT height, hash, state_root FROM wes_api.tip")" "$EXPECT_TIP" \
 	"standby: wes_api.tip is the generator's tip"
@@ -213,7 +215,7 @@ is "$(sqlstate "$SPORT" "$DB" "SET ROLE wes_writer" "SELECT wes_write_resource('
 	"standby: wes_write_resource fails with 25006"
 is "$(sqlstate "$SPORT" "$DB" "UPDATE wes.outputs SET spent_by = NULL")" 25006 \
 	"standby: even the superuser's DML on wes.* fails with 25006"
-is "$(reader "$SPORT" "SELECT height, hash, state_root FROM wes_chain_tip()")" "$EXPECT_TIP" \
+is "$(standby_tip)" "$EXPECT_TIP" \
 	"standby: the failed writes left the tip as it was"
 "$WES_LOAD" -q -d "$(conninfo "$SPORT" $DB)" "$W/c.blk" >"$W/load-standby.log" 2>&1
 is "$?:$(grep -c 25006 "$W/load-standby.log")" "1:1" "standby: wes-load exits 1 and reports 25006" ||
@@ -224,8 +226,7 @@ is "$?:$(grep -c 25006 "$W/load-standby.log")" "1:1" "standby: wes-load exits 1 
 ok $? "the primary accepts the block the standby refused"
 wait_replay "$SPORT" "$PPORT" "$DB"
 ok $? "the standby replays it"
-is "$(reader "$SPORT" "SELECT height, hash, state_root FROM wes_chain_tip()")" \
-	"$(tip_field "$W/c.tip" height)|$(tip_field "$W/c.tip" hash)|$(tip_field "$W/c.tip" state_root)" \
+is "$(standby_tip)" "$(tip_row "$W/c.tip")" \
 	"standby: the tip moves to the new block's height, hash and state root"
 is "$(reader "$SPORT" "$(digest "SELECT * FROM wes_api.utxos")")" "$(reader "$PPORT" "$(digest "SELECT * FROM wes_api.utxos")")" \
 	"standby: the UTXO set equals the primary's after the new block"
@@ -247,14 +248,13 @@ wait_sql "$PPORT" postgres 30 "SELECT count(*) = 1 FROM pg_stat_activity
 	WHERE application_name = 'wes-load' AND wait_event = 'SyncRep'"
 ok $? "with remote_apply, wes-load's commit waits (SyncRep) while the standby's replay is paused"
 sleep 1
-is "$(kill -0 "$loader" 2>/dev/null && echo waiting)|$(reader "$SPORT" "SELECT height, hash, state_root FROM wes_chain_tip()")" \
-	"waiting|$(tip_field "$W/c.tip" height)|$(tip_field "$W/c.tip" hash)|$(tip_field "$W/c.tip" state_root)" \
+is "$(kill -0 "$loader" 2>/dev/null && echo waiting)|$(standby_tip)" \
+	"waiting|$(tip_row "$W/c.tip")" \
 	"a second later wes-load still waits, and the standby still shows the tip before the block"
 q "$SPORT" postgres "SELECT pg_wal_replay_resume()" >/dev/null
 wait "$loader"
 ok $? "replay resumed, the commit returns and wes-load ends with status 0" || sed 's/^/# /' "$W/load-apply.log"
-is "$(reader "$SPORT" "SELECT height, hash, state_root FROM wes_chain_tip()")" \
-	"$(tip_field "$W/d.tip" height)|$(tip_field "$W/d.tip" hash)|$(tip_field "$W/d.tip" state_root)" \
+is "$(standby_tip)" "$(tip_row "$W/d.tip")" \
 	"standby: right after wes-load returns, wes_chain_tip() is the new block's"
 q "$PPORT" postgres "ALTER SYSTEM RESET synchronous_standby_names" "SELECT pg_reload_conf()" >/dev/null
 

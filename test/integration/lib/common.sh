@@ -151,3 +151,6 @@ bf_hex() {
 
 # tip_field FILE NAME: a value of a --tip-out file
 tip_field() { sed -n "s/^$2=//p" "$1"; }
+# tip_row FILE: "height|hash|state_root" of a --tip-out file, as psql -At prints
+# SELECT height, hash, state_root FROM wes_chain_tip()
+tip_row() { echo "$(tip_field "$1" height)|$(tip_field "$1" hash)|$(tip_field "$1" state_root)"; }
