@@ -2,8 +2,9 @@
 # Crash safety: SIGKILL the postmaster in the middle of a wes-load run, restart, check.
 #
 # WES_CRASH_ROUNDS rounds (default 5), each on a fresh database of one cluster on
-# WES_TEST_PORT+5: wes-load streams a generated chain; when wes-load reports a random
-# height committed, the postmaster and its backends get SIGKILL;
+# WES_TEST_PORT+5: wes-load streams a generated chain; once wes-load reports a random
+# height committed, the postmaster and its backends get SIGKILL at a random moment of
+# the rest of the run, and wes-load must have been cut off by it (exit 1);
 # after crash recovery the tip must be a block that was committed (at or above the
 # height wes-load saw committed, no higher than the file's last block, with the file's header
 # at that height), the chain state must agree with that block, wes_verify() (when
@@ -20,10 +21,10 @@ source "$(dirname "$0")/lib/common.sh"
 PORT=$((WES_TEST_PORT + 5))
 ROUNDS=${WES_CRASH_ROUNDS:-5}
 BLOCKS=${WES_CRASH_BLOCKS:-60}
-TXS_PER_BLOCK=${WES_CRASH_TXS_PER_BLOCK:-100}
+TXS_PER_BLOCK=${WES_CRASH_TXS_PER_BLOCK:-400}
 DB=wes_crash
 
-plan $((2 + 5 * ROUNDS))
+plan $((2 + 6 * ROUNDS))
 integ_workdir
 W=$INTEG_WORK
 CHAIN=$W/chain.blk
@@ -88,17 +89,28 @@ committed_height() {
 	echo "${h:--1}"
 }
 
+# A random delay for the kill, in ms: up to half the time the blocks above height SEEN
+# would take at the rate of the run so far (it began at T0, date +%s%N), so that the kill
+# lands anywhere in the next calls (sending, writing, committing) and still before the end
+kill_delay_ms() {
+	local t0=$1 seen=$2 spent_ms
+	[ "$seen" -ge 0 ] || { echo 0; return; }
+	spent_ms=$((($(date +%s%N) - t0) / 1000000))
+	echo $((RANDOM % (spent_ms * (LAST - seen) / (seen + 1) / 2 + 1)))
+}
+
 for ((round = 1; round <= ROUNDS; round++)); do
 	q "$PORT" postgres "DROP DATABASE IF EXISTS $DB" "CREATE DATABASE $DB TEMPLATE ${DB}_template" ||
 		bail "round $round: cannot create the database"
 
 	# ---- load, and kill the postmaster once wes-load reports a random height committed ----
 	# (--interval 0: a progress line, with the last committed height, after every result)
-	target=$((3 + RANDOM % (BLOCKS / 2)))
+	target=$((3 + RANDOM % (BLOCKS / 2 - 3)))
 	# The log of the round before is removed first: the redirection below empties it only
 	# once the background shell runs, and a poll before that would read the last round's
 	# heights and kill the server before this round's wes-load has committed anything
 	rm -f "$W/load1.log"
+	t0=$(date +%s%N)
 	"$WES_LOAD" -d "$(conninfo "$PORT" $DB)" --interval 0 "$CHAIN" >"$W/load1.log" 2>&1 &
 	loader=$!
 	seen=-1
@@ -108,15 +120,18 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		kill -0 "$loader" 2>/dev/null || break
 		sleep 0.01
 	done
-	sleep "0.0$((RANDOM % 10))"
+	delay=$(kill_delay_ms "$t0" "$seen")
+	sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
 	kill_postmaster
 	killed=$?
 	wait "$loader"
 	loader_rc=$?
 	cluster_start "$DIR" "$PORT" >/dev/null 2>&1
 	started=$?
-	ok $((killed + started)) "round $round: SIGKILL of the postmaster and its backends after wes-load saw height $seen committed (target $target, wes-load exit $loader_rc); crash recovery restarts it" ||
+	ok $((killed + started)) "round $round: SIGKILL of the postmaster and its backends $delay ms after wes-load saw height $seen committed (target $target, wes-load exit $loader_rc); crash recovery restarts it" ||
 		{ diag "kill: $killed, start: $started"; tail -n 20 "$DIR/server.log" | sed 's/^/# /'; bail "round $round: the cluster does not restart"; }
+	is "$loader_rc" 1 "round $round: the kill came in the middle of the run: wes-load loses its server and exits 1" ||
+		{ diag "the kill came after wes-load had finished: the chain is too short for this machine (WES_CRASH_TXS_PER_BLOCK)"; tail -n 3 "$W/load1.log" | sed 's/^/# /'; }
 
 	# ---- the tip is a committed block of the file ----
 	tip=$(q "$PORT" "$DB" "SELECT coalesce(height, -1) FROM wes.chain_state")
