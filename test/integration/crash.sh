@@ -20,11 +20,11 @@ source "$(dirname "$0")/lib/common.sh"
 
 PORT=$((WES_TEST_PORT + 5))
 ROUNDS=${WES_CRASH_ROUNDS:-5}
-BLOCKS=${WES_CRASH_BLOCKS:-60}
-TXS_PER_BLOCK=${WES_CRASH_TXS_PER_BLOCK:-400}
+BLOCKS=${WES_CRASH_BLOCKS:-100}
+TXS_PER_BLOCK=${WES_CRASH_TXS_PER_BLOCK:-250}
 DB=wes_crash
 
-plan $((2 + 6 * ROUNDS))
+plan $((3 + 6 * ROUNDS))
 integ_workdir
 W=$INTEG_WORK
 CHAIN=$W/chain.blk
@@ -89,28 +89,29 @@ committed_height() {
 	echo "${h:--1}"
 }
 
-# A random delay for the kill, in ms: up to half the time the blocks above height SEEN
-# would take at the rate of the run so far (it began at T0, date +%s%N), so that the kill
-# lands anywhere in the next calls (sending, writing, committing) and still before the end
-kill_delay_ms() {
-	local t0=$1 seen=$2 spent_ms
-	[ "$seen" -ge 0 ] || { echo 0; return; }
-	spent_ms=$((($(date +%s%N) - t0) / 1000000))
-	echo $((RANDOM % (spent_ms * (LAST - seen) / (seen + 1) / 2 + 1)))
-}
+# How long a whole load of the chain takes here: the kills below wait a random part of it
+q "$PORT" postgres "CREATE DATABASE $DB TEMPLATE ${DB}_template" || bail "cannot create the database"
+t0=$(date +%s%N)
+"$WES_LOAD" -d "$(conninfo "$PORT" $DB)" --interval 60 "$CHAIN" >"$W/load0.log" 2>&1
+rc=$?
+LOAD_MS=$((($(date +%s%N) - t0) / 1000000))
+is "$rc:$(q "$PORT" $DB "SELECT height FROM wes.chain_state")" "0:$LAST" \
+	"wes-load loads the whole chain uninterrupted, in $LOAD_MS ms" || bail "wes-load failed: $(tail -n 1 "$W/load0.log")"
 
 for ((round = 1; round <= ROUNDS; round++)); do
 	q "$PORT" postgres "DROP DATABASE IF EXISTS $DB" "CREATE DATABASE $DB TEMPLATE ${DB}_template" ||
 		bail "round $round: cannot create the database"
 
 	# ---- load, and kill the postmaster once wes-load reports a random height committed ----
-	# (--interval 0: a progress line, with the last committed height, after every result)
-	target=$((3 + RANDOM % (BLOCKS / 2 - 3)))
+	# (--interval 0: a progress line, with the last committed height, after every result),
+	# after a random delay of up to 30% of a whole load: the kill lands anywhere in the
+	# calls that follow (sending, writing, committing), and the target, in the first
+	# quarter of the chain, leaves more than half of the load to interrupt
+	target=$((3 + RANDOM % (BLOCKS / 4)))
 	# The log of the round before is removed first: the redirection below empties it only
 	# once the background shell runs, and a poll before that would read the last round's
 	# heights and kill the server before this round's wes-load has committed anything
 	rm -f "$W/load1.log"
-	t0=$(date +%s%N)
 	"$WES_LOAD" -d "$(conninfo "$PORT" $DB)" --interval 0 "$CHAIN" >"$W/load1.log" 2>&1 &
 	loader=$!
 	seen=-1
@@ -120,7 +121,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		kill -0 "$loader" 2>/dev/null || break
 		sleep 0.01
 	done
-	delay=$(kill_delay_ms "$t0" "$seen")
+	delay=$((RANDOM % (LOAD_MS * 3 / 10 + 1)))
 	sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
 	kill_postmaster
 	killed=$?
