@@ -77,18 +77,8 @@ PCOUNTS=$(counts "$PUB")
 is "$(counts "$SUB")" "$PCOUNTS" "subscriber: every table of wes has the publisher's row count"
 diag "$PCOUNTS"
 
-table_digest() {
-	q "$1" "$DB" "SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM wes.$2 x"
-}
-# Every table of wes the publisher has, so that a table added later is compared too; a
-# digest that cannot be computed counts as a difference.
-bad=""
-for t in $(q "$PUB" "$DB" "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class
-		WHERE relnamespace = 'wes'::regnamespace AND relkind = 'r'"); do
-	d=$(table_digest "$PUB" "$t")
-	[ -n "$d" ] && [ "$d" == "$(table_digest "$SUB" "$t")" ] || bad+=" $t"
-done
-ok "$([ -z "$bad" ] && echo 0 || echo 1)" "subscriber: the rows of every table equal the publisher's${bad:+ (differ:$bad)}"
+bad=$(wes_tables_differ "$PUB" "$DB" "$SUB" "$DB")
+ok "$([ -z "$bad" ] && echo 0 || echo 1)" "subscriber: the rows of every table equal the publisher's${bad:+ (differ: $bad)}"
 
 OWNER=$(q "$PUB" "$DB" "SELECT owner FROM wes_api.address_balances ORDER BY utxo_count DESC, owner LIMIT 1")
 is "$(q "$SUB" "$DB" "SET ROLE wes_reader" "SELECT wes_address_balance('$OWNER')")" \

@@ -121,6 +121,24 @@ wait_replay() {
 	wait_sql "$sport" "$db" "$limit" "SELECT pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn"
 }
 
+# table_digest PORT DB TABLE: "rows:md5" of every row of wes.TABLE as text, in order
+table_digest() {
+	q "$1" "$2" "SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM wes.$3 x"
+}
+
+# wes_tables_differ PORT_A DB_A PORT_B DB_B: the tables of schema wes (those A has, so that
+# a table added later is compared too) whose rows differ in B, space-separated; nothing
+# when all are equal.  A digest that cannot be computed counts as a difference.
+wes_tables_differ() {
+	local pa=$1 da=$2 pb=$3 db=$4 t d bad=""
+	for t in $(q "$pa" "$da" "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class
+			WHERE relnamespace = 'wes'::regnamespace AND relkind = 'r'"); do
+		d=$(table_digest "$pa" "$da" "$t" 2>/dev/null)
+		[ -n "$d" ] && [ "$d" == "$(table_digest "$pb" "$db" "$t" 2>/dev/null)" ] || bad+=" $t"
+	done
+	echo "${bad# }"
+}
+
 # ---- block files (docs/block-file.md): 8-byte magic, then u32 LE length + block, u32 0 ----
 
 bf_u32() { od -An -tu4 --endian=little -j "$2" -N4 "$1" | tr -d ' \n'; }
