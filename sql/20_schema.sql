@@ -128,8 +128,10 @@ COMMENT ON TABLE wes.snapshots IS 'full snapshots: height, block hash, state roo
 -- A restore of a dump (pg_restore, or psql of a plain one) creates the extension, whose
 -- script has just inserted the empty-chain row above, and then loads the dumped row: that
 -- row replaces the one there, where a second row would break the primary key and leave
--- the restored chain with an empty tip.  Any INSERT by the owner does the same; the
--- writer, rollback and snapshot import only ever UPDATE the row.
+-- the restored chain with an empty tip.  The initial copy of a logical subscription to
+-- wes_publication does the same, hence ENABLE ALWAYS: it fires in replication workers too.
+-- Any INSERT by the owner does the same; the writer, rollback and snapshot import only
+-- ever UPDATE the row.
 CREATE FUNCTION wes.chain_state_replace() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog AS $$
 BEGIN
@@ -146,6 +148,7 @@ REVOKE ALL ON FUNCTION wes.chain_state_replace() FROM PUBLIC;
 COMMENT ON FUNCTION wes.chain_state_replace() IS 'trigger of wes.chain_state: an INSERT (as a restore of a dump makes) replaces the one row instead of adding a second';
 CREATE TRIGGER chain_state_replace BEFORE INSERT ON wes.chain_state
 FOR EACH ROW EXECUTE FUNCTION wes.chain_state_replace();
+ALTER TABLE wes.chain_state ENABLE ALWAYS TRIGGER chain_state_replace;
 
 -- pg_dump must carry the data of every table
 SELECT pg_catalog.pg_extension_config_dump('wes.chain_state', '');

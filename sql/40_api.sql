@@ -468,4 +468,4 @@ BEGIN
 	END IF;
 END
 $$;
-COMMENT ON PUBLICATION wes_publication IS 'every table of schema wes, for logical (selective) replicas: a subscriber creates the extension, empties wes.chain_state and subscribes';
+COMMENT ON PUBLICATION wes_publication IS 'every table of schema wes, for logical (selective) replicas: a subscriber creates the extension and subscribes';
