@@ -21,6 +21,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "storage/ipc.h"
 #include "utils/array.h"
 #include "utils/memutils.h"
 
@@ -32,6 +33,42 @@
 
 PG_FUNCTION_INFO_V1(wes_write_block);
 PG_FUNCTION_INFO_V1(wes_write_blocks);
+
+/* The decode thread of the wes_write_blocks call in progress, if any */
+static wes_decode_ahead *running_ahead = NULL;
+
+/*
+ * A FATAL error (pg_terminate_backend, shutdown, a lost client) leaves the
+ * backend through proc_exit, past every PG_TRY of the writer, and the abort
+ * of its transaction then frees the memory that the decode and LtHash threads
+ * read: a thread still at work would crash the backend, and the postmaster
+ * would restart the whole cluster.  So the threads are stopped here first:
+ * registered with before_shmem_exit after InitPostgres registered its own
+ * ShutdownPostgres, this runs before that abort.
+ */
+static void
+stop_threads_at_exit(int code, Datum arg)
+{
+	if (running_ahead != NULL)
+	{
+		wes_decode_ahead_stop(running_ahead);
+		running_ahead = NULL;
+	}
+	wes_writer_lthash_quiesce();
+}
+
+/* Register stop_threads_at_exit, once per backend, before a thread starts */
+static void
+guard_threads(void)
+{
+	static bool registered = false;
+
+	if (!registered)
+	{
+		before_shmem_exit(stop_threads_at_exit, (Datum) 0);
+		registered = true;
+	}
+}
 
 /*
  * Rule 1: the bytes decode exactly (22P03 naming the field and byte offset);
@@ -98,6 +135,7 @@ write_block(const uint8 *buf, size_t len, WesWindow *window, wes_decode_ahead *a
 	WesBlockWork *w;
 	WesHash    *hash;
 
+	guard_threads();
 	MemoryContextSwitchTo(blockcxt);
 	w = palloc0(sizeof(WesBlockWork));
 
@@ -228,8 +266,9 @@ wes_write_blocks(PG_FUNCTION_ARGS)
 	ErrorContextCallback cb = {error_context_stack, blocks_error_callback, &ctx};
 	wes_decode_ahead *ahead = NULL;
 
+	guard_threads();
 	if (wes_decode_thread && ctx.count > 1)
-		ahead = wes_decode_ahead_start(bufs + 1, lens + 1, ctx.count - 1, WES_DECODE_AHEAD_DEPTH);
+		running_ahead = ahead = wes_decode_ahead_start(bufs + 1, lens + 1, ctx.count - 1, WES_DECODE_AHEAD_DEPTH);
 	error_context_stack = &cb;
 	PG_TRY();
 	{
@@ -237,6 +276,7 @@ wes_write_blocks(PG_FUNCTION_ARGS)
 	}
 	PG_FINALLY();
 	{
+		running_ahead = NULL;
 		if (ahead != NULL)
 			wes_decode_ahead_stop(ahead);
 	}

@@ -110,6 +110,7 @@ extern void wes_writer_resolve_inputs(WesBlockWork *w);
 extern void wes_writer_lthash_begin(WesBlockWork *w);
 extern void wes_writer_lthash_end(WesBlockWork *w);
 extern void wes_writer_lthash_abandon(WesBlockWork *w);
+extern void wes_writer_lthash_quiesce(void);
 
 /* writer_store.c */
 extern void wes_writer_store_rows(const WesBlockWork *w);

@@ -113,11 +113,24 @@ wes_writer_lthash_end(WesBlockWork *w)
 		wes_lthash_combine(&w->acc, &sum, false);
 }
 
-/* An error is leaving the block: wait for the thread, which reads the block's memory */
+/* An error is leaving the block: stop the thread's work on it, which reads the block's memory */
 void
 wes_writer_lthash_abandon(WesBlockWork *w)
 {
-	wes_lthash	sum;
+	if (!w->lthash_running)
+		return;
+	wes_lthash_worker_abandon(worker);
+	w->lthash_running = false;
+}
 
-	wait_for_thread(w, &sum);
+/*
+ * The backend is leaving through proc_exit (a FATAL error), past the
+ * PG_CATCH that would abandon the block: stop the thread's work, if any,
+ * before the transaction's abort frees what it reads
+ */
+void
+wes_writer_lthash_quiesce(void)
+{
+	if (worker != NULL)
+		wes_lthash_worker_abandon(worker);
 }

@@ -158,6 +158,22 @@ wes_lthash_worker_wait(wes_lthash_worker *w, wes_lthash *sum)
 	*sum = mine;
 }
 
+/*
+ * Drop the job submitted last: the chunks nobody has taken are left, and the
+ * one the thread works on is waited for, so that on return nothing reads the
+ * job's items any more
+ */
+void
+wes_lthash_worker_abandon(wes_lthash_worker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->next = w->n;
+	while (w->in_flight)
+		pthread_cond_wait(&w->cond, &w->lock);
+	w->busy = false;
+	pthread_mutex_unlock(&w->lock);
+}
+
 /* Let the job in progress finish, end the thread and free the worker */
 void
 wes_lthash_worker_stop(wes_lthash_worker *w)

@@ -283,10 +283,12 @@ typedef struct wes_lthash_worker wes_lthash_worker;
 extern void wes_lthash_apply(wes_lthash *acc, const wes_lthash_item *items, size_t n);
 /* NULL when no thread can be started */
 extern wes_lthash_worker *wes_lthash_worker_start(void);
-/* items stay alive and unchanged until wes_lthash_worker_wait returns */
+/* items stay alive and unchanged until wes_lthash_worker_wait or _abandon returns */
 extern void wes_lthash_worker_submit(wes_lthash_worker *w, const wes_lthash_item *items, size_t n);
 /* sum: what the items add minus what they remove */
 extern void wes_lthash_worker_wait(wes_lthash_worker *w, wes_lthash *sum);
+/* drop what is left of the job, wait for the chunk in hand: items are no longer read */
+extern void wes_lthash_worker_abandon(wes_lthash_worker *w);
 extern void wes_lthash_worker_stop(wes_lthash_worker *w);
 
 /* ---- blocks of a run made ready on a thread of their own (decode_ahead.c) ---- */

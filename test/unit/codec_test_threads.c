@@ -191,20 +191,29 @@ chain_items(const chain *ch, size_t *n)
 	return items;
 }
 
+/* chain_items, and their sum applied in the caller in *direct */
+static wes_lthash_item *
+chain_items_sum(const chain *ch, size_t *n, wes_lthash *direct)
+{
+	wes_lthash_item *items = chain_items(ch, n);
+
+	wes_lthash_init(direct);
+	wes_lthash_apply(direct, items, *n);
+	return items;
+}
+
 /* The worker's sum whoever takes the chunks: the caller at once, or the thread alone */
 static void
 test_lthash_chunks(const chain *ch)
 {
 	size_t		n;
-	wes_lthash_item *items = chain_items(ch, &n);
-	wes_lthash_worker *w = wes_lthash_worker_start();
 	wes_lthash	direct,
 				now,
 				later,
 				second;
+	wes_lthash_item *items = chain_items_sum(ch, &n, &direct);
+	wes_lthash_worker *w = wes_lthash_worker_start();
 
-	wes_lthash_init(&direct);
-	wes_lthash_apply(&direct, items, n);
 	if (ok(w != NULL && n > 256, "lthash chunks: a thread starts (%zu items)", n))
 	{
 		wes_lthash_worker_submit(w, items, n);
@@ -230,10 +239,51 @@ test_lthash_chunks(const chain *ch)
 	free(items);
 }
 
+/*
+ * An abandoned job is read no more once abandon returns: its items are freed
+ * at once (ASan and valgrind see any later read), and the worker then sums the
+ * next job as if nothing had happened
+ */
+static void
+test_lthash_abandon(const chain *ch)
+{
+	size_t		n;
+	wes_lthash	direct,
+				sum;
+	wes_lthash_item *items = chain_items_sum(ch, &n, &direct);
+	wes_lthash_worker *w = wes_lthash_worker_start();
+	bool		same = true;
+
+	if (!ok(w != NULL, "lthash abandon: a thread starts"))
+	{
+		free(items);
+		return;
+	}
+	for (int round = 0; round < 6; round++)
+	{
+		wes_lthash_item *copy = malloc(n * sizeof(wes_lthash_item));
+
+		memcpy(copy, items, n * sizeof(wes_lthash_item));
+		wes_lthash_worker_submit(w, copy, n);
+		if (round > 0)
+			usleep(round * 2000);	/* from at once to the thread well into the job */
+		wes_lthash_worker_abandon(w);
+		free(copy);
+		wes_lthash_worker_submit(w, items, n);
+		wes_lthash_worker_wait(w, &sum);
+		same = same && memcmp(&sum, &direct, sizeof(direct)) == 0;
+	}
+	ok(same, "lthash abandon: after a job abandoned (its items freed at once), the next job gives the direct sum");
+	wes_lthash_worker_abandon(w);	/* with no job: returns */
+	wes_lthash_worker_stop(w);
+	free(items);
+}
+
 void
 test_threads(const chain *ch)
 {
 	test_lthash_chunks(ch);
+	test_lthash_abandon(ch);
 	test_block_roots(ch);
 	whole_run(ch, 1);
 	whole_run(ch, 4);

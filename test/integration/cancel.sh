@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# TAP: a wes_write_blocks call cut short by a cancel or by the end of its backend.
+#
+# The call runs two threads beside the backend: one decodes and hashes the blocks ahead
+# of the one being written, the other moves the LtHash accumulator of the block being
+# written (src/writer.c, src/writer_lthash.c).  Both read the call's memory, so an error
+# must stop or wait for them before it unwinds, and the LtHash thread, which a backend
+# keeps for its life, must serve the next call as if nothing had happened.
+#
+# On a cluster on WES_TEST_PORT+10, with block 0 of a generated chain written and the rest
+# of the blocks in a table: WES_CANCEL_ROUNDS rounds (default 8) in which one session's
+# call of blocks 1..LAST is cancelled by statement_timeout at a random moment of it (5-80%
+# of the time a whole call took), then in the same session nothing of it is left, the
+# same call succeeds and ends on the generator's tip, and wes_rollback_to(0) takes it
+# back.  Then WES_TERMINATE_ROUNDS rounds (default 8) in which another session ends the
+# calling backend with pg_terminate_backend at a random moment: the backend leaves through
+# proc_exit, past the writer's PG_TRY blocks, and must stop its threads before its
+# transaction's memory goes (before the fix, about one such round in three crashed the
+# backend, and the postmaster reinitialized the cluster).  Throughout, the server log
+# must show no backend killed by a signal, and at the end wes_verify() finds nothing.
+set -uo pipefail
+source "$(dirname "$0")/lib/common.sh"
+
+PORT=$((WES_TEST_PORT + 10))
+DB=wes_cancel
+ROUNDS=${WES_CANCEL_ROUNDS:-8}
+TERMINATE=${WES_TERMINATE_ROUNDS:-8}
+plan $((4 + 4 * ROUNDS + 2 * TERMINATE + 2))
+integ_workdir
+W=$INTEG_WORK
+CHAIN=$W/chain.blk
+
+"$WES_GEN" -q -n 40 -b 1000 --resource-share 0.05 --state-share 0.05 --reference-share 0.05 \
+	--inblock-share 0.1 -s cancel -o "$CHAIN" --tip-out "$W/chain.tip"
+ok $? "wes-gen writes a chain of 40 blocks of 1000 transactions" || bail "wes-gen failed"
+LAST=$(tip_field "$W/chain.tip" height)
+TIP="$LAST|$(tip_field "$W/chain.tip" hash)|$(tip_field "$W/chain.tip" state_root)"
+
+integ_cluster DIR cancel "$PORT" || bail "the cluster did not start"
+# The blocks of the file, one row each (docs/block-file.md: 8 bytes of magic, then u32 LE
+# length and block, until a length of 0), and block 0 written
+q "$PORT" postgres "CREATE DATABASE $DB" &&
+	q "$PORT" "$DB" "CREATE EXTENSION amcheck" "CREATE EXTENSION wes_persist" \
+		"CREATE TABLE staged (h int PRIMARY KEY, raw bytea NOT NULL)" \
+		"DO \$\$
+		DECLARE
+			f bytea := pg_read_binary_file('$CHAIN');
+			off int := 8;
+			len int;
+			h int := 0;
+		BEGIN
+			LOOP
+				len := get_byte(f, off) | (get_byte(f, off + 1) << 8) | (get_byte(f, off + 2) << 16)
+					   | (get_byte(f, off + 3) << 24);
+				EXIT WHEN len = 0;
+				INSERT INTO staged VALUES (h, substring(f FROM off + 5 FOR len));
+				off := off + 4 + len;
+				h := h + 1;
+			END LOOP;
+		END \$\$" \
+		"SELECT wes_write_block(raw) FROM staged WHERE h = 0" >/dev/null
+ok $? "blocks 0..$LAST are in a table, block 0 is written" || bail "cannot stage the blocks"
+
+CALL="SELECT wes_write_blocks(array_agg(raw ORDER BY h)) FROM staged WHERE h BETWEEN 1 AND $LAST"
+TIP_SQL="SELECT height, hash, state_root FROM wes_chain_tip()"
+
+# Timed the second time, as the rounds find the blocks: in the table's cached pages
+for _ in 1 2; do
+	t0=$(date +%s%N)
+	out=$(q "$PORT" "$DB" "$CALL" "$TIP_SQL" 2>&1)
+	CALL_MS=$((($(date +%s%N) - t0) / 1000000))
+	q "$PORT" "$DB" "SELECT wes_rollback_to(0)" >/dev/null
+	[ "$out" == "$LAST"$'\n'"$TIP" ] || break
+done
+is "$out" "$LAST"$'\n'"$TIP" "a whole call writes blocks 1..$LAST in $CALL_MS ms and ends on the generator's tip"
+is "$(q "$PORT" "$DB" "SELECT coalesce(height, -1) FROM wes.chain_state")" 0 "wes_rollback_to(0) takes it back"
+
+# ---- cancelled by statement_timeout, then the same session goes on ----
+where=""
+for ((round = 1; round <= ROUNDS; round++)); do
+	ms=$((CALL_MS * (5 + RANDOM % 76) / 100))
+	PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -h /tmp -p "$PORT" -U postgres -d "$DB" >"$W/round.out" 2>&1 <<-EOF
+		SET statement_timeout = '${ms}ms';
+		$CALL;
+		RESET statement_timeout;
+		SELECT 'left: ' || coalesce(height, -1) || ' ' || (SELECT count(*) FROM wes.blocks) || ' ' || (SELECT count(*) FROM wes.journal) FROM wes.chain_state;
+		$CALL;
+		$TIP_SQL;
+		SELECT 'rolled back ' || wes_rollback_to(0);
+	EOF
+	cut=$(sed -n 's/^CONTEXT:  block \([0-9]*\) of [0-9]* in the array$/\1/p' "$W/round.out" | head -n 1)
+	grep -q 'ERROR:  canceling statement due to statement timeout' "$W/round.out" && [ -n "$cut" ]
+	ok $? "round $round: statement_timeout ${ms} ms cancels the call inside it (at block ${cut:-?} of $LAST)" ||
+		sed 's/^/# /' "$W/round.out"
+	where+="${where:+ }${cut:-?}"
+	grep -qx 'left: 0 1 1' "$W/round.out"
+	ok $? "round $round: the same session then sees nothing of the call: tip 0, one block, one journal row"
+	grep -qx -- "$LAST" "$W/round.out" && grep -qx -- "$TIP" "$W/round.out"
+	ok $? "round $round: the same call in the same session writes all $LAST blocks and ends on the generator's tip" ||
+		sed 's/^/# /' "$W/round.out"
+	grep -q '^rolled back' "$W/round.out" && [ "$(q "$PORT" "$DB" "SELECT height FROM wes.chain_state")" = 0 ]
+	ok $? "round $round: wes_rollback_to(0) takes it back"
+done
+diag "cancelled at blocks: $where"
+
+# ---- the backend ended by another session ----
+for ((round = 1; round <= TERMINATE; round++)); do
+	ms=$((CALL_MS * (5 + RANDOM % 76) / 100))
+	PGAPPNAME=victim psql -X -q -At -h /tmp -p "$PORT" -U postgres -d "$DB" \
+		-c "$CALL" >"$W/victim.out" 2>&1 &
+	victim=$!
+	wait_sql "$PORT" "$DB" 30 "SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'victim' AND query LIKE '%wes_write_blocks%'" ||
+		diag "the call was not seen running"
+	# until ms after the call began, by the server's clock
+	q "$PORT" "$DB" "SELECT pg_sleep(greatest(0, extract(epoch FROM a.query_start + interval '$ms milliseconds' - clock_timestamp())))
+		FROM pg_stat_activity a WHERE a.application_name = 'victim'" >/dev/null
+	killed=$(q "$PORT" "$DB" "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 30000)) FROM pg_stat_activity WHERE application_name = 'victim'")
+	wait "$victim"
+	rc=$?
+	is "$killed:$rc:$(q "$PORT" "$DB" "SELECT coalesce(height, -1) || ' ' || (SELECT count(*) FROM wes.blocks) FROM wes.chain_state")" "1:2:0 1" \
+		"terminate round $round: the backend ends ${ms} ms into the call, and nothing of the call is left" ||
+		sed 's/^/# /' "$W/victim.out"
+	q "$PORT" "$DB" "$CALL" >/dev/null && [ "$(q "$PORT" "$DB" "$TIP_SQL")" = "$TIP" ] &&
+		q "$PORT" "$DB" "SELECT wes_rollback_to(0)" >/dev/null
+	ok $? "terminate round $round: a new session writes the same blocks to the generator's tip, and they are rolled back"
+done
+
+crashes=$(grep -E 'terminated by signal|reinitializing' "$DIR/server.log")
+is "${crashes:-none}" none "no backend crashed: the server never reinitialized" ||
+	grep -B2 -A8 'terminated by signal' "$DIR/server.log" | head -n 30 | sed 's/^/# /'
+findings=$(q "$PORT" "$DB" "$CALL" "SELECT count(*) FROM wes_verify()" 2>&1)
+is "$findings" "$LAST"$'\n'0 "the chain written once more, wes_verify() finds nothing"
+
+exit $((T_FAILED > 0))
