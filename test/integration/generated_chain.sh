@@ -13,7 +13,7 @@
 set -uo pipefail
 
 source "$(dirname "$0")/lib/common.sh"
-cd "$INTEG_ROOT"
+cd "$INTEG_ROOT" || exit 1
 PORT=$((WES_TEST_PORT + 4))
 DB=wes_gen
 GEN=$WES_GEN

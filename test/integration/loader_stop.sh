@@ -13,7 +13,7 @@
 set -uo pipefail
 
 source "$(dirname "$0")/lib/common.sh"
-cd "$INTEG_ROOT"
+cd "$INTEG_ROOT" || exit 1
 PORT=$((WES_TEST_PORT + 7))
 integ_workdir
 W=$INTEG_WORK

@@ -15,7 +15,7 @@
 set -uo pipefail
 
 source "$(dirname "$0")/lib/common.sh"
-cd "$INTEG_ROOT"
+cd "$INTEG_ROOT" || exit 1
 PORT=$((WES_TEST_PORT + 6))
 DB=wes_lookups
 BLOCKS1=${WES_LOOKUP_RACE_BLOCKS1:-20}

@@ -18,7 +18,7 @@
 set -uo pipefail
 
 source "$(dirname "$0")/lib/common.sh"
-cd "$INTEG_ROOT"
+cd "$INTEG_ROOT" || exit 1
 VECTORS=${WES_VECTORS:-$(cd "$INTEG_ROOT/../shared/vectors" 2>/dev/null && pwd || echo "$INTEG_ROOT/test/vectors")}
 PORT=$((WES_TEST_PORT + 3))
 DB=wes_race
@@ -29,6 +29,7 @@ W=$INTEG_WORK
 sq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 
 declare -A FD PID
+# shellcheck disable=SC2317  # called by the EXIT trap
 race_cleanup() {
 	local s
 	for s in "${!PID[@]}"; do kill "${PID[$s]}" 2>/dev/null; done
@@ -52,6 +53,7 @@ session_start() {
 send() { printf '%s\n' "$2" >&"${FD[$1]}"; }
 # Close the session's input and wait for it to exit
 session_end() {
+	# shellcheck disable=SC1083,SC2086,SC2093  # bash closes the fd that FD[$1] holds
 	exec {FD[$1]}>&-
 	wait "${PID[$1]}" 2>/dev/null
 	unset "PID[$1]" "FD[$1]"

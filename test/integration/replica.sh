@@ -219,7 +219,7 @@ is "$(standby_tip)" "$EXPECT_TIP" \
 	"standby: the failed writes left the tip as it was"
 "$WES_LOAD" -q -d "$(conninfo "$SPORT" $DB)" "$W/c.blk" >"$W/load-standby.log" 2>&1
 is "$?:$(grep -c 25006 "$W/load-standby.log")" "1:1" "standby: wes-load exits 1 and reports 25006" ||
-	cat "$W/load-standby.log" | sed 's/^/# /'
+	sed 's/^/# /' "$W/load-standby.log"
 
 # ---- the same block is accepted by the primary and streamed ----
 "$WES_LOAD" -q -d "$(conninfo "$PPORT" $DB)" "$W/c.blk"

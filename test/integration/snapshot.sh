@@ -8,7 +8,7 @@
 # the file at a retained snapshot's height rebuilt after later blocks.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 1
 source scripts/lib.sh
 
 PORT=$(( ${WES_TEST_PORT:-54340} + 3 ))

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: its variables are for the scripts that source it
 # Helpers for the integration scripts (sourced): TAP output, psql against a port,
 # block files, throwaway clusters on WES_TEST_PORT + n that are stopped on exit.
 
