@@ -16,7 +16,9 @@
 # calling backend with pg_terminate_backend at a random moment: the backend leaves through
 # proc_exit, past the writer's PG_TRY blocks, and must stop its threads before its
 # transaction's memory goes (before the fix, about one such round in three crashed the
-# backend, and the postmaster reinitialized the cluster).  Throughout, the server log
+# backend, and the postmaster reinitialized the cluster).  Then WES_SHUTDOWN_ROUNDS
+# (default 2) fast shutdowns of the server at a random moment of a call, which end its
+# backend the same way, each followed by a start.  Throughout, the server log
 # must show no backend killed by a signal, and at the end wes_verify() finds nothing.
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -25,7 +27,8 @@ PORT=$((WES_TEST_PORT + 10))
 DB=wes_cancel
 ROUNDS=${WES_CANCEL_ROUNDS:-8}
 TERMINATE=${WES_TERMINATE_ROUNDS:-8}
-plan $((4 + 4 * ROUNDS + 2 * TERMINATE + 2))
+SHUTDOWNS=${WES_SHUTDOWN_ROUNDS:-2}
+plan $((4 + 4 * ROUNDS + 2 * TERMINATE + SHUTDOWNS + 2))
 integ_workdir
 W=$INTEG_WORK
 CHAIN=$W/chain.blk
@@ -103,17 +106,23 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 diag "cancelled at blocks: $where"
 
-# ---- the backend ended by another session ----
-for ((round = 1; round <= TERMINATE; round++)); do
-	ms=$((CALL_MS * (5 + RANDOM % 76) / 100))
+# ---- the backend ended by another session, or by a fast shutdown ----
+
+# victim_call MS: start the call in the background as application "victim" (its pid in
+# $victim, its output in victim.out), and return MS after it began, by the server's clock
+victim_call() {
 	PGAPPNAME=victim psql -X -q -At -h /tmp -p "$PORT" -U postgres -d "$DB" \
 		-c "$CALL" >"$W/victim.out" 2>&1 &
 	victim=$!
 	wait_sql "$PORT" "$DB" 30 "SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'victim' AND query LIKE '%wes_write_blocks%'" ||
 		diag "the call was not seen running"
-	# until ms after the call began, by the server's clock
-	q "$PORT" "$DB" "SELECT pg_sleep(greatest(0, extract(epoch FROM a.query_start + interval '$ms milliseconds' - clock_timestamp())))
+	q "$PORT" "$DB" "SELECT pg_sleep(greatest(0, extract(epoch FROM a.query_start + interval '$1 milliseconds' - clock_timestamp())))
 		FROM pg_stat_activity a WHERE a.application_name = 'victim'" >/dev/null
+}
+
+for ((round = 1; round <= TERMINATE; round++)); do
+	ms=$((CALL_MS * (5 + RANDOM % 76) / 100))
+	victim_call "$ms"
 	killed=$(q "$PORT" "$DB" "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 30000)) FROM pg_stat_activity WHERE application_name = 'victim'")
 	wait "$victim"
 	rc=$?
@@ -123,6 +132,19 @@ for ((round = 1; round <= TERMINATE; round++)); do
 	q "$PORT" "$DB" "$CALL" >/dev/null && [ "$(q "$PORT" "$DB" "$TIP_SQL")" = "$TIP" ] &&
 		q "$PORT" "$DB" "SELECT wes_rollback_to(0)" >/dev/null
 	ok $? "terminate round $round: a new session writes the same blocks to the generator's tip, and they are rolled back"
+done
+
+for ((round = 1; round <= SHUTDOWNS; round++)); do
+	ms=$((CALL_MS * (5 + RANDOM % 76) / 100))
+	victim_call "$ms"
+	cluster_stop "$DIR"
+	wait "$victim"
+	rc=$?
+	cluster_start "$DIR" "$PORT" >/dev/null 2>&1
+	started=$?
+	is "$started:$rc:$(q "$PORT" "$DB" "SELECT coalesce(height, -1) || ' ' || (SELECT count(*) FROM wes.blocks) FROM wes.chain_state")" "0:2:0 1" \
+		"shutdown round $round: a fast shutdown ${ms} ms into the call, the server starts again, and nothing of the call is left" ||
+		sed 's/^/# /' "$W/victim.out"
 done
 
 crashes=$(grep -E 'terminated by signal|reinitializing' "$DIR/server.log")
