@@ -66,6 +66,8 @@ ok $? "blocks 0..$LAST are in a table, block 0 is written" || bail "cannot stage
 
 CALL="SELECT wes_write_blocks(array_agg(raw ORDER BY h)) FROM staged WHERE h BETWEEN 1 AND $LAST"
 TIP_SQL="SELECT height, hash, state_root FROM wes_chain_tip()"
+# What a cut call may leave: "tip blocks journal-rows", "0 1 1" with block 0 alone
+LEFT_SQL="SELECT coalesce(height, -1) || ' ' || (SELECT count(*) FROM wes.blocks) || ' ' || (SELECT count(*) FROM wes.journal) FROM wes.chain_state"
 
 # Timed the second time, as the rounds find the blocks: in the table's cached pages
 for _ in 1 2; do
@@ -78,15 +80,18 @@ done
 is "$out" "$LAST"$'\n'"$TIP" "a whole call writes blocks 1..$LAST in $CALL_MS ms and ends on the generator's tip"
 is "$(q "$PORT" "$DB" "SELECT coalesce(height, -1) FROM wes.chain_state")" 0 "wes_rollback_to(0) takes it back"
 
+# A random moment of a whole call, in ms: 5-80% of CALL_MS
+random_ms() { echo $((CALL_MS * (5 + RANDOM % 76) / 100)); }
+
 # ---- cancelled by statement_timeout, then the same session goes on ----
 where=""
 for ((round = 1; round <= ROUNDS; round++)); do
-	ms=$((CALL_MS * (5 + RANDOM % 76) / 100))
+	ms=$(random_ms)
 	PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -h /tmp -p "$PORT" -U postgres -d "$DB" >"$W/round.out" 2>&1 <<-EOF
 		SET statement_timeout = '${ms}ms';
 		$CALL;
 		RESET statement_timeout;
-		SELECT 'left: ' || coalesce(height, -1) || ' ' || (SELECT count(*) FROM wes.blocks) || ' ' || (SELECT count(*) FROM wes.journal) FROM wes.chain_state;
+		SELECT 'left: ' || ($LEFT_SQL);
 		$CALL;
 		$TIP_SQL;
 		SELECT 'rolled back ' || wes_rollback_to(0);
@@ -121,12 +126,12 @@ victim_call() {
 }
 
 for ((round = 1; round <= TERMINATE; round++)); do
-	ms=$((CALL_MS * (5 + RANDOM % 76) / 100))
+	ms=$(random_ms)
 	victim_call "$ms"
 	killed=$(q "$PORT" "$DB" "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 30000)) FROM pg_stat_activity WHERE application_name = 'victim'")
 	wait "$victim"
 	rc=$?
-	is "$killed:$rc:$(q "$PORT" "$DB" "SELECT coalesce(height, -1) || ' ' || (SELECT count(*) FROM wes.blocks) FROM wes.chain_state")" "1:2:0 1" \
+	is "$killed:$rc:$(q "$PORT" "$DB" "$LEFT_SQL")" "1:2:0 1 1" \
 		"terminate round $round: the backend ends ${ms} ms into the call, and nothing of the call is left" ||
 		sed 's/^/# /' "$W/victim.out"
 	q "$PORT" "$DB" "$CALL" >/dev/null && [ "$(q "$PORT" "$DB" "$TIP_SQL")" = "$TIP" ] &&
@@ -135,14 +140,14 @@ for ((round = 1; round <= TERMINATE; round++)); do
 done
 
 for ((round = 1; round <= SHUTDOWNS; round++)); do
-	ms=$((CALL_MS * (5 + RANDOM % 76) / 100))
+	ms=$(random_ms)
 	victim_call "$ms"
 	cluster_stop "$DIR"
 	wait "$victim"
 	rc=$?
 	cluster_start "$DIR" "$PORT" >/dev/null 2>&1
 	started=$?
-	is "$started:$rc:$(q "$PORT" "$DB" "SELECT coalesce(height, -1) || ' ' || (SELECT count(*) FROM wes.blocks) FROM wes.chain_state")" "0:2:0 1" \
+	is "$started:$rc:$(q "$PORT" "$DB" "$LEFT_SQL")" "0:2:0 1 1" \
 		"shutdown round $round: a fast shutdown ${ms} ms into the call, the server starts again, and nothing of the call is left" ||
 		sed 's/^/# /' "$W/victim.out"
 done
