@@ -6,12 +6,7 @@
 BEGIN;
 SELECT plan(34);
 
-\set chain `cat $WES_VECTORS/chain.json`
-CREATE TEMP TABLE v AS SELECT :'chain'::jsonb AS j;
-CREATE TEMP TABLE vblocks AS
-SELECT (b->>'height')::bigint AS height, b->>'hash' AS hash, b->>'state_root' AS state_root,
-	   (b->>'tx_count')::int AS tx_count, decode(b->>'hex', 'hex') AS raw
-FROM v, jsonb_array_elements(j->'blocks') b;
+\ir lib/vector_file.sql
 
 -- The empty chain
 SELECT is((SELECT height FROM wes.chain_state), NULL, 'an empty chain has no tip height');

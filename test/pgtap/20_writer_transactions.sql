@@ -11,11 +11,7 @@ BEGIN;
 SELECT plan(18);
 CREATE EXTENSION IF NOT EXISTS amcheck;
 
-\set chain `cat $WES_VECTORS/chain.json`
-CREATE TEMP TABLE v AS SELECT :'chain'::jsonb AS j;
-CREATE TEMP TABLE vblocks AS
-SELECT (b->>'height')::bigint AS height, decode(b->>'hex', 'hex') AS raw
-FROM v, jsonb_array_elements(j->'blocks') b;
+\ir lib/vector_file.sql
 
 -- What any write leaves at height h, summed over every table that has a height
 CREATE FUNCTION pg_temp.rows_at(h bigint) RETURNS bigint LANGUAGE sql AS $$
@@ -38,7 +34,7 @@ SELECT is(wes_write_blocks(ARRAY(SELECT raw FROM vblocks WHERE height < 3 ORDER 
 -- A savepoint rolled back over one block's write, then over a run of blocks
 SAVEPOINT one;
 SELECT is((SELECT wes_write_block(raw)::text FROM vblocks WHERE height = 3),
-		  (SELECT b->>'hash' FROM v, jsonb_array_elements(j->'blocks') b WHERE (b->>'height')::int = 3),
+		  (SELECT hash FROM vblocks WHERE height = 3),
 		  'block 3 is written after a savepoint');
 SELECT cmp_ok((SELECT count(*) FROM wes.outputs WHERE spent_height = 3), '>', 0::bigint,
 			  'it spends outputs of earlier blocks (their spend marks are set)');
@@ -46,7 +42,7 @@ ROLLBACK TO SAVEPOINT one;
 SELECT ok(pg_temp.at_block(2), 'rolled back to the savepoint: the chain state is block 2''s again');
 SELECT is(pg_temp.rows_at(3), 0::bigint, 'and no row of block 3 is left, spend marks included');
 SELECT is((SELECT wes_write_block(raw)::text FROM vblocks WHERE height = 3),
-		  (SELECT b->>'hash' FROM v, jsonb_array_elements(j->'blocks') b WHERE (b->>'height')::int = 3),
+		  (SELECT hash FROM vblocks WHERE height = 3),
 		  'the same block is written again in the same transaction');
 SAVEPOINT run;
 SELECT is(wes_write_blocks(ARRAY(SELECT raw FROM vblocks WHERE height BETWEEN 4 AND 6 ORDER BY height)), 3::bigint,

@@ -8,11 +8,7 @@ BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT plan(10);
 CREATE EXTENSION IF NOT EXISTS amcheck;
 
-\set chain `cat $WES_VECTORS/chain.json`
-CREATE TEMP TABLE v AS SELECT :'chain'::jsonb AS j;
-CREATE TEMP TABLE vblocks AS
-SELECT (b->>'height')::bigint AS height, decode(b->>'hex', 'hex') AS raw
-FROM v, jsonb_array_elements(j->'blocks') b;
+\ir lib/vector_file.sql
 
 -- The whole chain in one call: later blocks spend outputs that earlier blocks of the call wrote
 SELECT is(wes_write_blocks(ARRAY(SELECT raw FROM vblocks WHERE height < 12 ORDER BY height)), 12::bigint,

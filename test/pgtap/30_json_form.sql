@@ -6,13 +6,7 @@
 BEGIN;
 SELECT plan(97);
 
-\set chain `cat $WES_VECTORS/chain.json`
-CREATE TEMP TABLE v AS SELECT :'chain'::jsonb AS j;
-CREATE TEMP TABLE vblocks AS
-SELECT (b->>'height')::bigint AS height, b->>'hash' AS hash, b->>'tx_root' AS tx_root,
-	   b->>'receipt_root' AS receipt_root, b->>'state_root' AS state_root,
-	   (b->>'tx_count')::int AS tx_count, decode(b->>'hex', 'hex') AS raw
-FROM v, jsonb_array_elements(j->'blocks') b;
+\ir lib/vector_file.sql
 CREATE TEMP TABLE forms AS SELECT height, wes_block_to_jsonb(raw) AS j FROM vblocks;
 
 -- Little-endian unsigned integers read straight from bytes (independent of the codec)

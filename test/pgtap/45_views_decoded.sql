@@ -7,11 +7,7 @@ BEGIN;
 SELECT plan(30);
 \ir lib/plans_and_bytes.sql
 
-\set chain `cat $WES_VECTORS/chain.json`
-CREATE TEMP TABLE v AS SELECT :'chain'::jsonb AS j;
-CREATE TEMP TABLE vblocks AS
-SELECT (b->>'height')::bigint AS height, (b->>'tx_count')::int AS tx_count, decode(b->>'hex', 'hex') AS raw
-FROM v, jsonb_array_elements(j->'blocks') b;
+\ir lib/vector_file.sql
 CREATE TEMP TABLE vresources AS
 SELECT r.key AS content_hash, decode(r.value, 'hex') AS content FROM v, jsonb_each_text(j->'resources') r;
 
