@@ -7,7 +7,9 @@
 # (the trigger wes.chain_state_replace, which fires in replication workers too).  Blocks written before the subscription arrive
 # through the initial copy, blocks written after it through the change stream; then the
 # subscriber's tip and state root are the generator's and every table of wes holds the
-# publisher's rows.
+# publisher's rows.  Then a reorganisation on the publisher (wes_rollback_to, and another
+# branch written from there) reaches the subscriber as deletes, updates and inserts, and
+# leaves it with the branch's tip and the publisher's rows again.
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
@@ -15,14 +17,16 @@ PUB=$((WES_TEST_PORT + 3))
 SUB=$((WES_TEST_PORT + 4))
 DB=wes
 
-plan 12
+plan 18
 integ_workdir
 W=$INTEG_WORK
 
 "$WES_GEN" -q -n 10 -b 40 --resource-share 0.1 --state-share 0.1 --reference-share 0.1 \
 	--inblock-share 0.1 --addresses 50 -s logical -o "$W/a.blk" --state-out "$W/a.state" --tip-out "$W/a.tip" &&
 	"$WES_GEN" -q -n 10 -b 40 --reference-share 0.1 --inblock-share 0.1 --addresses 50 -s logical-b \
-		--state-in "$W/a.state" -o "$W/b.blk" --tip-out "$W/b.tip" ||
+		--state-in "$W/a.state" -o "$W/b.blk" --tip-out "$W/b.tip" &&
+	"$WES_GEN" -q -n 6 -b 40 --resource-share 0.1 --inblock-share 0.1 --addresses 50 -s logical-fork \
+		--state-in "$W/a.state" -o "$W/f.blk" --tip-out "$W/f.tip" ||
 	bail "wes-gen failed"
 
 integ_cluster PDIR logical-publisher "$PUB" || bail "publisher did not start"
@@ -46,19 +50,21 @@ ok $? "the subscriber, fresh from CREATE EXTENSION, subscribes to wes_publicatio
 "$WES_LOAD" -q -d "$(conninfo "$PUB" $DB)" "$W/b.blk"
 ok $? "wes-load writes 10 more blocks on the publisher while the subscription runs"
 
-# Converged when every table is synchronised and the subscriber has applied the
-# publisher's WAL up to its current position
-LSN=$(q "$PUB" "$DB" "SELECT pg_current_wal_lsn()")
-converged=1
-for ((i = 0; i < 600; i++)); do
-	if [ "$(q "$SUB" "$DB" "SELECT (SELECT bool_and(srsubstate = 'r') FROM pg_subscription_rel)
-		AND (SELECT bool_and(latest_end_lsn >= '$LSN'::pg_lsn) FROM pg_stat_subscription WHERE relid IS NULL)")" = t ]; then
-		converged=0
-		break
-	fi
-	sleep 0.1
-done
-ok $converged "the subscriber synchronises every table and applies the publisher's WAL within 60 s"
+# converge: wait until every table is synchronised and the subscriber has applied the
+# publisher's WAL up to its current position; false after 60 s
+converge() {
+	local lsn i
+	lsn=$(q "$PUB" "$DB" "SELECT pg_current_wal_lsn()")
+	for ((i = 0; i < 600; i++)); do
+		[ "$(q "$SUB" "$DB" "SELECT (SELECT bool_and(srsubstate = 'r') FROM pg_subscription_rel)
+			AND (SELECT bool_and(latest_end_lsn >= '$lsn'::pg_lsn) FROM pg_stat_subscription WHERE relid IS NULL)")" = t ] &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+converge
+ok $? "the subscriber synchronises every table and applies the publisher's WAL within 60 s"
 
 EXPECT="$(tip_row "$W/b.tip")"
 is "$(q "$SUB" "$DB" "SET ROLE wes_reader" "SELECT height, hash, state_root FROM wes_chain_tip()")" "$EXPECT" \
@@ -94,5 +100,18 @@ if [ "$(q "$SUB" "$DB" "SELECT count(*) FROM pg_proc WHERE proname = 'wes_verify
 else
 	ok 0 "# SKIP wes_verify() is not installed"
 fi
+
+# ---- a reorganisation on the publisher: blocks 10-19 undone, another branch written ----
+is "$(q "$PUB" "$DB" "SELECT wes_rollback_to(9)")" 10 "publisher: wes_rollback_to(9) undoes blocks 10-19"
+"$WES_LOAD" -q -d "$(conninfo "$PUB" $DB)" "$W/f.blk"
+ok $? "publisher: wes-load writes another branch, blocks 10-15"
+converge
+ok $? "the subscriber applies the rollback and the branch within 60 s"
+is "$(q "$SUB" "$DB" "SET ROLE wes_reader" "SELECT height, hash, state_root FROM wes_chain_tip()")" "$(tip_row "$W/f.tip")" \
+	"subscriber: the tip is the branch's, at the generator's state root"
+bad=$(wes_tables_differ "$PUB" "$DB" "$SUB" "$DB")
+ok "$([ -z "$bad" ] && echo 0 || echo 1)" \
+	"subscriber: after the reorganisation the rows of every table equal the publisher's${bad:+ (differ: $bad)}"
+is "$(q "$SUB" "$DB" "SELECT count(*) FROM wes_verify()" 2>&1)" 0 "subscriber: wes_verify() finds nothing after it"
 
 exit $((T_FAILED > 0))
