@@ -50,6 +50,10 @@ is "$?|$(q "$PORT" fz "SELECT count(*) FROM fuzz_results")" "0|$N" \
 	"$N mutants were fed to wes_snapshot_import, whole or in chunks, and the server stayed up ($(($(date +%s) - start)) s)" ||
 	tail -n 20 "$W/fuzz.log" | sed 's/^/# /'
 
+diag "outcomes: $(q "$PORT" fz "SELECT string_agg(o || ' ' || n, ', ' ORDER BY n DESC) FROM (
+	SELECT coalesce(sqlstate, outcome) || CASE WHEN fixed THEN ' (checksum made right)' ELSE '' END AS o, count(*) AS n
+	FROM fuzz_results GROUP BY 1) x")"
+
 # none QUERY DESCRIPTION: ok when QUERY returns no row; else the first rows
 none() {
 	local out

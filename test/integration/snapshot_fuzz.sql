@@ -4,7 +4,6 @@
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 SELECT setseed(:seed);
-SELECT set_config('wes_fuzz.n', :'n', false);
 
 CREATE FUNCTION pg_temp.u32(v bigint) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
 	SELECT set_byte(set_byte(set_byte(set_byte('\x00000000'::bytea, 0, (v & 255)::int),
@@ -130,59 +129,64 @@ CREATE TABLE fuzz_results (
 	tip_as_file bool			-- imported: tip height and hash as the mutant's header says
 );
 
-BEGIN;
-DO $$
+-- Import m whole or in chunks of random sizes, then undo it: the error (st, msg), or what
+-- the import left (got) and whether the tip is the height and hash m's header gives
+CREATE FUNCTION pg_temp.try_import(m bytea, chunked bool, OUT st text, OUT msg text, OUT got text, OUT tip_ok bool)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+	p int := 1;
+	c int;
+BEGIN
+	IF chunked THEN
+		PERFORM wes_snapshot_import_begin();
+		WHILE p <= length(m) LOOP
+			c := 1 + floor(random() ^ 3 * 4000)::int;
+			PERFORM wes_snapshot_import_append(substr(m, p, c));
+			p := p + c;
+		END LOOP;
+		PERFORM * FROM wes_snapshot_import_finish();
+	ELSE
+		PERFORM wes_snapshot_import(m);
+	END IF;
+	got := pg_temp.imported();
+	tip_ok := (SELECT height::numeric = trunc(pg_temp.get_u32(m, 12) + pg_temp.get_u32(m, 16) * 4294967296.0)
+		AND hash::bytea = substr(m, 21, 32) FROM wes_chain_tip());
+	RAISE SQLSTATE 'XX999';
+EXCEPTION
+	WHEN SQLSTATE 'XX999' THEN NULL;
+	WHEN OTHERS THEN
+		GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+END $$;
+
+-- Mutants first .. first + n - 1, into fuzz_results
+CREATE FUNCTION pg_temp.fuzz_batch(first int, n int) RETURNS void LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
 	f bytea := (SELECT snap.f FROM snap);
-	want text;
+	want text := (SELECT w.got FROM want w);
 	m bytea;
 	k int;
 	fixed bool;
 	chunked bool;
-	got text;
-	tip_ok bool;
-	p int;
-	c int;
-	st text;
-	msg text;
+	r record;
 BEGIN
-	BEGIN
-		PERFORM wes_snapshot_import(f);
-		want := pg_temp.imported();
-		RAISE SQLSTATE 'XX999';
-	EXCEPTION WHEN SQLSTATE 'XX999' THEN NULL;
-	END;
-	FOR id IN 1..current_setting('wes_fuzz.n')::int LOOP
+	FOR id IN first .. first + n - 1 LOOP
 		k := pg_temp.rnd(12);
 		m := pg_temp.mutate(f, k);
 		fixed := random() < 0.6;
 		IF fixed THEN m := pg_temp.fix_checksum(m); END IF;
 		chunked := random() < 0.5;
-		st := NULL; msg := NULL; got := NULL; tip_ok := NULL;
-		BEGIN
-			IF chunked THEN
-				PERFORM wes_snapshot_import_begin();
-				p := 1;
-				WHILE p <= length(m) LOOP
-					c := 1 + floor(random() ^ 3 * 4000)::int;
-					PERFORM wes_snapshot_import_append(substr(m, p, c));
-					p := p + c;
-				END LOOP;
-				PERFORM * FROM wes_snapshot_import_finish();
-			ELSE
-				PERFORM wes_snapshot_import(m);
-			END IF;
-			got := pg_temp.imported();
-			tip_ok := (SELECT height::numeric = trunc(pg_temp.get_u32(m, 12) + pg_temp.get_u32(m, 16) * 4294967296.0)
-				AND hash::bytea = substr(m, 21, 32) FROM wes_chain_tip());
-			RAISE SQLSTATE 'XX999';
-		EXCEPTION
-			WHEN SQLSTATE 'XX999' THEN NULL;
-			WHEN OTHERS THEN
-				GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-		END;
+		r := pg_temp.try_import(m, chunked);
 		INSERT INTO fuzz_results VALUES (id, k, chunked, fixed, m = f,
-			CASE WHEN st IS NULL THEN 'imported' ELSE 'error' END, st, msg, got = want, tip_ok);
+			CASE WHEN r.st IS NULL THEN 'imported' ELSE 'error' END, r.st, r.msg, coalesce(r.got = want, false), coalesce(r.tip_ok, false));
 	END LOOP;
 END $$;
-COMMIT;
+
+-- What the original file leaves; then the mutants, a transaction of at most 500 each, each
+-- followed by a VACUUM of the tables the imports wrote and rolled back.  (In one
+-- transaction, or without the VACUUM, every import gets slower than the one before: the
+-- dead rows of the earlier ones pile up in the tables it scans and indexes.)
+CREATE TEMP TABLE want AS SELECT i.* FROM snap, pg_temp.try_import(snap.f, false) i;
+SELECT x.s FROM generate_series(0, (:n - 1) / 500) b,
+	unnest(ARRAY['BEGIN', format('SELECT pg_temp.fuzz_batch(%s, %s)', b * 500 + 1, least(500, :n - b * 500)),
+				 'COMMIT', 'VACUUM wes.outputs, wes.chain_state, wes.snapshots']) WITH ORDINALITY x(s, o)
+ORDER BY b, x.o \gexec
