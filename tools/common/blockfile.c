@@ -55,6 +55,37 @@ bf_open(bf_reader *r, const char *name, uint32_t max_block)
 	return true;
 }
 
+/*
+ * Room in r->buf for a record of len bytes.  In a regular file, a length the rest of the
+ * file cannot hold is reported as a truncated record before anything of that size is
+ * allocated (a damaged length may claim up to max_block).
+ */
+static bool
+reserve(bf_reader *r, uint32_t len)
+{
+	uint8_t    *nb;
+	uint64_t	size = bf_size(r);
+	uint64_t	present = size > r->offset + 4 ? size - (r->offset + 4) : 0;
+
+	if (size > 0 && len > present)
+	{
+		snprintf(r->error, sizeof(r->error),
+				 "%s: record %llu at byte offset %llu is truncated: length %u, %llu bytes present",
+				 r->name, (unsigned long long) r->index, (unsigned long long) r->offset, len,
+				 (unsigned long long) present);
+		return false;
+	}
+	nb = realloc(r->buf, len);
+	if (nb == NULL)
+	{
+		snprintf(r->error, sizeof(r->error), "out of memory for a block of %u bytes", len);
+		return false;
+	}
+	r->buf = nb;
+	r->cap = len;
+	return true;
+}
+
 /* Read the next record: a u32le length, then that many bytes, bounded by max_block */
 bf_result
 bf_next(bf_reader *r)
@@ -95,18 +126,8 @@ bf_next(bf_reader *r)
 				 len, WES_BLOCKFILE_MIN_BLOCK, r->max_block);
 		return BF_ERROR;
 	}
-	if (len > r->cap)
-	{
-		uint8_t    *nb = realloc(r->buf, len);
-
-		if (nb == NULL)
-		{
-			snprintf(r->error, sizeof(r->error), "out of memory for a block of %u bytes", len);
-			return BF_ERROR;
-		}
-		r->buf = nb;
-		r->cap = len;
-	}
+	if (len > r->cap && !reserve(r, len))
+		return BF_ERROR;
 	got = read_full(r->f, r->buf, len);
 	if (got != len)
 	{
