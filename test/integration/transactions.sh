@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# TAP: what needs a cluster setting or a database of its own: two-phase commit, and
+# databases whose encoding is not UTF8.
+#
+# On a cluster on WES_TEST_PORT+14 with max_prepared_transactions = 2:
+#   1. wes_write_blocks in a transaction that is prepared (PREPARE TRANSACTION): other
+#      sessions still see the tip before it, and a writer of the next height waits on the
+#      prepared transaction's lock (lock_timeout: 55P03); ROLLBACK PREPARED leaves nothing;
+#      prepared again and COMMIT PREPARED, the tip is its last block and later blocks
+#      follow to the generator's tip and state root.
+#   2. A snapshot import that is not finished cannot be prepared (55000), as it cannot be
+#      committed, and the transaction rolls back.
+#   3. Databases in SQL_ASCII and LATIN1: the chain loads, a block's JSON form converts
+#      back to its bytes and the block is written from it, a resource with a non-ASCII
+#      media type is written and read back, and wes_verify() finds nothing.
+set -uo pipefail
+source "$(dirname "$0")/lib/common.sh"
+
+PORT=$((WES_TEST_PORT + 14))
+DB=wes
+plan 14
+integ_workdir
+W=$INTEG_WORK
+
+"$WES_GEN" -q -n 12 -b 30 --resource-share 0.1 --state-share 0.1 --inblock-share 0.1 --addresses 40 -s two-phase \
+	-o "$W/a.blk" --state-out "$W/a.state" --tip-out "$W/a.tip" &&
+	"$WES_GEN" -q -n 4 -b 30 --addresses 40 -s two-phase-b --state-in "$W/a.state" -o "$W/b.blk" \
+		--state-out "$W/b.state" --tip-out "$W/b.tip" &&
+	"$WES_GEN" -q -n 2 -b 30 --addresses 40 -s two-phase-c --state-in "$W/b.state" -o "$W/c.blk" --tip-out "$W/c.tip" ||
+	bail "wes-gen failed"
+integ_cluster DIR transactions "$PORT" "max_prepared_transactions = 2" || bail "the cluster did not start"
+q "$PORT" postgres "CREATE DATABASE $DB" && q "$PORT" "$DB" "CREATE EXTENSION wes_persist" "CREATE EXTENSION amcheck" \
+	"CREATE TABLE staged (h int PRIMARY KEY, raw bytea NOT NULL)" || bail "cannot create the database"
+"$WES_LOAD" -q -d "$(conninfo "$PORT" $DB)" "$W/a.blk" || bail "wes-load failed"
+# b.blk's blocks, one row each (8 bytes of magic, then u32 LE length and block, until 0)
+while read -r off len; do
+	q "$PORT" "$DB" "INSERT INTO staged VALUES ((SELECT count(*) FROM staged) + 12,
+		substring(pg_read_binary_file('$W/b.blk') FROM $((off + 1)) FOR $len))" || bail "cannot stage b.blk"
+done < <(bf_offsets "$W/b.blk")
+TIP_SQL="SELECT height, hash, state_root FROM wes_chain_tip()"
+PREPARE_SQL=("BEGIN" "SELECT wes_write_blocks(array_agg(raw ORDER BY h)) FROM staged" "PREPARE TRANSACTION 'blocks'")
+
+# ---- 1. two-phase commit ----
+q "$PORT" "$DB" "${PREPARE_SQL[@]}" >/dev/null
+is "$?|$(q "$PORT" postgres "SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'blocks'")|$(q "$PORT" "$DB" "$TIP_SQL")" \
+	"0|1|$(tip_row "$W/a.tip")" "blocks 12-15 written in a prepared transaction: the others still see block 11 as the tip"
+is "$(sqlstate "$PORT" "$DB" "SET lock_timeout = '300ms'" "SELECT wes_write_block(raw) FROM staged WHERE h = 12")" 55P03 \
+	"a writer of block 12 waits on the prepared transaction's lock (lock_timeout: 55P03)"
+q "$PORT" "$DB" "ROLLBACK PREPARED 'blocks'"
+is "$?|$(q "$PORT" "$DB" "$TIP_SQL")|$(q "$PORT" "$DB" "SELECT count(*) FROM wes.blocks WHERE height >= 12")" \
+	"0|$(tip_row "$W/a.tip")|0" "ROLLBACK PREPARED leaves nothing of blocks 12-15"
+q "$PORT" "$DB" "${PREPARE_SQL[@]}" >/dev/null && q "$PORT" "$DB" "COMMIT PREPARED 'blocks'"
+is "$?|$(q "$PORT" "$DB" "$TIP_SQL")" "0|$(tip_row "$W/b.tip")" \
+	"prepared again, COMMIT PREPARED: the tip is block 15, at the generator's state root"
+"$WES_LOAD" -q -d "$(conninfo "$PORT" $DB)" "$W/c.blk"
+is "$?|$(q "$PORT" "$DB" "$TIP_SQL")|$(q "$PORT" "$DB" "SELECT count(*) FROM wes_verify()")" "0|$(tip_row "$W/c.tip")|0" \
+	"later blocks follow to the generator's tip, and wes_verify() finds nothing"
+
+# ---- 2. an unfinished snapshot import cannot be prepared ----
+q "$PORT" "$DB" "SELECT encode(string_agg(c, ''::bytea), 'hex') FROM wes_snapshot_export() c" >"$W/snap.hex" &&
+	q "$PORT" postgres "CREATE DATABASE fresh" && q "$PORT" fresh "CREATE EXTENSION wes_persist" ||
+	bail "cannot export the snapshot"
+psql -X -q -At -h /tmp -p "$PORT" -U postgres -d fresh -v VERBOSITY=sqlstate -v hex="$(cat "$W/snap.hex")" \
+	>"$W/prepare-import.out" 2>&1 <<'EOF'
+BEGIN;
+SELECT wes_snapshot_import_begin();
+SELECT wes_snapshot_import_append(decode(substr(:'hex', 1, 4000), 'hex'));
+PREPARE TRANSACTION 'import';
+EOF
+is "$(grep -o 'ERROR: *[0-9A-Z]\{5\}' "$W/prepare-import.out" | grep -o '[0-9A-Z]\{5\}$')|$(q "$PORT" postgres "SELECT count(*) FROM pg_prepared_xacts")|$(q "$PORT" fresh "SELECT count(*) FROM wes.outputs")" \
+	"55000|0|0" "PREPARE TRANSACTION of an unfinished snapshot import fails (55000) and rolls back: no prepared transaction, no row" ||
+	sed 's/^/# /' "$W/prepare-import.out"
+
+# ---- 3. databases that are not UTF8 ----
+BLOCK_HEX=$(q "$PORT" "$DB" "SELECT encode(raw, 'hex') FROM staged WHERE h = 12")
+for enc in SQL_ASCII LATIN1; do
+	edb=wes_$(echo "$enc" | tr 'A-Z_' 'a-z_')
+	q "$PORT" postgres "CREATE DATABASE $edb ENCODING '$enc' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0" &&
+		q "$PORT" "$edb" "CREATE EXTENSION wes_persist" "CREATE EXTENSION amcheck" &&
+		"$WES_LOAD" -q -d "$(conninfo "$PORT" "$edb")" "$W/a.blk"
+	is "$?|$(q "$PORT" "$edb" "$TIP_SQL")" "0|$(tip_row "$W/a.tip")" "$enc database: the chain loads to the generator's tip"
+	is "$(psql -X -q -At -h /tmp -p "$PORT" -U postgres -d "$edb" -v ON_ERROR_STOP=1 -v hex="$BLOCK_HEX" 2>&1 <<'EOF'
+SELECT wes_block_from_jsonb(wes_block_to_jsonb(decode(:'hex', 'hex'))) = decode(:'hex', 'hex');
+SELECT wes_write_block(wes_block_to_jsonb(decode(:'hex', 'hex'))) IS NOT NULL;
+SELECT height FROM wes_chain_tip();
+EOF
+)" "t"$'\n'"t"$'\n'"12" "$enc database: a block's JSON form converts back to its bytes, and block 12 is written from it"
+	is "$(PGCLIENTENCODING=UTF8 q "$PORT" "$edb" \
+		"SELECT wes_write_resource(convert_to('café', 'UTF8'), 'text/plain; name=café') IS NOT NULL" \
+		"SELECT media_type || ' ' || convert_from(wes_resource_read(content_hash), 'UTF8') FROM wes_api.resource_content")" \
+		"t"$'\n'"text/plain; name=café café" "$enc database: a resource with a non-ASCII media type is written and read back"
+	is "$(q "$PORT" "$edb" "SELECT count(*) FROM wes_verify()")" 0 "$enc database: wes_verify() finds nothing"
+done
+
+exit $((T_FAILED > 0))
