@@ -57,7 +57,7 @@ stop_threads_at_exit(int code, Datum arg)
 	wes_writer_lthash_quiesce();
 }
 
-/* Register stop_threads_at_exit, once per backend, before a thread starts */
+/* Register stop_threads_at_exit, once per backend; each entry point calls it before a thread starts */
 static void
 guard_threads(void)
 {
@@ -135,7 +135,6 @@ write_block(const uint8 *buf, size_t len, WesWindow *window, wes_decode_ahead *a
 	WesBlockWork *w;
 	WesHash    *hash;
 
-	guard_threads();
 	MemoryContextSwitchTo(blockcxt);
 	w = palloc0(sizeof(WesBlockWork));
 
@@ -171,6 +170,7 @@ write_block(const uint8 *buf, size_t len, WesWindow *window, wes_decode_ahead *a
 WesHash *
 wes_write_block_bytes(const uint8 *buf, size_t len)
 {
+	guard_threads();
 	return write_block(buf, len, NULL, NULL, 0);
 }
 
