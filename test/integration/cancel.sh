@@ -40,31 +40,14 @@ CHAIN=$W/chain.blk
 	--inblock-share 0.1 -s cancel -o "$CHAIN" --tip-out "$W/chain.tip"
 ok $? "wes-gen writes a chain of 40 blocks of 1000 transactions" || bail "wes-gen failed"
 LAST=$(tip_field "$W/chain.tip" height)
-TIP="$LAST|$(tip_field "$W/chain.tip" hash)|$(tip_field "$W/chain.tip" state_root)"
+TIP=$(tip_row "$W/chain.tip")
 
 integ_cluster DIR cancel "$PORT" || bail "the cluster did not start"
-# The blocks of the file, one row each (docs/block-file.md: 8 bytes of magic, then u32 LE
-# length and block, until a length of 0), and block 0 written
+# The blocks of the file, one row each, and block 0 written
 q "$PORT" postgres "CREATE DATABASE $DB" &&
-	q "$PORT" "$DB" "CREATE EXTENSION amcheck" "CREATE EXTENSION wes_persist" \
-		"CREATE TABLE staged (h int PRIMARY KEY, raw bytea NOT NULL)" \
-		"DO \$\$
-		DECLARE
-			f bytea := pg_read_binary_file('$CHAIN');
-			off int := 8;
-			len int;
-			h int := 0;
-		BEGIN
-			LOOP
-				len := get_byte(f, off) | (get_byte(f, off + 1) << 8) | (get_byte(f, off + 2) << 16)
-					   | (get_byte(f, off + 3) << 24);
-				EXIT WHEN len = 0;
-				INSERT INTO staged VALUES (h, substring(f FROM off + 5 FOR len));
-				off := off + 4 + len;
-				h := h + 1;
-			END LOOP;
-		END \$\$" \
-		"SELECT wes_write_block(raw) FROM staged WHERE h = 0" >/dev/null
+	q "$PORT" "$DB" "CREATE EXTENSION amcheck" "CREATE EXTENSION wes_persist" &&
+	stage_blocks "$PORT" "$DB" "$CHAIN" 0 &&
+	q "$PORT" "$DB" "SELECT wes_write_block(raw) FROM staged WHERE h = 0" >/dev/null
 ok $? "blocks 0..$LAST are in a table, block 0 is written" || bail "cannot stage the blocks"
 
 CALL="SELECT wes_write_blocks(array_agg(raw ORDER BY h)) FROM staged WHERE h BETWEEN 1 AND $LAST"
@@ -152,35 +135,46 @@ victim_call() {
 		FROM pg_stat_activity a WHERE a.application_name = 'victim'" >/dev/null
 }
 
-for ((round = 1; round <= TERMINATE; round++)); do
+# cut_call WHAT ROUND CUT: start the call, run CUT at a random moment of it, and collect
+# the call's exit status in rc and the moment in ms; again at another moment (late) when
+# the call had returned before the cut
+cut_call() {
+	local try
 	for try in 1 2 3; do
 		ms=$(random_ms)
 		victim_call "$ms"
-		killed=$(q "$PORT" "$DB" "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 30000)) FROM pg_stat_activity WHERE application_name = 'victim'")
+		"$3"
 		wait "$victim"
 		rc=$?
-		late "$try" "terminate round $round" "$ms" "$([ "$rc" = 0 ] && echo 0):$rc" || break
+		late "$try" "$1 round $2" "$ms" "$([ "$rc" = 0 ] && echo 0):$rc" || break
 	done
+}
+# The two cuts: another session ends the backend (how many it ended, in killed); a fast
+# shutdown ends it with the server, which is then started again (pg_ctl's status in started)
+# shellcheck disable=SC2317  # called through cut_call
+terminate_victim() {
+	killed=$(q "$PORT" "$DB" "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 30000)) FROM pg_stat_activity WHERE application_name = 'victim'")
+}
+# shellcheck disable=SC2317  # called through cut_call
+restart_server() {
+	cluster_stop "$DIR"
+	cluster_start "$DIR" "$PORT" >/dev/null 2>&1
+	started=$?
+}
+
+for ((round = 1; round <= TERMINATE; round++)); do
+	cut_call terminate "$round" terminate_victim
 	is "$killed:$rc:$(q "$PORT" "$DB" "$LEFT_SQL")" "1:2:0 1 1" \
 		"terminate round $round: the backend ends ${ms} ms into the call, and nothing of the call is left" ||
 		sed 's/^/# /' "$W/victim.out"
-	q "$PORT" "$DB" "$CALL" >/dev/null && [ "$(q "$PORT" "$DB" "$TIP_SQL")" = "$TIP" ] &&
+	q "$PORT" "$DB" "$CALL" >/dev/null && [ "$(chain_tip "$PORT" "$DB")" = "$TIP" ] &&
 		q "$PORT" "$DB" "SELECT wes_rollback_to(0)" >/dev/null
 	ok $? "terminate round $round: a new session writes the same blocks to the generator's tip, and they are rolled back"
 	reset_chain
 done
 
 for ((round = 1; round <= SHUTDOWNS; round++)); do
-	for try in 1 2 3; do
-		ms=$(random_ms)
-		victim_call "$ms"
-		cluster_stop "$DIR"
-		wait "$victim"
-		rc=$?
-		cluster_start "$DIR" "$PORT" >/dev/null 2>&1
-		started=$?
-		late "$try" "shutdown round $round" "$ms" "$([ "$rc" = 0 ] && echo 0):$rc" || break
-	done
+	cut_call shutdown "$round" restart_server
 	is "$started:$rc:$(q "$PORT" "$DB" "$LEFT_SQL")" "0:2:0 1 1" \
 		"shutdown round $round: a fast shutdown ${ms} ms into the call, the server starts again, and nothing of the call is left" ||
 		sed 's/^/# /' "$W/victim.out"

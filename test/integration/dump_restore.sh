@@ -53,7 +53,7 @@ ok $? "a plain dump through psql -v ON_ERROR_STOP=1 into an empty database: no e
 
 TIP_A=$(tip_row "$W/a.tip")
 for db in custom plain; do
-	tip=$(q "$PORT" "$db" "SET ROLE wes_reader" "SELECT height, hash, state_root FROM wes_chain_tip()")
+	tip=$(chain_tip "$PORT" "$db")
 	bad=$(wes_tables_differ "$PORT" src "$PORT" "$db")
 	[ "$tip" == "$TIP_A" ] && [ -z "$bad" ]
 	ok $? "$db: wes_chain_tip() (as wes_reader) is the generator's, and every table of wes holds src's rows" ||
@@ -67,7 +67,7 @@ is "$findings" 0 "custom: wes_verify() finds nothing" ||
 "$WES_LOAD" -q -d "$(conninfo "$PORT" src)" "$W/b.blk" && "$WES_LOAD" -q -d "$(conninfo "$PORT" custom)" "$W/b.blk"
 ok $? "wes-load continues the chain on src and on the restored copy"
 TIP_B=$(tip_row "$W/b.tip")
-is "$(q "$PORT" custom "SELECT height, hash, state_root FROM wes_chain_tip()")" "$TIP_B" \
+is "$(chain_tip "$PORT" custom)" "$TIP_B" \
 	"custom: the tip is then the generator's tip and state root"
 bad=$(wes_tables_differ "$PORT" src "$PORT" custom)
 ok "$([ -z "$bad" ] && echo 0 || echo 1)" "custom: every table of wes still holds src's rows${bad:+ (differ: $bad)}"
@@ -82,7 +82,7 @@ publication=$(grep -c '^pg_restore: error: could not execute query: ERROR:  .*we
 is "$rc:$others:$publication" "1:2:2" \
 	"a dump with the publication: pg_restore's only errors are the two statements of wes_publication" ||
 	sed 's/^/# /' "$W/pub.err"
-tip=$(q "$PORT" public "SELECT height, hash, state_root FROM wes_chain_tip()")
+tip=$(chain_tip "$PORT" public)
 findings=$(q "$PORT" public "SELECT count(*) FROM wes_verify()" 2>&1)
 [ "$tip" == "$TIP_A" ] && [ "$findings" == 0 ]
 ok $? "that restore holds the chain all the same: the dump's tip, and wes_verify() finds nothing" ||

@@ -34,7 +34,6 @@ W=$INTEG_WORK
 		--tip-out "$W/g.tip" ||
 	bail "wes-gen failed"
 
-tip() { q "$1" "$DB" "SET ROLE wes_reader" "SELECT height, hash, state_root FROM wes_chain_tip()"; }
 findings() { q "$1" "$DB" "SELECT count(*) FROM wes_verify()" 2>&1; }
 load() { "$WES_LOAD" -q -d "$(conninfo "$1" $DB)" "$2"; }
 
@@ -55,12 +54,12 @@ as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$APORT" -U postgres -D "$BDIR" -R 
 printf '\nport = %s\n' "$BPORT" >>"$BDIR/postgresql.conf"
 cluster_start "$BDIR" "$BPORT" || bail "B did not start"
 wait_replay "$BPORT" "$APORT" "$DB"
-is "$(tip "$BPORT")" "$(tip_row "$W/a.tip")" "B, a hot standby of A, has replayed blocks 0-19"
+is "$(chain_tip "$BPORT" "$DB")" "$(tip_row "$W/a.tip")" "B, a hot standby of A, has replayed blocks 0-19"
 
 # ---- B lags: it is stopped while A commits blocks 20-29; then A dies ----
 cluster_stop "$BDIR"
 load "$APORT" "$W/b.blk"
-is "$?|$(tip "$APORT")" "0|$(tip_row "$W/b.tip")" "A: wes-load commits blocks 20-29 while B is down"
+is "$?|$(chain_tip "$APORT" "$DB")" "0|$(tip_row "$W/b.tip")" "A: wes-load commits blocks 20-29 while B is down"
 as_pg "$PGBIN/pg_ctl" -D "$ADIR" -m immediate -w stop >/dev/null 2>&1
 ok $? "A dies (pg_ctl stop -m immediate)"
 
@@ -68,13 +67,13 @@ ok $? "A dies (pg_ctl stop -m immediate)"
 cluster_start "$BDIR" "$BPORT" || bail "B did not start again"
 as_pg "$PGBIN/pg_ctl" -D "$BDIR" -w promote >/dev/null 2>&1
 is "$?|$(q "$BPORT" postgres "SELECT pg_is_in_recovery()")" "0|f" "B is promoted (pg_ctl promote) and takes writes"
-is "$(tip "$BPORT")" "$(tip_row "$W/a.tip")" \
+is "$(chain_tip "$BPORT" "$DB")" "$(tip_row "$W/a.tip")" \
 	"B's tip is block 19, the last block it received: what A committed alone is not there"
 is "$(findings "$BPORT")" 0 "B: wes_verify() (amcheck included) finds nothing after the promotion"
 
 # ---- the node writes on: a branch from block 20 ----
 load "$BPORT" "$W/f.blk"
-is "$?|$(tip "$BPORT")" "0|$(tip_row "$W/f.tip")" \
+is "$?|$(chain_tip "$BPORT" "$DB")" "0|$(tip_row "$W/f.tip")" \
 	"B: wes-load resumes after the tip and writes the branch, blocks 20-31, to the generator's tip and state root"
 is "$(findings "$BPORT")" 0 "B: wes_verify() finds nothing on the branch"
 
@@ -89,7 +88,7 @@ is "$(q "$APORT" postgres "SELECT pg_is_in_recovery()")" t "A starts as a hot st
 wait_sql "$BPORT" postgres 30 "SELECT count(*) = 1 FROM pg_stat_replication WHERE state = 'streaming'"
 ok $? "B, the new primary, streams to A"
 wait_replay "$APORT" "$BPORT" "$DB"
-is "$(tip "$APORT")" "$(tip_row "$W/f.tip")" "A: the tip is the branch's, not the block 29 it had committed"
+is "$(chain_tip "$APORT" "$DB")" "$(tip_row "$W/f.tip")" "A: the tip is the branch's, not the block 29 it had committed"
 A20=$(q "$APORT" "$DB" "SELECT hash FROM wes_api.blocks WHERE height = 20")
 is "$A20" "$(q "$BPORT" "$DB" "SELECT hash FROM wes_api.blocks WHERE height = 20")" "A: block 20 is the branch's"
 is "$(q "$APORT" "$DB" "SELECT count(*) FROM wes_api.blocks WHERE height > 31")" 0 "A holds no block above the branch's tip"
@@ -100,6 +99,6 @@ is "$(findings "$APORT")" 0 "A: wes_verify() finds nothing on the rewound standb
 load "$BPORT" "$W/g.blk"
 ok $? "B: wes-load writes 3 more blocks"
 wait_replay "$APORT" "$BPORT" "$DB"
-is "$(tip "$APORT")" "$(tip_row "$W/g.tip")" "A: replays them, to the generator's tip and state root"
+is "$(chain_tip "$APORT" "$DB")" "$(tip_row "$W/g.tip")" "A: replays them, to the generator's tip and state root"
 
 exit $((T_FAILED > 0))

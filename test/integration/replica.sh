@@ -75,7 +75,7 @@ ok $? "the standby replays up to the primary's current WAL position" || bail "no
 # ---- the tip on the standby: the generator's, read as wes_reader ----
 reader() { q "$1" "$DB" "SET ROLE wes_reader" "$2"; }
 # the standby's tip as wes_reader: "height|hash|state_root" (tip_row's form)
-standby_tip() { reader "$SPORT" "SELECT height, hash, state_root FROM wes_chain_tip()"; }
+standby_tip() { chain_tip "$SPORT" "$DB"; }
 EXPECT_TIP="$(tip_row "$W/b.tip")"
 is "$(standby_tip)" "$EXPECT_TIP" \
 	"standby: wes_chain_tip() is the generator's tip height, hash and state root"

@@ -93,7 +93,7 @@ is "$(q "$PORT" fz "SELECT (SELECT count(*) FROM wes.outputs) + (SELECT count(*)
 	+ (SELECT count(*) FROM wes.snapshots) || '|' || coalesce((SELECT height::text FROM wes_chain_tip()), 'empty')")" \
 	"0|empty" "after the run the database is still empty"
 q "$PORT" fz "SELECT count(*) FROM wes_snapshot_import((SELECT f FROM snap))" >/dev/null
-is "$?|$(q "$PORT" fz "SELECT height, hash, state_root FROM wes_chain_tip()")" "0|$(tip_row "$W/chain.tip")" \
+is "$?|$(chain_tip "$PORT" fz)" "0|$(tip_row "$W/chain.tip")" \
 	"the original file then imports, at the generator's tip"
 is "$(q "$PORT" fz "SELECT count(*) FROM wes_verify()")" 0 "and wes_verify() finds nothing"
 

@@ -29,31 +29,26 @@ W=$INTEG_WORK
 	"$WES_GEN" -q -n 2 -b 30 --addresses 40 -s two-phase-c --state-in "$W/b.state" -o "$W/c.blk" --tip-out "$W/c.tip" ||
 	bail "wes-gen failed"
 integ_cluster DIR transactions "$PORT" "max_prepared_transactions = 2" || bail "the cluster did not start"
-q "$PORT" postgres "CREATE DATABASE $DB" && q "$PORT" "$DB" "CREATE EXTENSION wes_persist" "CREATE EXTENSION amcheck" \
-	"CREATE TABLE staged (h int PRIMARY KEY, raw bytea NOT NULL)" || bail "cannot create the database"
+q "$PORT" postgres "CREATE DATABASE $DB" && q "$PORT" "$DB" "CREATE EXTENSION wes_persist" "CREATE EXTENSION amcheck" ||
+	bail "cannot create the database"
 "$WES_LOAD" -q -d "$(conninfo "$PORT" $DB)" "$W/a.blk" || bail "wes-load failed"
-# b.blk's blocks, one row each (8 bytes of magic, then u32 LE length and block, until 0)
-while read -r off len; do
-	q "$PORT" "$DB" "INSERT INTO staged VALUES ((SELECT count(*) FROM staged) + 12,
-		substring(pg_read_binary_file('$W/b.blk') FROM $((off + 1)) FOR $len))" || bail "cannot stage b.blk"
-done < <(bf_offsets "$W/b.blk")
-TIP_SQL="SELECT height, hash, state_root FROM wes_chain_tip()"
+stage_blocks "$PORT" "$DB" "$W/b.blk" 12 || bail "cannot stage b.blk"
 PREPARE_SQL=("BEGIN" "SELECT wes_write_blocks(array_agg(raw ORDER BY h)) FROM staged" "PREPARE TRANSACTION 'blocks'")
 
 # ---- 1. two-phase commit ----
 q "$PORT" "$DB" "${PREPARE_SQL[@]}" >/dev/null
-is "$?|$(q "$PORT" postgres "SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'blocks'")|$(q "$PORT" "$DB" "$TIP_SQL")" \
+is "$?|$(q "$PORT" postgres "SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'blocks'")|$(chain_tip "$PORT" "$DB")" \
 	"0|1|$(tip_row "$W/a.tip")" "blocks 12-15 written in a prepared transaction: the others still see block 11 as the tip"
 is "$(sqlstate "$PORT" "$DB" "SET lock_timeout = '300ms'" "SELECT wes_write_block(raw) FROM staged WHERE h = 12")" 55P03 \
 	"a writer of block 12 waits on the prepared transaction's lock (lock_timeout: 55P03)"
 q "$PORT" "$DB" "ROLLBACK PREPARED 'blocks'"
-is "$?|$(q "$PORT" "$DB" "$TIP_SQL")|$(q "$PORT" "$DB" "SELECT count(*) FROM wes.blocks WHERE height >= 12")" \
+is "$?|$(chain_tip "$PORT" "$DB")|$(q "$PORT" "$DB" "SELECT count(*) FROM wes.blocks WHERE height >= 12")" \
 	"0|$(tip_row "$W/a.tip")|0" "ROLLBACK PREPARED leaves nothing of blocks 12-15"
 q "$PORT" "$DB" "${PREPARE_SQL[@]}" >/dev/null && q "$PORT" "$DB" "COMMIT PREPARED 'blocks'"
-is "$?|$(q "$PORT" "$DB" "$TIP_SQL")" "0|$(tip_row "$W/b.tip")" \
+is "$?|$(chain_tip "$PORT" "$DB")" "0|$(tip_row "$W/b.tip")" \
 	"prepared again, COMMIT PREPARED: the tip is block 15, at the generator's state root"
 "$WES_LOAD" -q -d "$(conninfo "$PORT" $DB)" "$W/c.blk"
-is "$?|$(q "$PORT" "$DB" "$TIP_SQL")|$(q "$PORT" "$DB" "SELECT count(*) FROM wes_verify()")" "0|$(tip_row "$W/c.tip")|0" \
+is "$?|$(chain_tip "$PORT" "$DB")|$(q "$PORT" "$DB" "SELECT count(*) FROM wes_verify()")" "0|$(tip_row "$W/c.tip")|0" \
 	"later blocks follow to the generator's tip, and wes_verify() finds nothing"
 
 # ---- 2. an unfinished snapshot import cannot be prepared ----
@@ -78,7 +73,7 @@ for enc in SQL_ASCII LATIN1; do
 	q "$PORT" postgres "CREATE DATABASE $edb ENCODING '$enc' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0" &&
 		q "$PORT" "$edb" "CREATE EXTENSION wes_persist" "CREATE EXTENSION amcheck" &&
 		"$WES_LOAD" -q -d "$(conninfo "$PORT" "$edb")" "$W/a.blk"
-	is "$?|$(q "$PORT" "$edb" "$TIP_SQL")" "0|$(tip_row "$W/a.tip")" "$enc database: the chain loads to the generator's tip"
+	is "$?|$(chain_tip "$PORT" "$edb")" "0|$(tip_row "$W/a.tip")" "$enc database: the chain loads to the generator's tip"
 	is "$(psql -X -q -At -h /tmp -p "$PORT" -U postgres -d "$edb" -v ON_ERROR_STOP=1 -v hex="$BLOCK_HEX" 2>&1 <<'EOF'
 SELECT wes_block_from_jsonb(wes_block_to_jsonb(decode(:'hex', 'hex'))) = decode(:'hex', 'hex');
 SELECT wes_write_block(wes_block_to_jsonb(decode(:'hex', 'hex'))) IS NOT NULL;

@@ -168,6 +168,31 @@ bf_hex() {
 	od -An -tx1 -v -j "$off" -N "${bytes:-$len}" "$file" | tr -d ' \n'
 }
 
+# stage_blocks PORT DB FILE FIRST: the blocks of block file FILE, read once by the server,
+# into table staged (h, raw) of DB (created), one row each at h = FIRST, FIRST + 1, ...
+stage_blocks() {
+	q "$1" "$2" "CREATE TABLE staged (h int PRIMARY KEY, raw bytea NOT NULL)" "DO \$\$
+		DECLARE
+			f bytea := pg_read_binary_file('$3');
+			off int := 8;
+			len int;
+			h int := $4;
+		BEGIN
+			LOOP
+				len := get_byte(f, off) | (get_byte(f, off + 1) << 8) | (get_byte(f, off + 2) << 16)
+					   | (get_byte(f, off + 3) << 24);
+				EXIT WHEN len = 0;
+				INSERT INTO staged VALUES (h, substring(f FROM off + 5 FOR len));
+				off := off + 4 + len;
+				h := h + 1;
+			END LOOP;
+		END \$\$"
+}
+
+# chain_tip PORT DB: "height|hash|state_root" of wes_chain_tip() read as wes_reader, the
+# form tip_row gives a --tip-out file
+chain_tip() { q "$1" "$2" "SET ROLE wes_reader" "SELECT height, hash, state_root FROM wes_chain_tip()"; }
+
 # tip_field FILE NAME: a value of a --tip-out file
 tip_field() { sed -n "s/^$2=//p" "$1"; }
 # tip_row FILE: "height|hash|state_root" of a --tip-out file, as psql -At prints
