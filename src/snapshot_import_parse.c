@@ -40,6 +40,9 @@ wes_snap_read_header(WesSnapImport *s, const uint8 *buf)
 	s->count = (int64) wes_get_u64(p + 12 + 2 * WES_HASH_LEN);
 	if (s->height < 0)
 		wes_snap_bad_file(WES_SNAP_MAGIC_LEN + 4, "height is above 2^63-1");
+	/* the chain would start at height + 1, which must be a height too (base_height) */
+	if (s->height == PG_INT64_MAX)
+		wes_snap_bad_file(WES_SNAP_MAGIC_LEN + 4, "height 2^63-1 leaves no height for the next block");
 	if (s->count < 0)
 		wes_snap_bad_file(WES_SNAP_HEADER_LEN - 8, "utxo_count is above 2^63-1");
 	s->have_header = true;

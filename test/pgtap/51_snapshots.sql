@@ -7,7 +7,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(60);
+SELECT plan(61);
 \ir lib/chain_state_helpers.sql
 
 CREATE FUNCTION pg_temp.le32(x bigint) RETURNS bytea
@@ -109,6 +109,11 @@ SELECT throws_ok($$SELECT wes_snapshot_import((SELECT substr(file, 1, length(fil
 				 '22P03', NULL, 'a truncated file is refused (22P03)');
 SELECT throws_ok($$SELECT wes_snapshot_import((SELECT overlay(file placing 'X' from 1) FROM after WHERE height = 6))$$,
 				 '22P03', NULL, 'a wrong magic is refused (22P03)');
+-- height 2^63-1 (little-endian at byte 12), the checksum made right: the next height would not fit
+SELECT throws_ok($$SELECT wes_snapshot_import((SELECT substr(f, 1, length(f) - 32) || wes_digest(substr(f, 1, length(f) - 32))::bytea
+					 FROM (SELECT overlay(file placing '\xffffffffffffff7f' from 13) AS f FROM after WHERE height = 6) x))$$,
+				 '22P03', 'invalid snapshot file at byte offset 12: height 2^63-1 leaves no height for the next block',
+				 'a file at height 2^63-1 is refused at its header (22P03), not by an overflow later');
 SELECT is((SELECT count(*) FROM wes.outputs), 0::bigint, '... and nothing was written');
 
 -- Import in chunks: cut anywhere (inside the header, records and checksum), the same state as in one call
