@@ -81,7 +81,7 @@ missing=""
 for pat in "is not above the one before it" "was created above the snapshot's height" \
 	"^invalid snapshot file at byte offset [0-9]+: output of record" "is longer than 1 GB" \
 	"is cut short" "runs past the records" "follow the last record" "utxo_count is above" \
-	"do not commit to its state_root" "!into its 32-byte checksum" "!the checksum does not match"; do
+	"leaves no height for the next block" "do not commit to its state_root" "!into its 32-byte checksum" "!the checksum does not match"; do
 	cond="fixed AND"
 	[ "${pat:0:1}" = "!" ] && { cond=""; pat=${pat:1}; }
 	[ "$(q "$PORT" fz "SELECT count(*) > 0 FROM fuzz_results WHERE $cond message ~ \$re\$$pat\$re\$")" = t ] ||

@@ -5,17 +5,9 @@
 SET client_min_messages = warning;
 SELECT setseed(:seed);
 
-CREATE FUNCTION pg_temp.u32(v bigint) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
-	SELECT set_byte(set_byte(set_byte(set_byte('\x00000000'::bytea, 0, (v & 255)::int),
-		1, ((v >> 8) & 255)::int), 2, ((v >> 16) & 255)::int), 3, ((v >> 24) & 255)::int)
-$$;
-CREATE FUNCTION pg_temp.u64(v numeric) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
-	SELECT pg_temp.u32((v % 4294967296)::bigint) || pg_temp.u32(trunc(v / 4294967296)::bigint)
-$$;
-CREATE FUNCTION pg_temp.get_u32(b bytea, off int) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
-	SELECT get_byte(b, off)::bigint | (get_byte(b, off + 1)::bigint << 8)
-		| (get_byte(b, off + 2)::bigint << 16) | (get_byte(b, off + 3)::bigint << 24)
-$$;
+-- le32, le64 and get32: little-endian integers in and out of bytes
+\ir ../pgtap/lib/blocks.sql
+
 -- f with its bytes from offset off (from 0) replaced by r
 CREATE FUNCTION pg_temp.put(f bytea, off int, r bytea) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
 	SELECT overlay(f PLACING r FROM off + 1 FOR length(r))
@@ -35,7 +27,7 @@ BEGIN
 	i := 0;
 	WHILE p + 48 <= length(f) - 32 LOOP
 		off := p;
-		len := 48 + pg_temp.get_u32(f, p + 44)::int;
+		len := 48 + pg_temp.get32(f, p + 44)::int;
 		RETURN NEXT;
 		p := p + len;
 		i := i + 1;
@@ -61,9 +53,9 @@ BEGIN
 		RETURN set_byte(f, p, (get_byte(f, p) + 1 + pg_temp.rnd(255)) % 256);
 	WHEN 1 THEN					-- a u32 anywhere set to an edge value
 		p := pg_temp.rnd(n - 3);
-		RETURN pg_temp.put(f, p, pg_temp.u32(pg_temp.pick(ARRAY[0, 1, 2, 47, 48, 49, 255, 65535,
-			2147483647, 4294967295, 1073741823, 1073741824, pg_temp.get_u32(f, p) + 1,
-			greatest(pg_temp.get_u32(f, p) - 1, 0), pg_temp.rnd(100000)::bigint])));
+		RETURN pg_temp.put(f, p, pg_temp.le32(pg_temp.pick(ARRAY[0, 1, 2, 47, 48, 49, 255, 65535,
+			2147483647, 4294967295, 1073741823, 1073741824, pg_temp.get32(f, p) + 1,
+			greatest(pg_temp.get32(f, p) - 1, 0), pg_temp.rnd(100000)::bigint])));
 	WHEN 2 THEN					-- cut anywhere, or in the last record or the checksum
 		RETURN substr(f, 1, CASE WHEN random() < 0.5 THEN pg_temp.rnd(n) ELSE n - 1 - pg_temp.rnd(64) END);
 	WHEN 3 THEN					-- bytes inserted anywhere
@@ -80,19 +72,19 @@ BEGIN
 			|| substr(f, s.off + s.len + 1);
 	WHEN 6 THEN					-- a record twice, the count as it was or one more
 		f := substr(f, 1, r.off + r.len) || substr(f, r.off + 1, r.len) || substr(f, r.off + r.len + 1);
-		RETURN CASE WHEN random() < 0.5 THEN f ELSE pg_temp.put(f, 84, pg_temp.u64(cnt + 1)) END;
+		RETURN CASE WHEN random() < 0.5 THEN f ELSE pg_temp.put(f, 84, pg_temp.le64(cnt + 1)) END;
 	WHEN 7 THEN					-- a record left out, the count as it was or one less
 		f := substr(f, 1, r.off) || substr(f, r.off + r.len + 1);
-		RETURN CASE WHEN random() < 0.5 THEN f ELSE pg_temp.put(f, 84, pg_temp.u64(cnt - 1)) END;
+		RETURN CASE WHEN random() < 0.5 THEN f ELSE pg_temp.put(f, 84, pg_temp.le64(cnt - 1)) END;
 	WHEN 8 THEN					-- a record's created height: above the file's, or huge
-		RETURN pg_temp.put(f, r.off + 36, pg_temp.u64(pg_temp.pick(ARRAY[
-			pg_temp.get_u32(f, 12)::numeric + 1, 9223372036854775807, 9223372036854775808,
+		RETURN pg_temp.put(f, r.off + 36, pg_temp.le64(pg_temp.pick(ARRAY[
+			pg_temp.get32(f, 12)::numeric + 1, 9223372036854775807, 9223372036854775808,
 			18446744073709551615, pg_temp.rnd(1000)::numeric])));
 	WHEN 9 THEN					-- a record's output length
-		RETURN pg_temp.put(f, r.off + 44, pg_temp.u32(pg_temp.pick(ARRAY[0, 1, r.len - 49, r.len - 47,
+		RETURN pg_temp.put(f, r.off + 44, pg_temp.le32(pg_temp.pick(ARRAY[0, 1, r.len - 49, r.len - 47,
 			r.len - 48 + 1 + pg_temp.rnd(64), 1073741823, 1073741824, 4294967295]::bigint[])));
 	WHEN 10 THEN				-- the header's height or utxo_count
-		RETURN pg_temp.put(f, pg_temp.pick(ARRAY[12, 84]), pg_temp.u64(pg_temp.pick(ARRAY[0, 1,
+		RETURN pg_temp.put(f, pg_temp.pick(ARRAY[12, 84]), pg_temp.le64(pg_temp.pick(ARRAY[0, 1,
 			cnt - 1, cnt + 1, 9223372036854775807, 9223372036854775808, 18446744073709551615]::numeric[])));
 	ELSE						-- a byte of a record's output changed
 		p := r.off + 48 + pg_temp.rnd(r.len - 48);
@@ -149,7 +141,7 @@ BEGIN
 		PERFORM wes_snapshot_import(m);
 	END IF;
 	got := pg_temp.imported();
-	tip_ok := (SELECT height::numeric = trunc(pg_temp.get_u32(m, 12) + pg_temp.get_u32(m, 16) * 4294967296.0)
+	tip_ok := (SELECT height::numeric = trunc(pg_temp.get32(m, 12) + pg_temp.get32(m, 16) * 4294967296.0)
 		AND hash::bytea = substr(m, 21, 32) FROM wes_chain_tip());
 	RAISE SQLSTATE 'XX999';
 EXCEPTION
