@@ -40,11 +40,12 @@ copy_col(int col, size_t *len)
 static bool
 link_hash(int64 h, uint8 out[WES_HASH_LEN])
 {
-	int64		next = h + 1;
+	int64		next = h < PG_INT64_MAX ? h + 1 : h;	/* the tip at 2^63-1 has no next block */
 	size_t		len = 0;
 	uint8	   *p = NULL;
 
-	if (wes_spi_read("SELECT substr(header, 21, 32) FROM wes.blocks WHERE height = $1", 1, &next, NULL) == 1)
+	if (h < PG_INT64_MAX &&
+		wes_spi_read("SELECT substr(header, 21, 32) FROM wes.blocks WHERE height = $1", 1, &next, NULL) == 1)
 		p = copy_col(1, &len);
 	else if (wes_spi_read("SELECT hash::bytea FROM wes.chain_state WHERE height = $1", 1, &h, NULL) == 1)
 		p = copy_col(1, &len);
@@ -148,11 +149,26 @@ repair_header(const WesVerifyRange *r, int64 h, WesActions *a)
 			   "whose hash %s the chain links to", h, wes_hex_encode(hash, WES_HASH_LEN));
 }
 
-/* The heights named by findings of these checks (and the block below a broken link), ascending, once each */
-static List *
-finding_heights(const WesFindings *f, const char *const *checks, bool below_links)
+static int
+height_cmp(const void *a, const void *b)
 {
-	List	   *heights = NIL;
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The heights named by findings of these checks (and the block below a broken
+ * link), ascending, once each; *count of them.  Heights are int64 all the way
+ * (a chain imported from a snapshot may sit above 2^31).
+ */
+static int64 *
+finding_heights(const WesFindings *f, const char *const *checks, bool below_links, int *count)
+{
+	int64	   *heights = palloc((2 * list_length(f->kept) + 1) * sizeof(int64));
+	int			n = 0;
+	int			kept = 0;
 	ListCell   *lc;
 
 	foreach(lc, f->kept)
@@ -163,11 +179,15 @@ finding_heights(const WesFindings *f, const char *const *checks, bool below_link
 			if (strcmp(k->check, *c) == 0 && k->height >= 0)
 			{
 				if (below_links && strcmp(*c, "prev_hash") == 0 && k->height > 0)
-					heights = list_append_unique_int(heights, (int) (k->height - 1));
-				heights = list_append_unique_int(heights, (int) k->height);
+					heights[n++] = k->height - 1;
+				heights[n++] = k->height;
 			}
 	}
-	list_sort(heights, list_int_cmp);
+	qsort(heights, n, sizeof(int64), height_cmp);
+	for (int i = 0; i < n; i++)
+		if (kept == 0 || heights[i] != heights[kept - 1])
+			heights[kept++] = heights[i];
+	*count = kept;
 	return heights;
 }
 
@@ -176,10 +196,11 @@ void
 wes_repair_headers(const WesVerifyRange *r, const WesFindings *f, WesActions *a)
 {
 	static const char *const checks[] = {"block_hash", "header_columns", "prev_hash", NULL};
-	ListCell   *lc;
+	int			n;
+	int64	   *heights = finding_heights(f, checks, true, &n);
 
-	foreach(lc, finding_heights(f, checks, true))
-		repair_header(r, lfirst_int(lc), a);
+	for (int i = 0; i < n; i++)
+		repair_header(r, heights[i], a);
 }
 
 /* The inputs (rows of wes.inputs) of the transaction at (height, tx_index), in order, into tx; false when none is usable */
@@ -290,11 +311,12 @@ void
 wes_repair_raw_transactions(const WesVerifyRange *r, const WesFindings *f, WesActions *a)
 {
 	static const char *const checks[] = {"txid", "tx_decode", NULL};
-	ListCell   *lc;
+	int			n_heights;
+	int64	   *heights = finding_heights(f, checks, false, &n_heights);
 
-	foreach(lc, finding_heights(f, checks, false))
+	for (int k = 0; k < n_heights; k++)
 	{
-		int64		h = lfirst_int(lc);
+		int64		h = heights[k];
 		uint64		n = wes_spi_read("SELECT txid::bytea, raw, tx_index FROM wes.transactions WHERE block_height = $1 "
 									 "ORDER BY tx_index", 1, &h, NULL);
 		SPITupleTable *rows = SPI_tuptable;

@@ -51,8 +51,8 @@ typedef struct ChainScan
 	WesFindings *f;
 	const WesVerifyRange *r;
 	const char *schema;
-	int64		expected;				/* next height the chain should hold */
-	bool		have_prev;				/* prev_hash holds the hash column of height expected - 1 */
+	int64		last;					/* the last height accounted for (from - 1 before the first) */
+	bool		have_prev;				/* prev_hash holds the hash column of height last */
 	uint8		prev_hash[WES_HASH_LEN];
 	BlockInfo  *blocks;
 	int			n_blocks;
@@ -162,18 +162,18 @@ check_header(ChainScan *c, BlockInfo *b, HeapTuple row, TupleDesc desc)
 
 /* Heights missing between the last block seen and this one */
 static void
-check_gap(ChainScan *c, int64 height)
+check_gap(ChainScan *c, int64 through)
 {
-	if (height > c->expected)
-	{
-		if (height - 1 == c->expected)
-			wes_finding(c->f, "height_continuity", c->expected, "no block at height " INT64_FORMAT,
-						c->expected);
-		else
-			wes_finding(c->f, "height_continuity", c->expected,
-						"no blocks at heights " INT64_FORMAT " to " INT64_FORMAT, c->expected, height - 1);
-		c->have_prev = false;
-	}
+	int64		first = c->last + 1;	/* no overflow: last < through */
+
+	if (through <= c->last)
+		return;
+	if (through == first)
+		wes_finding(c->f, "height_continuity", first, "no block at height " INT64_FORMAT, first);
+	else
+		wes_finding(c->f, "height_continuity", first,
+					"no blocks at heights " INT64_FORMAT " to " INT64_FORMAT, first, through);
+	c->have_prev = false;
 }
 
 /* Read the window's block rows and check each header */
@@ -200,14 +200,14 @@ read_blocks(ChainScan *c, int64 lo, int64 hi)
 		memcpy(b->receipt_root, col_bytes(row, desc, 5), WES_HASH_LEN);
 		b->tx_count = (int32) col_int(row, desc, 9, true);
 		b->size = (int32) col_int(row, desc, 10, true);
-		check_gap(c, b->height);
+		check_gap(c, b->height - 1);
 		if (b->height == 0)
 		{
 			c->have_prev = true;
 			memcpy(c->prev_hash, zero_hash, WES_HASH_LEN);
 		}
 		check_header(c, b, row, desc);
-		c->expected = b->height + 1;
+		c->last = b->height;
 		c->have_prev = true;
 		memcpy(c->prev_hash, b->hash, WES_HASH_LEN);
 	}
@@ -594,7 +594,7 @@ wes_verify_chain(WesFindings *f, const WesVerifyRange *r)
 	c.f = f;
 	c.r = r;
 	c.schema = r->schema;
-	c.expected = r->from;
+	c.last = r->from - 1;
 	c.blocks = palloc(WINDOW_BLOCKS * sizeof(BlockInfo));
 	c.n_leaves_cap = 1024;
 	c.blockcxt = AllocSetContextCreate(CurrentMemoryContext, "wes_verify block", ALLOCSET_DEFAULT_SIZES);
@@ -612,9 +612,11 @@ wes_verify_chain(WesFindings *f, const WesVerifyRange *r)
 	read_prev(&c);
 	wes_txscan_begin(&scan, wes_verify_snapshot_push());
 	digest_windows(&c);
-	for (int64 lo = r->from; lo <= r->to; lo += WINDOW_BLOCKS)
+	/* windows.n of them, counted so that no height past r->to is formed (it may be 2^63-1) */
+	for (int64 k = 0; k < c.windows.n; k++)
 	{
-		int64		hi = Min(lo + WINDOW_BLOCKS - 1, r->to);
+		int64		lo = r->from + k * WINDOW_BLOCKS;
+		int64		hi = lo + Min(WINDOW_BLOCKS - 1, r->to - lo);
 
 		read_blocks(&c, lo, hi);
 		read_journal(&c, lo, hi);
@@ -624,7 +626,7 @@ wes_verify_chain(WesFindings *f, const WesVerifyRange *r)
 	}
 	wes_txscan_end(&scan);
 	PopActiveSnapshot();
-	check_gap(&c, r->to + 1);
+	check_gap(&c, r->to);
 	/* the whole history was read: outpoints created minus spent must be the UTXO set */
 	f->history_known = r->from == 0 && r->base == 0 && r->global;
 	f->history = c.history;

@@ -59,9 +59,16 @@ void
 wes_writer_check_order(const WesBlockWork *w)
 {
 	const wes_header *h = &w->block.header;
-	int64		expected = w->has_tip ? w->tip_height + 1 : w->base_height;
+	int64		expected;
 	unsigned long long height = (unsigned long long) h->height;
 
+	/* heights are bigint: the tip at 2^63-1 has no successor (a snapshot may put it there) */
+	if (w->has_tip && w->tip_height == PG_INT64_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_WES_HEIGHT_ORDER),
+				 errmsg("block height %llu cannot follow the tip at height " INT64_FORMAT, height, w->tip_height),
+				 errdetail("No height above 2^63-1 can be stored.")));
+	expected = w->has_tip ? w->tip_height + 1 : w->base_height;
 	if (h->height != (uint64) expected)
 	{
 		const char *why;

@@ -7,7 +7,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(61);
+SELECT plan(71);
 \ir lib/chain_state_helpers.sql
 
 CREATE FUNCTION pg_temp.le32(x bigint) RETURNS bytea
@@ -115,6 +115,37 @@ SELECT throws_ok($$SELECT wes_snapshot_import((SELECT substr(f, 1, length(f) - 3
 				 '22P03', 'invalid snapshot file at byte offset 12: height 2^63-1 leaves no height for the next block',
 				 'a file at height 2^63-1 is refused at its header (22P03), not by an overflow later');
 SELECT is((SELECT count(*) FROM wes.outputs), 0::bigint, '... and nothing was written');
+-- The largest height a chain can reach: a file at 2^63-3, blocks at 2^63-2 and 2^63-1 on it,
+-- and nothing after (the next height would not fit a bigint); undone after
+SAVEPOINT highest;
+CREATE FUNCTION pg_temp.empty_block_on_tip(height_le64 bytea) RETURNS bytea
+LANGUAGE sql STABLE RETURN (
+	SELECT (SELECT substr(raw, 1, 4) FROM vblocks WHERE height = 0) || height_le64 || pg_temp.le64(1700000000000)
+		   || c.hash::bytea || pg_temp.empty_merkle_root() || pg_temp.empty_merkle_root()
+		   || c.state_root::bytea || pg_temp.le64(0) || '\x00000000'::bytea
+	FROM wes.chain_state c);
+SELECT is((SELECT height FROM wes_snapshot_import((SELECT substr(f, 1, length(f) - 32) || wes_digest(substr(f, 1, length(f) - 32))::bytea
+			  FROM (SELECT overlay(file placing '\xfdffffffffffff7f' from 13) AS f FROM after WHERE height = 6) x))),
+		  9223372036854775805::bigint, 'a file at height 2^63-3 (checksum made right) is imported');
+SELECT lives_ok($$SELECT wes_write_block(pg_temp.empty_block_on_tip('\xfeffffffffffff7f'))$$, 'block 2^63-2 follows it');
+SELECT lives_ok($$SELECT wes_write_block(pg_temp.empty_block_on_tip('\xffffffffffffff7f'))$$, '... and block 2^63-1');
+SELECT throws_ok($$SELECT wes_write_block(pg_temp.empty_block_on_tip('\x0000000000000080'))$$,
+				 'WE001', 'block height 9223372036854775808 cannot follow the tip at height 9223372036854775807',
+				 'no block follows 2^63-1 (WE001), not even one naming the tip at height 2^63');
+SELECT results_eq('SELECT height, (SELECT count(*) FROM wes.blocks), (SELECT count(*) FROM wes_verify()) FROM wes.chain_state',
+				  'VALUES (9223372036854775807::bigint, 2::bigint, 0::bigint)',
+				  '... the tip stays at 2^63-1, and wes_verify finds nothing');
+SELECT is((SELECT count(*) FROM wes_verify(9223372036854775807, 9223372036854775807)), 0::bigint,
+		  '... nor over the range of the top block alone');
+UPDATE wes.blocks SET header = set_byte(header, 150, get_byte(header, 150) # 1) WHERE height = 9223372036854775807;
+SELECT set_eq('SELECT check_name, height FROM wes_verify()',
+			  $$VALUES ('block_hash', 9223372036854775807::bigint), ('header_columns', 9223372036854775807::bigint)$$,
+			  'a raw header byte of block 2^63-1 altered: wes_verify names its hash and columns');
+SELECT results_eq('SELECT action FROM wes_repair()', $$VALUES ('restore_raw_header')$$,
+				  '... wes_repair rebuilds it (the tip''s hash confirms it: no block follows)');
+SELECT is((SELECT count(*) FROM wes_verify()), 0::bigint, '... and wes_verify finds nothing after');
+SELECT is(wes_rollback_to(9223372036854775806), 1::bigint, 'rollback from 2^63-1 takes one block');
+ROLLBACK TO SAVEPOINT highest;
 
 -- Import in chunks: cut anywhere (inside the header, records and checksum), the same state as in one call
 CREATE FUNCTION pg_temp.append_in_chunks(file bytea, size int) RETURNS bigint LANGUAGE plpgsql AS $$
