@@ -105,11 +105,34 @@ cluster_stop() {
 # Build and install the extension (into WES_PG_PREFIX when set; else sudo when not root)
 wes_build_install() {
 	make -C "$WES_ROOT" -s -j2 all >/dev/null || return 1
+	wes_install "$WES_ROOT"
+}
+
+# wes_install DIR [make arguments...]: install the extension built in DIR, as this user can
+wes_install() {
+	local dir=$1
+	shift
 	if [ -n "${WES_PG_PREFIX:-}" ]; then
-		make -C "$WES_ROOT" -s install DESTDIR="$WES_PG_PREFIX" >/dev/null
+		make -C "$dir" -s install DESTDIR="$WES_PG_PREFIX" "$@" >/dev/null
 	elif [ "$(id -u)" -eq 0 ]; then
-		make -C "$WES_ROOT" -s install >/dev/null
+		make -C "$dir" -s install "$@" >/dev/null
 	else
-		sudo make -C "$WES_ROOT" -s install >/dev/null
+		sudo make -C "$dir" -s install "$@" >/dev/null
 	fi
+}
+
+# wes_build_install_ubsan DIR: the extension (not the tools) built in DIR, a copy of its
+# sources, with UBSan, and installed in place of the plain build.  PGXS compiles with
+# -fwrapv, under which UBSan cannot see a signed overflow: -fno-wrapv gives it back.
+# Reports go to the server's stderr ("runtime error:"), and the backend goes on.
+wes_build_install_ubsan() {
+	local b=$1
+	local flags=(TOOLS= "PG_CFLAGS=-O1 -g -fno-omit-frame-pointer -fno-wrapv -fsanitize=undefined"
+		"SHLIB_LINK=-lsodium -fsanitize=undefined")
+	rm -rf "$b" && mkdir -p "$b/src/codec" "$b/sql" || return 1
+	cp "$WES_ROOT/Makefile" "$WES_ROOT/wes_persist.control" "$b/" &&
+		cp "$WES_ROOT"/src/*.[ch] "$b/src/" && cp "$WES_ROOT"/src/codec/*.[ch] "$b/src/codec/" &&
+		cp "$WES_ROOT"/sql/[0-9][0-9]_*.sql "$b/sql/" || return 1
+	make -C "$b" -s -j2 all "${flags[@]}" >/dev/null || return 1
+	wes_install "$b" "${flags[@]}"
 }
