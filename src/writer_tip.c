@@ -73,10 +73,11 @@ wes_writer_check_order(const WesBlockWork *w)
 	{
 		const char *why;
 
-		if (w->has_tip && h->height <= (uint64) w->tip_height)
-			why = "is already written";
-		else if (h->height < (uint64) expected)
+		/* below base_height: a snapshot stands for those blocks, none was written here */
+		if (h->height < (uint64) w->base_height)
 			why = "is below the first height this database accepts";
+		else if (h->height < (uint64) expected)
+			why = "is already written";
 		else
 			why = "leaves a gap after the tip";
 		ereport(ERROR,

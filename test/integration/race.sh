@@ -14,6 +14,9 @@
 #   5. B writes block 12 on top of A's uncommitted block 11: it waits, and once A commits
 #      it sees block 11 (spends and references its outputs; a repeated transaction is
 #      WE005, not a unique violation).
+#   6. An import of a snapshot in chunks holds the chain-state lock from its begin: a
+#      writer of block 0 and a second import wait, and fail with WE001 and WE006 once
+#      it commits; the chain goes on from the snapshot.
 # Sessions are psql processes fed through named pipes.
 set -uo pipefail
 
@@ -72,7 +75,7 @@ block() { echo "(SELECT raw FROM race_blocks WHERE name = '$1')"; }
 tip() { sq -c "SELECT height || ' ' || hash FROM wes.chain_state"; }
 hash_of() { sq -c "SELECT wes_block_hash(raw) FROM race_blocks WHERE name = '$1'"; }
 
-plan 29
+plan 33
 
 integ_cluster DIR race "$PORT" 2>/dev/null || bail "cluster did not start"
 psql -X -q -d postgres -c "CREATE DATABASE $DB" >/dev/null || bail "createdb failed"
@@ -238,5 +241,27 @@ sq -c 'SELECT wes_rollback_to(10)' >/dev/null
 race_next d12 "repeating a transaction of block 11" 'ERROR:  WE005: transaction [0-9a-f]* (transaction 0 of block 12) already exists' \
 	"fails with WE005 (it sees block 11's transactions)"
 is "$(tip)" "11 $(hash_of v11)" "the tip is A's block 11"
+
+# ---- 6. An import in chunks holds off a genesis writer and a second import ----
+sq -c "CREATE TABLE race_file AS SELECT string_agg(c, ''::bytea) AS f FROM wes_snapshot_export() c" \
+	-c 'SELECT wes_rollback_to(-1)' >/dev/null
+is "$(sq -c 'SELECT count(*) FROM wes.chain_state WHERE height IS NULL')" 1 "the snapshot of block 11 is exported; the chain is empty"
+session_start A
+send A "BEGIN; SELECT wes_snapshot_import_begin();"
+idle_in_tx A
+session_start B
+send B "SELECT wes_write_block($(block v00));"
+session_start C
+send C "SELECT height FROM wes_snapshot_import((SELECT f FROM race_file));"
+waits_on_lock B && waits_on_lock C
+ok $? "while A imports in chunks, a writer of block 0 and a second import wait on a lock"
+send A "SELECT wes_snapshot_import_append(f) FROM race_file; SELECT height FROM wes_snapshot_import_finish(); COMMIT;"
+for s in A B C; do session_end $s; done
+grep -q 'ERROR:  WE001: block height 0 is below the first height this database accepts' "$W/B.out"
+ok $? "after A commits, the writer of block 0 fails with WE001" || sed 's/^/# B: /' "$W/B.out"
+grep -q 'ERROR:  WE006: a snapshot can be imported only into an empty chain' "$W/C.out"
+ok $? "... and the second import with WE006" || sed 's/^/# C: /' "$W/C.out"
+is "$(tip) $(sq -c 'SELECT base_height FROM wes.chain_state') $(sq -c "SELECT wes_write_block($(block a12)) IS NOT NULL")" \
+	"11 $(hash_of v11) 12 t" "the tip is the snapshot's block 11, and block 12 follows it"
 
 exit $((T_FAILED > 0))

@@ -7,7 +7,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(71);
+SELECT plan(72);
 \ir lib/chain_state_helpers.sql
 
 CREATE FUNCTION pg_temp.le32(x bigint) RETURNS bytea
@@ -204,9 +204,12 @@ SELECT results_eq('SELECT height, hash::text, state_root::text, base_height, acc
 				  'the tip is block 6, with its accumulator; the first height accepted is 7');
 SELECT is((pg_temp.state_digest())[5], (SELECT d[5] FROM after WHERE height = 6), 'the UTXO set is what it was after block 6');
 SELECT is(md5(pg_temp.export_file()), (SELECT md5(file) FROM after WHERE height = 6), 'exporting it again gives the same file');
-SELECT throws_ok($$SELECT wes_write_block((SELECT raw FROM vblocks WHERE height = 6))$$, 'WE001', NULL,
-				 'block 6 itself is refused');
+SELECT throws_ok($$SELECT wes_write_block((SELECT raw FROM vblocks WHERE height = 6))$$, 'WE001',
+				 'block height 6 is below the first height this database accepts',
+				 'block 6 itself is refused: the snapshot stands for it');
 SELECT is(wes_write_blocks(pg_temp.vector_blocks(7, 11)), 5::bigint, 'blocks 7..11 are accepted on top of it');
+SELECT throws_ok($$SELECT wes_write_block((SELECT raw FROM vblocks WHERE height = 7))$$, 'WE001',
+				 'block height 7 is already written', '... and block 7, written here, is already written');
 SELECT results_eq('SELECT height, hash::text, state_root::text FROM wes.chain_state',
 				  $$SELECT (j#>>'{tip,height}')::bigint, j#>>'{tip,hash}', j#>>'{tip,state_root}' FROM v$$,
 				  'the tip and state root are the vectors''');
