@@ -169,7 +169,11 @@ replay_state(const WesVerifyRange *r, uint8 root[WES_HASH_LEN])
 				(errcode(ERRCODE_WES_ROOT_MISMATCH),
 				 errmsg("the replayed UTXO set commits to %s, the tip block's state_root is %s",
 						wes_hex_encode(root, WES_HASH_LEN), wes_hex_encode(header_root, WES_HASH_LEN)),
-				 errdetail("Nothing was changed: the stored raw transactions do not give the tip's state.")));
+				 errdetail("Nothing was changed: the stored raw transactions do not give the tip's state."),
+				 r->base > 0 ?
+				 errhint("This chain starts from a snapshot at height " INT64_FORMAT ": the outputs it brought are "
+						 "in no raw transaction, only in wes.outputs. Import the snapshot file again into an "
+						 "empty database and write the blocks after it.", r->base - 1) : 0));
 	SET_VARSIZE(acc_bytes, VARHDRSZ + WES_LTHASH_BYTES);
 	wes_lthash_to_bytes(&sum.acc, (uint8 *) VARDATA(acc_bytes));
 	SET_VARSIZE(root_bytes, VARHDRSZ + WES_HASH_LEN);

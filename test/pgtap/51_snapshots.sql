@@ -7,7 +7,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(72);
+SELECT plan(75);
 \ir lib/chain_state_helpers.sql
 
 CREATE FUNCTION pg_temp.le32(x bigint) RETURNS bytea
@@ -210,6 +210,31 @@ SELECT throws_ok($$SELECT wes_write_block((SELECT raw FROM vblocks WHERE height 
 SELECT is(wes_write_blocks(pg_temp.vector_blocks(7, 11)), 5::bigint, 'blocks 7..11 are accepted on top of it');
 SELECT throws_ok($$SELECT wes_write_block((SELECT raw FROM vblocks WHERE height = 7))$$, 'WE001',
 				 'block height 7 is already written', '... and block 7, written here, is already written');
+-- Repair on a chain from a snapshot: what the raw blocks after it hold is rebuilt; the
+-- outputs the file brought are in no raw block, and the error says what to do instead
+SAVEPOINT repair_on_import;
+UPDATE wes.outputs SET spent_by = NULL, spent_height = NULL
+WHERE outpoint = (SELECT outpoint FROM wes.outputs WHERE spent_height > 6 ORDER BY outpoint LIMIT 1);
+SELECT ok((SELECT count(*) FROM wes_repair() WHERE action <> 'unrepaired') > 0, 'a spend mark a block after the snapshot set, removed: wes_repair acts');
+SELECT is((SELECT count(*) FROM wes_verify()), 0::bigint, '... and wes_verify finds nothing after');
+UPDATE wes.outputs SET amount = amount + 1
+WHERE outpoint = (SELECT outpoint FROM wes.outputs WHERE height <= 6 AND spent_height IS NULL ORDER BY outpoint LIMIT 1);
+CREATE FUNCTION pg_temp.repair_error() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	st text;
+	hint text;
+BEGIN
+	PERFORM FROM wes_repair();
+	RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, hint = PG_EXCEPTION_HINT;
+	RETURN st || ': ' || hint;
+END $$;
+SELECT is(pg_temp.repair_error(),
+		  'WE003: This chain starts from a snapshot at height 6: the outputs it brought are in no raw transaction, '
+		  'only in wes.outputs. Import the snapshot file again into an empty database and write the blocks after it.',
+		  'an output the snapshot brought, altered: wes_repair fails (WE003) and says why, and what to do');
+ROLLBACK TO SAVEPOINT repair_on_import;
 SELECT results_eq('SELECT height, hash::text, state_root::text FROM wes.chain_state',
 				  $$SELECT (j#>>'{tip,height}')::bigint, j#>>'{tip,hash}', j#>>'{tip,state_root}' FROM v$$,
 				  'the tip and state root are the vectors''');
