@@ -181,6 +181,29 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION wes_api.chain_tip() IS 'the chain tip (height, hash, state_root); no row on an empty chain';
 
+-- As-of reads need the state at the end of block at_height.  A chain that starts from a
+-- snapshot (base_height > 0) holds no output spent before the snapshot: below its height
+-- an answer would leave outputs out, so it is refused (WE006).  Called as a conjunct of
+-- its own, without a column, it is a one-time filter: checked once per call, before any
+-- index is read; with at_height NULL the planner drops it.
+CREATE FUNCTION wes.as_of_held(at_height bigint) RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+	first_held bigint;
+BEGIN
+	SELECT t.base_height INTO first_held FROM wes_api.tip t;
+	IF first_held > 0 AND at_height < first_held - 1 THEN
+		RAISE EXCEPTION 'the state at height % is not held here: this chain starts from a snapshot at height %',
+			at_height, first_held - 1
+			USING ERRCODE = 'WE006',
+				  HINT = 'As-of reads reach back to the snapshot''s height; a database that holds the older blocks serves older states.';
+	END IF;
+	RETURN true;
+END
+$$;
+COMMENT ON FUNCTION wes.as_of_held(bigint) IS 'true when the state at the end of block at_height is held here; WE006 below the snapshot a chain starts from';
+
 -- at_height NULL: the output whatever its state; else only if alive at the end of that block
 CREATE FUNCTION wes_api.utxo_lookup(op wes_outpoint, at_height bigint DEFAULT NULL)
 RETURNS SETOF wes_api.outputs
@@ -188,6 +211,7 @@ LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
 	SELECT o.* FROM wes_api.outputs o
 	WHERE o.outpoint = utxo_lookup.op
+	  AND (utxo_lookup.at_height IS NULL OR wes.as_of_held(utxo_lookup.at_height))
 	  AND (utxo_lookup.at_height IS NULL
 		   OR (o.created_height <= utxo_lookup.at_height
 			   AND (o.spent_height IS NULL OR o.spent_height > utxo_lookup.at_height)));
@@ -248,6 +272,7 @@ LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
 	SELECT o.* FROM wes_api.outputs o
 	WHERE o.owner = ANY (addresses_utxos.owners)
+	  AND (addresses_utxos.at_height IS NULL OR wes.as_of_held(addresses_utxos.at_height))
 	  AND CASE WHEN addresses_utxos.at_height IS NULL THEN o.spent_height IS NULL
 			   ELSE o.created_height <= addresses_utxos.at_height
 					AND (o.spent_height IS NULL OR o.spent_height > addresses_utxos.at_height) END;

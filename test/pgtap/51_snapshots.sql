@@ -7,7 +7,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(75);
+SELECT plan(80);
 \ir lib/chain_state_helpers.sql
 
 CREATE FUNCTION pg_temp.le32(x bigint) RETURNS bytea
@@ -36,6 +36,11 @@ BEGIN
 	END LOOP;
 END $$;
 SELECT pg_temp.load_keeping_state();
+-- Each owner's native balance and unspent outputs as of block 6, from the whole chain
+CREATE TEMP TABLE asof6 AS
+SELECT owner, wes_address_balance(owner, '0000000000000000000000000000000000000000000000000000000000000000', 6) AS balance,
+	   (SELECT array_agg(u.outpoint::text ORDER BY u.outpoint) FROM wes_api.address_utxos(o.owner, 6) u) AS utxos
+FROM (SELECT DISTINCT owner FROM wes.outputs) o;
 
 SELECT is((SELECT array_agg(height ORDER BY height) FROM wes.snapshots), '{3,6,9}'::bigint[],
 		  'automatic snapshots at heights 3, 6 and 9');
@@ -210,6 +215,23 @@ SELECT throws_ok($$SELECT wes_write_block((SELECT raw FROM vblocks WHERE height 
 SELECT is(wes_write_blocks(pg_temp.vector_blocks(7, 11)), 5::bigint, 'blocks 7..11 are accepted on top of it');
 SELECT throws_ok($$SELECT wes_write_block((SELECT raw FROM vblocks WHERE height = 7))$$, 'WE001',
 				 'block height 7 is already written', '... and block 7, written here, is already written');
+-- As-of reads on a chain from the snapshot at 6: at 6 and above they are the whole chain's;
+-- below it outputs spent before the snapshot are missing, so they are refused (WE006)
+SELECT is((SELECT count(*) FROM asof6 a
+		   WHERE wes_address_balance(a.owner, '0000000000000000000000000000000000000000000000000000000000000000', 6)
+				 IS DISTINCT FROM a.balance
+			  OR (SELECT array_agg(u.outpoint::text ORDER BY u.outpoint) FROM wes_api.address_utxos(a.owner, 6) u)
+				 IS DISTINCT FROM a.utxos), 0::bigint,
+		  'as of block 6, every owner''s balance and UTXOs are the whole chain''s');
+SELECT throws_ok($$SELECT wes_address_balance(owner, '0000000000000000000000000000000000000000000000000000000000000000', 5) FROM asof6$$,
+				 'WE006', 'the state at height 5 is not held here: this chain starts from a snapshot at height 6',
+				 'as of block 5, wes_address_balance is refused (WE006)');
+SELECT throws_ok($$SELECT * FROM wes_utxo_lookup((SELECT outpoint FROM wes.outputs ORDER BY outpoint LIMIT 1), 0)$$, 'WE006', NULL,
+				 '... and so is wes_utxo_lookup(op, 0)');
+SELECT throws_ok($$SELECT * FROM wes_api.addresses_utxos(ARRAY(SELECT owner FROM asof6), -1)$$, 'WE006', NULL,
+				 '... and wes_api.addresses_utxos(owners, -1), even where no output would match');
+SELECT lives_ok($$SELECT * FROM wes_utxo_lookup((SELECT outpoint FROM wes.outputs ORDER BY outpoint LIMIT 1), NULL)$$,
+				'a lookup without a height is served');
 -- Repair on a chain from a snapshot: what the raw blocks after it hold is rebuilt; the
 -- outputs the file brought are in no raw block, and the error says what to do instead
 SAVEPOINT repair_on_import;
