@@ -75,7 +75,7 @@ block() { echo "(SELECT raw FROM race_blocks WHERE name = '$1')"; }
 tip() { sq -c "SELECT height || ' ' || hash FROM wes.chain_state"; }
 hash_of() { sq -c "SELECT wes_block_hash(raw) FROM race_blocks WHERE name = '$1'"; }
 
-plan 33
+plan 34
 
 integ_cluster DIR race "$PORT" 2>/dev/null || bail "cluster did not start"
 psql -X -q -d postgres -c "CREATE DATABASE $DB" >/dev/null || bail "createdb failed"
