@@ -108,3 +108,87 @@ COMMENT ON COLUMN wes_api.snapshots.utxo_count IS 'number of unspent outputs aft
 COMMENT ON COLUMN wes_api.snapshots.automatic IS 'taken every wes_persist.snapshot_interval blocks (false: on demand or imported)';
 COMMENT ON COLUMN wes_api.snapshots.created_at IS 'when the snapshot was recorded';
 GRANT SELECT ON wes_api.snapshots TO wes_reader;
+
+-- ---- incremental snapshots: the journal, readable -----------------------------
+
+-- Per block, the outpoints it added to the UTXO set and those it removed (wes.journal,
+-- kept wes_persist.journal_depth blocks back).  A filter on height reaches both arms
+-- of the UNION ALL, so it reads the journal through its key.
+CREATE VIEW wes_api.utxo_changes AS
+SELECT j.height, 'added'::text AS change, c.outpoint
+FROM wes.journal j CROSS JOIN LATERAL unnest(j.created) c(outpoint)
+UNION ALL
+SELECT j.height, 'removed'::text, s.outpoint
+FROM wes.journal j CROSS JOIN LATERAL unnest(j.spent) s(outpoint);
+COMMENT ON VIEW wes_api.utxo_changes IS 'per block, the outpoints it added to the UTXO set (created and not spent in the block) and those it removed: the incremental snapshots, kept wes_persist.journal_depth blocks back';
+COMMENT ON COLUMN wes_api.utxo_changes.height IS 'the block';
+COMMENT ON COLUMN wes_api.utxo_changes.change IS 'added or removed';
+COMMENT ON COLUMN wes_api.utxo_changes.outpoint IS 'the output added or removed';
+GRANT SELECT ON wes_api.utxo_changes TO wes_reader;
+
+-- Whether the journal serves the change from the end of block from_height to the end of
+-- to_height: 22023 for a range that is not one, WE006 beyond the tip, below the state
+-- this database starts from, or beyond the journal's reach
+CREATE FUNCTION wes.utxo_delta_served(from_height bigint, to_height bigint) RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	tip bigint;
+	first_held bigint;
+	journal_from bigint;
+BEGIN
+	IF from_height < -1 OR from_height > to_height THEN
+		RAISE EXCEPTION 'a UTXO delta goes from a height of -1 or more to one at least as high (given % to %)',
+			from_height, to_height USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT s.height, s.base_height INTO tip, first_held FROM wes.chain_state s;
+	IF tip IS NULL OR to_height > tip THEN
+		RAISE EXCEPTION 'no UTXO delta to height %: the tip is at %', to_height, coalesce(tip::text, 'none (empty chain)')
+			USING ERRCODE = 'WE006';
+	END IF;
+	IF from_height < first_held - 1 THEN
+		RAISE EXCEPTION 'no UTXO delta from height %: this chain starts from a snapshot at height %', from_height, first_held - 1
+			USING ERRCODE = 'WE006';
+	END IF;
+	SELECT min(j.height) INTO journal_from FROM wes.journal j;
+	IF from_height < to_height AND (journal_from IS NULL OR journal_from > from_height + 1) THEN
+		RAISE EXCEPTION 'no UTXO delta from height %: the journal starts at height %', from_height, coalesce(journal_from::text, 'none')
+			USING ERRCODE = 'WE006', HINT = 'wes_persist.journal_depth sets how many blocks back the journal reaches.';
+	END IF;
+	RETURN true;
+END
+$$;
+COMMENT ON FUNCTION wes.utxo_delta_served(bigint, bigint) IS 'true when wes_api.utxo_delta(from_height, to_height) can be served; else the error saying why';
+
+-- The net change of the UTXO set from the end of block from_height to the end of block
+-- to_height.  Each outpoint enters the journal's added arrays once and its removed arrays
+-- at most once, so the net change is found among the outpoints alone: added and not
+-- removed within the range (alive at to_height), or removed and not added (alive at
+-- from_height); an output both added and removed inside the range is in neither part.
+-- Only the outpoints left are looked up in wes.outputs.  Applied to the set at
+-- from_height (remove, then add), it gives the set at to_height.  PL/pgSQL, so that the
+-- range is checked before the query: planned on its own, a range the planner can prove
+-- empty would skip the check and return no row.
+CREATE FUNCTION wes_api.utxo_delta(from_height bigint, to_height bigint)
+RETURNS TABLE (change text, outpoint wes_outpoint, kind text, owner wes_address, amount bigint, ref wes_hash,
+			   lock bytea, data bytea, created_height bigint)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+BEGIN
+	PERFORM wes.utxo_delta_served(from_height, to_height);
+	RETURN QUERY
+	WITH ch AS MATERIALIZED (
+		SELECT c.change, c.outpoint FROM wes_api.utxo_changes c
+		WHERE c.height > from_height AND c.height <= to_height),
+	net AS (
+		SELECT a.change, a.outpoint FROM ch a
+		WHERE NOT EXISTS (SELECT FROM ch b WHERE b.outpoint = a.outpoint AND b.change <> a.change))
+	SELECT n.change, o.outpoint, o.kind, o.owner, o.amount, o.ref, o.lock, o.data, o.created_height
+	FROM net n JOIN wes_api.outputs o ON o.outpoint = n.outpoint
+	ORDER BY n.change, o.outpoint;
+END
+$$;
+COMMENT ON FUNCTION wes_api.utxo_delta(bigint, bigint) IS 'the net change of the UTXO set from the end of block from_height (-1: the empty set) to the end of block to_height: the outputs added and those removed, by outpoint; WE006 beyond the journal''s reach (wes_persist.journal_depth)';
+REVOKE EXECUTE ON FUNCTION wes_api.utxo_delta(bigint, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION wes_api.utxo_delta(bigint, bigint) TO wes_reader;
