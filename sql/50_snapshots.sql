@@ -167,28 +167,27 @@ COMMENT ON FUNCTION wes.utxo_delta_served(bigint, bigint) IS 'true when wes_api.
 -- removed within the range (alive at to_height), or removed and not added (alive at
 -- from_height); an output both added and removed inside the range is in neither part.
 -- Only the outpoints left are looked up in wes.outputs.  Applied to the set at
--- from_height (remove, then add), it gives the set at to_height.  PL/pgSQL, so that the
--- range is checked before the query: planned on its own, a range the planner can prove
--- empty would skip the check and return no row.
+-- from_height (remove, then add), it gives the set at to_height.  Two statements: the
+-- range is checked first, and a function of two statements is run as written, not
+-- inlined, so the planner cannot skip the check by proving the query empty.  BEGIN
+-- ATOMIC binds every name when the function is created: a reader needs no privilege
+-- on schema wes to run it.
 CREATE FUNCTION wes_api.utxo_delta(from_height bigint, to_height bigint)
 RETURNS TABLE (change text, outpoint wes_outpoint, kind text, owner wes_address, amount bigint, ref wes_hash,
 			   lock bytea, data bytea, created_height bigint)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-AS $$
-BEGIN
-	PERFORM wes.utxo_delta_served(from_height, to_height);
-	RETURN QUERY
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT wes.utxo_delta_served(utxo_delta.from_height, utxo_delta.to_height);
 	WITH ch AS MATERIALIZED (
 		SELECT c.change, c.outpoint FROM wes_api.utxo_changes c
-		WHERE c.height > from_height AND c.height <= to_height),
+		WHERE c.height > utxo_delta.from_height AND c.height <= utxo_delta.to_height),
 	net AS (
 		SELECT a.change, a.outpoint FROM ch a
 		WHERE NOT EXISTS (SELECT FROM ch b WHERE b.outpoint = a.outpoint AND b.change <> a.change))
 	SELECT n.change, o.outpoint, o.kind, o.owner, o.amount, o.ref, o.lock, o.data, o.created_height
 	FROM net n JOIN wes_api.outputs o ON o.outpoint = n.outpoint
 	ORDER BY n.change, o.outpoint;
-END
-$$;
+END;
 COMMENT ON FUNCTION wes_api.utxo_delta(bigint, bigint) IS 'the net change of the UTXO set from the end of block from_height (-1: the empty set) to the end of block to_height: the outputs added and those removed, by outpoint; WE006 beyond the journal''s reach (wes_persist.journal_depth)';
 REVOKE EXECUTE ON FUNCTION wes_api.utxo_delta(bigint, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION wes_api.utxo_delta(bigint, bigint) TO wes_reader;
