@@ -181,18 +181,28 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION wes_api.chain_tip() IS 'the chain tip (height, hash, state_root); no row on an empty chain';
 
--- As-of reads need the state at the end of block at_height.  A chain that starts from a
--- snapshot (base_height > 0) holds no output spent before the snapshot: below its height
--- an answer would leave outputs out, so it is refused (WE006).  Called as a conjunct of
--- its own, without a column, it is a one-time filter: checked once per call, before any
--- index is read; with at_height NULL the planner drops it.
+-- As-of reads need the state at the end of block at_height, which is known here only
+-- from the state a chain starts from to the tip:
+--  - above the tip, the block is not written yet (on a standby, maybe not replayed yet):
+--    an answer would be the tip's state under another height's name;
+--  - a chain that starts from a snapshot (base_height > 0) holds no output spent before
+--    the snapshot: below its height an answer would leave outputs out.
+-- Both are refused (WE006).  Called as a conjunct of its own, without a column, it is a
+-- one-time filter: checked once per call, before any index is read; with at_height NULL
+-- the planner drops it.
 CREATE FUNCTION wes.as_of_held(at_height bigint) RETURNS boolean
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 DECLARE
+	tip bigint;
 	first_held bigint;
 BEGIN
-	SELECT t.base_height INTO first_held FROM wes_api.tip t;
+	SELECT t.height, t.base_height INTO tip, first_held FROM wes_api.tip t;
+	IF at_height > coalesce(tip, -1) THEN
+		RAISE EXCEPTION 'the state at height % is not known here: the tip is at %', at_height, coalesce(tip::text, 'none (empty chain)')
+			USING ERRCODE = 'WE006',
+				  HINT = 'Ask again once that block is written (on a standby: replayed), or pass no height for the state at the tip.';
+	END IF;
 	IF first_held > 0 AND at_height < first_held - 1 THEN
 		RAISE EXCEPTION 'the state at height % is not held here: this chain starts from a snapshot at height %',
 			at_height, first_held - 1
@@ -202,7 +212,7 @@ BEGIN
 	RETURN true;
 END
 $$;
-COMMENT ON FUNCTION wes.as_of_held(bigint) IS 'true when the state at the end of block at_height is held here; WE006 below the snapshot a chain starts from';
+COMMENT ON FUNCTION wes.as_of_held(bigint) IS 'true when the state at the end of block at_height is held here; WE006 above the tip, or below the snapshot a chain starts from';
 
 -- at_height NULL: the output whatever its state; else only if alive at the end of that block
 CREATE FUNCTION wes_api.utxo_lookup(op wes_outpoint, at_height bigint DEFAULT NULL)

@@ -15,7 +15,7 @@ SPORT=$((WES_TEST_PORT + 2))
 DB=wes
 ZERO=0000000000000000000000000000000000000000000000000000000000000000
 
-plan 69
+plan 70
 integ_workdir
 W=$INTEG_WORK
 
@@ -251,6 +251,10 @@ sleep 1
 is "$(kill -0 "$loader" 2>/dev/null && echo waiting)|$(standby_tip)" \
 	"waiting|$(tip_row "$W/c.tip")" \
 	"a second later wes-load still waits, and the standby still shows the tip before the block"
+next_height=$(tip_field "$W/d.tip" height)
+is "$(sqlstate "$SPORT" "$DB" "SET ROLE wes_reader" \
+	"SELECT wes_address_balance(owner, at_height => $next_height) FROM wes_api.outputs LIMIT 1")" WE006 \
+	"standby: a balance as of the block it has not replayed is WE006, not the state at its tip"
 q "$SPORT" postgres "SELECT pg_wal_replay_resume()" >/dev/null
 wait "$loader"
 ok $? "replay resumed, the commit returns and wes-load ends with status 0" || sed 's/^/# /' "$W/load-apply.log"

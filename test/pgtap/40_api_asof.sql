@@ -4,7 +4,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(17);
+SELECT plan(20);
 
 \ir lib/synthetic_chain.sql
 SELECT pg_temp.synthetic_chain(1500, 400, 0.1234);
@@ -79,6 +79,15 @@ SELECT is((SELECT count(*) FROM wes.outputs o
 		   WHERE EXISTS (SELECT 1 FROM wes_utxo_lookup(o.outpoint, 1499))
 				 <> EXISTS (SELECT 1 FROM wes_api.utxos u WHERE u.outpoint = o.outpoint)),
 		  0::bigint, 'an output is alive as of the tip exactly when it is in wes_api.utxos');
+
+-- Above the tip the state is not known yet (a standby that lags is there): WE006, not the tip's state
+SELECT throws_ok($$SELECT wes_address_balance(pg_temp.synthetic_owner(0), at_height => 1500)$$, 'WE006',
+				 'the state at height 1500 is not known here: the tip is at 1499',
+				 'as of block 1500, one above the tip, wes_address_balance is refused (WE006)');
+SELECT throws_ok($$SELECT * FROM wes_utxo_lookup((SELECT outpoint FROM wes.outputs ORDER BY outpoint LIMIT 1), 1500)$$, 'WE006', NULL,
+				 '... and so is wes_utxo_lookup(op, 1500)');
+SELECT throws_ok($$SELECT * FROM wes_api.addresses_utxos(ARRAY[pg_temp.synthetic_owner(0)], 9223372036854775807)$$, 'WE006', NULL,
+				 '... and wes_api.addresses_utxos(owners, 2^63-1)');
 
 -- Plans: every as-of read starts from an index, never from a scan of a history table
 \ir lib/plans_and_bytes.sql
