@@ -127,30 +127,21 @@ COMMENT ON COLUMN wes_api.utxo_changes.outpoint IS 'the output added or removed'
 GRANT SELECT ON wes_api.utxo_changes TO wes_reader;
 
 -- Whether the journal serves the change from the end of block from_height to the end of
--- to_height: 22023 for a range that is not one, WE006 beyond the tip, below the state
--- this database starts from, or beyond the journal's reach
+-- to_height: 22023 for a range that is not one; WE006 when either end is a state this
+-- database does not hold (wes.as_of_held: above the tip, below the snapshot it starts
+-- from), or beyond the journal's reach
 CREATE FUNCTION wes.utxo_delta_served(from_height bigint, to_height bigint) RETURNS boolean
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	tip bigint;
-	first_held bigint;
 	journal_from bigint;
 BEGIN
 	IF from_height < -1 OR from_height > to_height THEN
 		RAISE EXCEPTION 'a UTXO delta goes from a height of -1 or more to one at least as high (given % to %)',
 			from_height, to_height USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	SELECT s.height, s.base_height INTO tip, first_held FROM wes.chain_state s;
-	IF tip IS NULL OR to_height > tip THEN
-		RAISE EXCEPTION 'no UTXO delta to height %: the tip is at %', to_height, coalesce(tip::text, 'none (empty chain)')
-			USING ERRCODE = 'WE006';
-	END IF;
-	IF from_height < first_held - 1 THEN
-		RAISE EXCEPTION 'no UTXO delta from height %: this chain starts from a snapshot at height %', from_height, first_held - 1
-			USING ERRCODE = 'WE006';
-	END IF;
+	PERFORM wes.as_of_held(to_height), wes.as_of_held(from_height);
 	SELECT min(j.height) INTO journal_from FROM wes.journal j;
 	IF from_height < to_height AND (journal_from IS NULL OR journal_from > from_height + 1) THEN
 		RAISE EXCEPTION 'no UTXO delta from height %: the journal starts at height %', from_height, coalesce(journal_from::text, 'none')

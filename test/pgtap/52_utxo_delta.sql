@@ -62,7 +62,7 @@ SELECT throws_ok('SELECT * FROM wes_api.utxo_delta(9, 3)', '22023',
 				 'a UTXO delta goes from a height of -1 or more to one at least as high (given 9 to 3)',
 				 'a range that runs backwards is 22023');
 SELECT throws_ok('SELECT * FROM wes_api.utxo_delta(-2, 3)', '22023', NULL, '... and one from below -1');
-SELECT throws_ok('SELECT * FROM wes_api.utxo_delta(3, 12)', 'WE006', 'no UTXO delta to height 12: the tip is at 11',
+SELECT throws_ok('SELECT * FROM wes_api.utxo_delta(3, 12)', 'WE006', 'the state at height 12 is not known here: the tip is at 11',
 				 'a range past the tip is WE006');
 
 -- The journal's reach: with journal_depth 4, blocks 8..11 keep theirs
@@ -85,7 +85,7 @@ SELECT is(wes_rollback_to(-1), 7::bigint, '... exported, and rolled back to the 
 SELECT is((SELECT height FROM wes_snapshot_import((SELECT f FROM file6))), 6::bigint, 'the snapshot of block 6 is imported');
 SELECT is(wes_write_blocks(pg_temp.vector_blocks(7, 11)), 5::bigint, '... and blocks 7..11 written on it');
 SELECT throws_ok('SELECT * FROM wes_api.utxo_delta(5, 11)', 'WE006',
-				 'no UTXO delta from height 5: this chain starts from a snapshot at height 6',
+				 'the state at height 5 is not held here: this chain starts from a snapshot at height 6',
 				 'on a chain from a snapshot at 6, a delta from 5 is WE006');
 SELECT is((SELECT count(*) FROM pairs WHERE a >= 6 AND pg_temp.applied(a, b) <> pg_temp.alive_at(b)), 0::bigint,
 		  '... and every delta from 6 on is the whole chain''s');
