@@ -125,10 +125,7 @@ SELECT is((SELECT count(*) FROM wes.outputs), 0::bigint, '... and nothing was wr
 SAVEPOINT highest;
 CREATE FUNCTION pg_temp.empty_block_on_tip(height_le64 bytea) RETURNS bytea
 LANGUAGE sql STABLE RETURN (
-	SELECT (SELECT substr(raw, 1, 4) FROM vblocks WHERE height = 0) || height_le64 || pg_temp.le64(1700000000000)
-		   || c.hash::bytea || pg_temp.empty_merkle_root() || pg_temp.empty_merkle_root()
-		   || c.state_root::bytea || pg_temp.le64(0) || '\x00000000'::bytea
-	FROM wes.chain_state c);
+	SELECT pg_temp.empty_block(height_le64, c.hash::bytea, c.state_root::bytea, 0) FROM wes.chain_state c);
 SELECT is((SELECT height FROM wes_snapshot_import((SELECT substr(f, 1, length(f) - 32) || wes_digest(substr(f, 1, length(f) - 32))::bytea
 			  FROM (SELECT overlay(file placing '\xfdffffffffffff7f' from 13) AS f FROM after WHERE height = 6) x))),
 		  9223372036854775805::bigint, 'a file at height 2^63-3 (checksum made right) is imported');

@@ -36,12 +36,18 @@ CREATE FUNCTION pg_temp.le64(x bigint) RETURNS bytea
 LANGUAGE sql IMMUTABLE RETURN decode((SELECT string_agg(substr(lpad(to_hex(x), 16, '0'), 15 - 2 * i, 2), '' ORDER BY i)
 									  FROM generate_series(0, 7) i), 'hex');
 
+-- A block without transactions (version 1, both roots of no leaves), its height given as
+-- the 8 header bytes (so that any u64 can be), on prev, with that state_root and nonce
+CREATE FUNCTION pg_temp.empty_block(height_le64 bytea, prev bytea, state_root bytea, nonce bigint) RETURNS bytea
+LANGUAGE sql IMMUTABLE RETURN
+	'\x01000000'::bytea || height_le64 || pg_temp.le64(1700000000000 + nonce)
+	|| prev || pg_temp.empty_merkle_root() || pg_temp.empty_merkle_root()
+	|| state_root || pg_temp.le64(nonce) || '\x00000000'::bytea;
+
 -- A block without transactions on top of stored block h (same state_root, its own nonce)
 CREATE FUNCTION pg_temp.empty_block_after(h bigint, nonce bigint) RETURNS bytea
 LANGUAGE sql STABLE RETURN (
-	SELECT substr(b.header, 1, 4) || pg_temp.le64(h + 1) || pg_temp.le64(1700000000000 + nonce)
-		   || b.hash::bytea || pg_temp.empty_merkle_root() || pg_temp.empty_merkle_root()
-		   || b.state_root::bytea || pg_temp.le64(nonce) || '\x00000000'::bytea
+	SELECT pg_temp.empty_block(pg_temp.le64(h + 1), b.hash::bytea, b.state_root::bytea, nonce)
 	FROM wes.blocks b WHERE b.height = h);
 
 -- Write blocks (one call, or one call each), take what f returns, and undo it all
