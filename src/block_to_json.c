@@ -11,9 +11,11 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 
 #include "json_form.h"
@@ -70,22 +72,58 @@ put_hex_bytes(JsonbParseState **st, const char *key, wes_bytes b)
 	put_hex(st, key, b.ptr, b.len);
 }
 
-/* Text of the wire format (UTF-8) in the database's encoding; *len receives its length */
+/*
+ * Text of the wire format (UTF-8, checked by the codec) as the database holds
+ * it; *len receives its length.  NULL when the database cannot hold it, and
+ * *why then says what it holds: U+0000, which is valid UTF-8 but no text value
+ * can hold, or a character that the database's encoding lacks.
+ */
 const char *
-wes_text_to_server(wes_bytes t, int *len)
+wes_text_to_server(wes_bytes t, int *len, const char **why)
 {
-	char	   *s = pg_any_to_server((const char *) t.ptr, (int) t.len, PG_UTF8);
+	int			enc = GetDatabaseEncoding();
+	Oid			proc;
+	unsigned char *dest;
 
-	*len = s == (const char *) t.ptr ? (int) t.len : (int) strlen(s);
-	return s;
+	if (memchr(t.ptr, '\0', t.len) != NULL)
+	{
+		*why = "U+0000, which no text value can hold";
+		return NULL;
+	}
+	*len = (int) t.len;
+	if (t.len == 0 || enc == PG_UTF8 || enc == PG_SQL_ASCII)
+		return pg_any_to_server((const char *) t.ptr, (int) t.len, PG_UTF8);
+	if (t.len >= MaxAllocSize / MAX_CONVERSION_GROWTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("text of %u bytes is too long to convert to encoding %s", t.len,
+						GetDatabaseEncodingName())));
+	proc = FindDefaultConversionProc(PG_UTF8, enc);
+	dest = palloc(t.len * MAX_CONVERSION_GROWTH + 1);
+	if (!OidIsValid(proc) ||
+		pg_do_encoding_conversion_buf(proc, PG_UTF8, enc, unconstify(uint8 *, t.ptr), (int) t.len,
+									  dest, (int) t.len * MAX_CONVERSION_GROWTH + 1, true) < (int) t.len)
+	{
+		*why = psprintf("a character that encoding %s lacks", GetDatabaseEncodingName());
+		return NULL;
+	}
+	*len = (int) strlen((char *) dest);
+	return (const char *) dest;
 }
 
+/* Text of the wire format at path (for the error when the database cannot hold it) */
 static void
-put_text(JsonbParseState **st, const char *key, wes_bytes t)
+put_text(JsonbParseState **st, const char *key, wes_bytes t, const char *path)
 {
 	int			len;
-	const char *s = wes_text_to_server(t, &len);
+	const char *why;
+	const char *s = wes_text_to_server(t, &len, &why);
 
+	if (s == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
+				 errmsg("the block has no JSON form in this database: $.%s.%s holds %s", path, key, why),
+				 errhint("wes_write_block(bytea) takes the block, and wes_api.outputs.data holds these bytes.")));
 	put_string(st, key, s, len);
 }
 
@@ -162,21 +200,23 @@ push_input(JsonbParseState **st, const wes_input *in)
 	pushJsonbValue(st, WJB_END_OBJECT, NULL);
 }
 
-/* A resource output's data: its metadata */
+/* A resource output's data: its metadata (output k of transaction t, for errors) */
 static void
-push_resource_meta(JsonbParseState **st, const wes_resource_meta *m)
+push_resource_meta(JsonbParseState **st, const wes_resource_meta *m, uint32 t, uint32 k)
 {
+	const char *path = psprintf("transactions[%u].outputs[%u].data", t, k);
+
 	begin(st, "data", WJB_BEGIN_OBJECT);
 	put_string(st, "resource_type", wes_resource_type_name(m->resource_type),
 			   strlen(wes_resource_type_name(m->resource_type)));
 	put_uint(st, "size", m->size);
-	put_text(st, "media_type", m->media_type);
-	put_text(st, "name", m->name);
+	put_text(st, "media_type", m->media_type, path);
+	put_text(st, "name", m->name, path);
 	pushJsonbValue(st, WJB_END_OBJECT, NULL);
 }
 
 static void
-push_output(JsonbParseState **st, const wes_output *out)
+push_output(JsonbParseState **st, const wes_output *out, uint32 t, uint32 k)
 {
 	const char *kind = wes_kind_name(out->kind);
 
@@ -187,14 +227,14 @@ push_output(JsonbParseState **st, const wes_output *out)
 	put_hex(st, "ref", out->ref, WES_HASH_LEN);
 	put_hex_bytes(st, "lock", out->lock);
 	if (out->kind == WES_KIND_RESOURCE)
-		push_resource_meta(st, &out->resource);
+		push_resource_meta(st, &out->resource, t, k);
 	else
 		put_hex_bytes(st, "data", out->data);
 	pushJsonbValue(st, WJB_END_OBJECT, NULL);
 }
 
 static void
-push_tx(JsonbParseState **st, const wes_tx *tx)
+push_tx(JsonbParseState **st, const wes_tx *tx, uint32 t)
 {
 	begin(st, NULL, WJB_BEGIN_OBJECT);
 	put_uint(st, "version", tx->version);
@@ -204,7 +244,7 @@ push_tx(JsonbParseState **st, const wes_tx *tx)
 	pushJsonbValue(st, WJB_END_ARRAY, NULL);
 	begin(st, "outputs", WJB_BEGIN_ARRAY);
 	for (uint32 i = 0; i < tx->n_outputs; i++)
-		push_output(st, &tx->outputs[i]);
+		push_output(st, &tx->outputs[i], t, i);
 	pushJsonbValue(st, WJB_END_ARRAY, NULL);
 	put_hex_bytes(st, "payload", tx->payload);
 	pushJsonbValue(st, WJB_END_OBJECT, NULL);
@@ -250,7 +290,7 @@ wes_block_jsonb(const wes_block *b)
 	push_header(&st, &b->header);
 	begin(&st, "transactions", WJB_BEGIN_ARRAY);
 	for (uint32 i = 0; i < b->n_tx; i++)
-		push_tx(&st, &b->txs[i]);
+		push_tx(&st, &b->txs[i], i);
 	pushJsonbValue(&st, WJB_END_ARRAY, NULL);
 	begin(&st, "receipts", WJB_BEGIN_ARRAY);
 	for (uint32 i = 0; i < b->n_tx; i++)

@@ -27,10 +27,10 @@ extern const char *wes_status_name(uint8 status);
 /*
  * block_to_json.c: a receipt's logs as the next value of an object or array
  * (returns the array when it is the root), and wire-format text (UTF-8) in
- * the database's encoding
+ * the database's encoding (NULL, with why, when the database cannot hold it)
  */
 extern JsonbValue *wes_json_push_logs(JsonbParseState **st, const wes_receipt *r);
-extern const char *wes_text_to_server(wes_bytes t, int *len);
+extern const char *wes_text_to_server(wes_bytes t, int *len, const char **why);
 
 /* The JSON form of a decoded block */
 extern Jsonb *wes_block_jsonb(const wes_block *b);

@@ -56,14 +56,20 @@ wes_receipt_return_data(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(out);
 }
 
-/* Text of the wire format (UTF-8) as a text datum in the database's encoding */
+/*
+ * Text of the wire format (UTF-8) as a text datum in the database's encoding;
+ * NULL when the database cannot hold it (U+0000, or a character its encoding
+ * lacks): the bytes are still in the output's data
+ */
 static Datum
-utf8_text(wes_bytes t)
+utf8_text(wes_bytes t, bool *isnull)
 {
 	int			len;
-	const char *s = wes_text_to_server(t, &len);
+	const char *why;
+	const char *s = wes_text_to_server(t, &len, &why);
 
-	return PointerGetDatum(cstring_to_text_with_len(s, len));
+	*isnull = s == NULL;
+	return *isnull ? (Datum) 0 : PointerGetDatum(cstring_to_text_with_len(s, len));
 }
 
 /*
@@ -91,7 +97,7 @@ wes_resource_meta_sql(PG_FUNCTION_ARGS)
 	values[0] = CStringGetTextDatum(wes_resource_type_name(m.resource_type));
 	values[1] = DirectFunctionCall3(numeric_in, CStringGetDatum(size),
 									ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-	values[2] = utf8_text(m.media_type);
-	values[3] = utf8_text(m.name);
+	values[2] = utf8_text(m.media_type, &nulls[2]);
+	values[3] = utf8_text(m.name, &nulls[3]);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }

@@ -89,8 +89,10 @@ wes_put_u64(uint8_t *p, uint64_t v)
 
 /*
  * Offset of the first byte that is not valid UTF-8, or len when all are.
- * Strict RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF,
- * and no NUL, which a PostgreSQL text value cannot hold.
+ * Strict RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF.
+ * U+0000 is valid UTF-8, so a block may carry it in its text; a PostgreSQL
+ * text value cannot hold it, so what shows text to SQL checks for it
+ * (wes_text_to_server).
  */
 size_t
 wes_utf8_invalid_at(const uint8_t *p, size_t len)
@@ -104,7 +106,7 @@ wes_utf8_invalid_at(const uint8_t *p, size_t len)
 		uint8_t		lo = 0x80,
 					hi = 0xBF;
 
-		if (c >= 0x01 && c < 0x80)
+		if (c < 0x80)
 		{
 			i++;
 			continue;
@@ -128,7 +130,7 @@ wes_utf8_invalid_at(const uint8_t *p, size_t len)
 				hi = 0x8F;		/* above U+10FFFF */
 		}
 		else
-			return i;			/* NUL, continuation byte, C0, C1, F5..FF */
+			return i;			/* continuation byte, C0, C1, F5..FF */
 		if (len - i <= n)
 			return i;
 		if (p[i + 1] < lo || p[i + 1] > hi)

@@ -351,7 +351,7 @@ extern void wes_encode_block(wes_buf *b, const wes_header *h, uint32_t n_tx,
 
 /* ---- small helpers (util.c) ---- */
 
-/* Strict UTF-8 (no overlong forms, surrogates or NUL: PostgreSQL text cannot hold NUL) */
+/* Strict UTF-8 (RFC 3629: no overlong forms or surrogates; U+0000 is valid) */
 extern bool wes_utf8_valid(const uint8_t *p, size_t len);
 /* Offset of the first invalid byte, len when valid */
 extern size_t wes_utf8_invalid_at(const uint8_t *p, size_t len);

@@ -12,13 +12,15 @@
 #      committed, and the transaction rolls back.
 #   3. Databases in SQL_ASCII and LATIN1: the chain loads, a block's JSON form converts
 #      back to its bytes and the block is written from it, a resource with a non-ASCII
-#      media type is written and read back, and wes_verify() finds nothing.
+#      media type is written and read back, and wes_verify() finds nothing.  A resource
+#      output's name that LATIN1 lacks (日本.txt) reads as NULL there, and that block has
+#      no JSON form (22P05 naming the field); SQL_ASCII passes the name through.
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
 PORT=$((WES_TEST_PORT + 14))
 DB=wes
-plan 14
+plan 18
 integ_workdir
 W=$INTEG_WORK
 
@@ -62,6 +64,19 @@ is "$(sqlstate "$PORT" fresh "BEGIN" "SELECT wes_snapshot_import_begin()" \
 
 # ---- 3. databases that are not UTF8 ----
 BLOCK_HEX=$(q "$PORT" "$DB" "SELECT encode(raw, 'hex') FROM staged WHERE h = 12")
+le32() { printf '%02x%02x%02x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+lp() { echo "$(le32 $((${#1} / 2)))$1"; }
+# resource metadata (wasm, size 10, text/plain) named by the UTF-8 hex $1, and a block at
+# height 0 holding one output with it (hand-built: its roots do not matter to these reads)
+resource_meta_hex() { echo "010a00000000000000$(lp 746578742f706c61696e)$(lp "$1")"; }
+META_JA=$(resource_meta_hex e697a5e69cac2e747874)
+META_CAFE=$(resource_meta_hex 636166c3a92e747874)
+# transaction: version 1, no input, one output (kind 1, owner 01.., amount 1, ref 22.., no
+# lock, that metadata), no payload; the block: header (version 1, the rest zero), then it
+# and one success receipt with no fee, return data or logs
+OUTPUT_HEX="01$(printf '01%.0s' {1..20})0100000000000000$(printf '22%.0s' {1..32})00000000$(lp "$META_JA")"
+TX_HEX="$(le32 1)$(le32 0)$(le32 1)${OUTPUT_HEX}00000000"
+JA_BLOCK_HEX="$(le32 1)$(printf '00%.0s' {1..152})$(le32 1)$(lp "$TX_HEX")$(lp "00$(printf '00%.0s' {1..8})$(le32 0)$(le32 0)")"
 for enc in SQL_ASCII LATIN1; do
 	edb=wes_$(echo "$enc" | tr 'A-Z_' 'a-z_')
 	q "$PORT" postgres "CREATE DATABASE $edb ENCODING '$enc' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0" &&
@@ -79,6 +94,17 @@ EOF
 		"SELECT media_type || ' ' || convert_from(wes_resource_read(content_hash), 'UTF8') FROM wes_api.resource_content")" \
 		"t"$'\n'"text/plain; name=café café" "$enc database: a resource with a non-ASCII media type is written and read back"
 	is "$(q "$PORT" "$edb" "SELECT count(*) FROM wes_verify()")" 0 "$enc database: wes_verify() finds nothing"
+	case $enc in
+	LATIN1) names="NULL text/plain"$'\n'"café.txt text/plain"
+		json="ERROR:  the block has no JSON form in this database: \$.transactions[0].outputs[0].data.name holds a character that encoding LATIN1 lacks" ;;
+	*) names="日本.txt text/plain"$'\n'"café.txt text/plain"; json="日本.txt" ;;
+	esac
+	is "$(PGCLIENTENCODING=UTF8 q "$PORT" "$edb" "SELECT coalesce(m.name, 'NULL') || ' ' || m.media_type
+		FROM unnest(ARRAY['$META_JA', '$META_CAFE']) WITH ORDINALITY d(h, n), wes.resource_meta(decode(d.h, 'hex')) m ORDER BY d.n")" \
+		"$names" "$enc database: resource names 日本.txt and café.txt read as ${names//$'\n'/, }"
+	is "$(PGCLIENTENCODING=UTF8 q "$PORT" "$edb" \
+		"SELECT wes_block_to_jsonb(decode('$JA_BLOCK_HEX', 'hex')) #>> '{transactions,0,outputs,0,data,name}'" 2>&1 | head -n 1)" \
+		"$json" "$enc database: the JSON form of a block naming 日本.txt: ${json#ERROR:  }"
 done
 
 exit $((T_FAILED > 0))

@@ -234,24 +234,45 @@ expect_rebuilt_error(const wes_block *b, uint32_t ti, const wes_tx *tx, const ch
 	free(raw);
 }
 
-/* A copy of block bi with one byte (or 8 for a u64) replaced; check the error's field and offset */
-static void
-expect_patch_error(const chain *ch, size_t bi, size_t at, const uint8_t *bytes, size_t n,
-				   const char *field, size_t want_off, const char *what)
+/* Decode block bi of the chain with n bytes at offset at replaced by bytes */
+static wes_status
+decode_patched(const chain *ch, size_t bi, size_t at, const uint8_t *bytes, size_t n, wes_error *err)
 {
 	uint8_t    *copy = malloc(ch->len[bi]);
-	wes_error	err;
 	counting	cnt;
 	wes_status	st;
 
 	memcpy(copy, ch->raw[bi], ch->len[bi]);
 	memcpy(copy + at, bytes, n);
-	st = decode_counted(copy, ch->len[bi], &cnt, &err);
+	st = decode_counted(copy, ch->len[bi], &cnt, err);
+	free(copy);
+	return st;
+}
+
+/* A copy of block bi with one byte (or 8 for a u64) replaced; check the error's field and offset */
+static void
+expect_patch_error(const chain *ch, size_t bi, size_t at, const uint8_t *bytes, size_t n,
+				   const char *field, size_t want_off, const char *what)
+{
+	wes_error	err;
+	wes_status	st = decode_patched(ch, bi, at, bytes, n, &err);
+
 	ok(st == WES_ERR_DECODE && strcmp(err.field, field) == 0 && err.offset == want_off,
 	   "%s: rejected at %s, offset %zu (%s)", what, err.field, err.offset, err.message);
 	if (st != WES_ERR_DECODE || strcmp(err.field, field) != 0 || err.offset != want_off)
 		diag("wanted %s at %zu", field, want_off);
-	free(copy);
+}
+
+/* Block bi of the chain with bytes at offset at still decodes */
+static void
+expect_patch_decodes(const chain *ch, size_t bi, size_t at, const uint8_t *bytes, size_t n, const char *what)
+{
+	wes_error	err;
+	wes_status	st = decode_patched(ch, bi, at, bytes, n, &err);
+
+	ok(st == WES_OK, "%s: decodes", what);
+	if (st != WES_OK)
+		diag("rejected at %s, offset %zu (%s)", err.field, err.offset, err.message);
 }
 
 /* The first resource output of the chain */
@@ -316,9 +337,11 @@ test_field_patches(const chain *ch)
 		expect_patch_error(ch, bi, off(ch, bi, m->media_type.ptr), &v, 1, f,
 						   off(ch, bi, m->media_type.ptr) - 4, "media_type byte 0xff (invalid utf-8)");
 		snprintf(f, sizeof(f), "transactions[%u].outputs[%u].data.name", t, o);
-		v = 0;
+		v = 0xC0;
 		expect_patch_error(ch, bi, off(ch, bi, m->name.ptr), &v, 1, f,
-						   off(ch, bi, m->name.ptr) - 4, "name with a NUL byte");
+						   off(ch, bi, m->name.ptr) - 4, "name byte 0xc0 (an overlong form)");
+		v = 0;
+		expect_patch_decodes(ch, bi, off(ch, bi, m->name.ptr), &v, 1, "name with U+0000 (valid UTF-8)");
 	}
 	else
 		ok(false, "the chain has a resource output");
@@ -475,7 +498,7 @@ test_utf8(void)
 		{"\xe2\x82\xac", 3, 3}, {"\xf0\x9f\x98\x80", 4, 4}, {"\xf4\x8f\xbf\xbf", 4, 4},
 		{"a\x80", 2, 1}, {"\xc0\xaf", 2, 0}, {"\xc1\xbf", 2, 0}, {"\xe0\x80\xaf", 3, 0},
 		{"\xed\xa0\x80", 3, 0}, {"\xf0\x80\x80\xaf", 4, 0}, {"\xf4\x90\x80\x80", 4, 0},
-		{"\xf5\x80\x80\x80", 4, 0}, {"ab\xe2\x82", 4, 2}, {"a\0b", 3, 1}, {"\xff", 1, 0},
+		{"\xf5\x80\x80\x80", 4, 0}, {"ab\xe2\x82", 4, 2}, {"a\0b", 3, 3}, {"\xff", 1, 0},
 		{"\xc3\x28", 2, 0}, {"\xe2\x28\xa1", 3, 0},
 	};
 	size_t		good = 0,
@@ -491,7 +514,7 @@ test_utf8(void)
 		else
 			diag("utf-8 case %zu: first invalid at %zu, expected %zu", i, got, cases[i].bad);
 	}
-	ok(good == n, "utf-8 validation: %zu sequences (overlong, surrogate, > U+10FFFF, NUL, cut)", n);
+	ok(good == n, "utf-8 validation: %zu sequences (overlong, surrogate, > U+10FFFF, cut refused; U+0000 valid)", n);
 	ok(strcmp(wes_kind_name(2), "state") == 0 && wes_kind_name(3) == NULL &&
 	   strcmp(wes_resource_type_name(1), "wasm") == 0 && wes_resource_type_name(9) == NULL,
 	   "kind and resource type names");
