@@ -85,7 +85,7 @@ wes_text_to_server(wes_bytes t, int *len, const char **why)
 	Oid			proc;
 	unsigned char *dest;
 
-	if (memchr(t.ptr, '\0', t.len) != NULL)
+	if (t.len > 0 && memchr(t.ptr, '\0', t.len) != NULL)
 	{
 		*why = "U+0000, which no text value can hold";
 		return NULL;
