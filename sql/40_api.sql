@@ -66,6 +66,8 @@ COMMENT ON COLUMN wes_api.transactions.txid IS 'transaction id: BLAKE2b-256 of t
 COMMENT ON COLUMN wes_api.transactions.block_height IS 'height of the block that holds it';
 COMMENT ON COLUMN wes_api.transactions.block_hash IS 'hash of the block that holds it';
 COMMENT ON COLUMN wes_api.transactions.tx_index IS 'position in the block, from 0';
+COMMENT ON COLUMN wes_api.transactions.input_count IS 'number of inputs, spends and references (see wes_api.inputs)';
+COMMENT ON COLUMN wes_api.transactions.output_count IS 'number of outputs (see wes_api.outputs)';
 COMMENT ON COLUMN wes_api.transactions.size IS 'size of the transaction encoding in bytes';
 
 -- The view's outpoint is wes.input_outpoint(outpoint, height, tx_index, reference), which
@@ -156,6 +158,11 @@ COMMENT ON COLUMN wes_api.utxos.spent_height IS 'always NULL (same columns as we
 COMMENT ON COLUMN wes_api.utxos.owner IS 'owner address (20 bytes)';
 COMMENT ON COLUMN wes_api.utxos.ref IS 'asset: asset id (all zero = native coin); resource: SHA-256 of the content; state: state id';
 COMMENT ON COLUMN wes_api.utxos.created_height IS 'height of the block that created it';
+COMMENT ON COLUMN wes_api.utxos.output_index IS 'position among that transaction''s outputs, from 0';
+COMMENT ON COLUMN wes_api.utxos.kind IS 'asset, resource or state';
+COMMENT ON COLUMN wes_api.utxos.amount IS 'amount of the asset ref (0 .. 2^63-1)';
+COMMENT ON COLUMN wes_api.utxos.lock IS 'locking conditions, opaque';
+COMMENT ON COLUMN wes_api.utxos.data IS 'asset: empty; state: the state record; resource: encoded metadata (see wes_api.resources)';
 
 CREATE VIEW wes_api.address_balances AS
 SELECT o.owner, o.ref AS asset, sum(o.amount) AS balance, count(*) AS utxo_count
@@ -392,6 +399,8 @@ FROM wes.resource_content c;
 COMMENT ON VIEW wes_api.resource_content IS 'stored resource content by SHA-256; select only the columns you need (content can be large), or read a range with wes_api.resource_read';
 COMMENT ON COLUMN wes_api.resource_content.content_hash IS 'SHA-256 of the content';
 COMMENT ON COLUMN wes_api.resource_content.size IS 'content size in bytes';
+COMMENT ON COLUMN wes_api.resource_content.media_type IS 'media type given by the first wes_write_resource call that gave one (NULL when none did)';
+COMMENT ON COLUMN wes_api.resource_content.stored_at IS 'when the content was first stored';
 COMMENT ON COLUMN wes_api.resource_content.content IS 'the content (stored uncompressed out of line, so a substring reads only the chunks it covers)';
 GRANT SELECT ON wes_api.resource_content TO wes_reader;
 

@@ -27,11 +27,10 @@ SELECT is((SELECT array_agg(c.relname::text) FROM pg_class c
 SELECT is((SELECT array_agg(p.oid::regprocedure::text) FROM pg_proc p
 		   WHERE p.pronamespace = 'wes_api'::regnamespace AND obj_description(p.oid, 'pg_proc') IS NULL),
 		  NULL, 'every wes_api function has a comment');
-SELECT is((SELECT array_agg(c.relname || '.' || a.attname) FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+SELECT is((SELECT array_agg(c.relname || '.' || a.attname ORDER BY 1) FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
 		   WHERE c.relnamespace = 'wes_api'::regnamespace AND c.relkind = 'v' AND a.attnum > 0
-			 AND a.attname IN ('hash', 'txid', 'outpoint', 'owner', 'state_root', 'spent_by', 'content_hash', 'ref')
 			 AND col_description(c.oid, a.attnum) IS NULL), NULL,
-		  'the key columns (hashes, outpoints, owners) of every view have a comment');
+		  'every column of every view has a comment');
 
 -- PostgREST wraps every read in this shape; q is the pgrst_source query
 CREATE FUNCTION pg_temp.pgrst(source text, args_cte text DEFAULT '') RETURNS jsonb LANGUAGE plpgsql AS $$
