@@ -111,18 +111,19 @@ wes_text_to_server(wes_bytes t, int *len, const char **why)
 	return (const char *) dest;
 }
 
-/* Text of the wire format at path (for the error when the database cannot hold it) */
+/* Text of the metadata of output k of transaction t (which the error names when the database cannot hold it) */
 static void
-put_text(JsonbParseState **st, const char *key, wes_bytes t, const char *path)
+put_meta_text(JsonbParseState **st, const char *key, wes_bytes text, uint32 t, uint32 k)
 {
 	int			len;
 	const char *why;
-	const char *s = wes_text_to_server(t, &len, &why);
+	const char *s = wes_text_to_server(text, &len, &why);
 
 	if (s == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
-				 errmsg("the block has no JSON form in this database: $.%s.%s holds %s", path, key, why),
+				 errmsg("the block has no JSON form in this database: $.transactions[%u].outputs[%u].data.%s holds %s",
+						t, k, key, why),
 				 errhint("wes_write_block(bytea) takes the block, and wes_api.outputs.data holds these bytes.")));
 	put_string(st, key, s, len);
 }
@@ -204,14 +205,12 @@ push_input(JsonbParseState **st, const wes_input *in)
 static void
 push_resource_meta(JsonbParseState **st, const wes_resource_meta *m, uint32 t, uint32 k)
 {
-	const char *path = psprintf("transactions[%u].outputs[%u].data", t, k);
-
 	begin(st, "data", WJB_BEGIN_OBJECT);
 	put_string(st, "resource_type", wes_resource_type_name(m->resource_type),
 			   strlen(wes_resource_type_name(m->resource_type)));
 	put_uint(st, "size", m->size);
-	put_text(st, "media_type", m->media_type, path);
-	put_text(st, "name", m->name, path);
+	put_meta_text(st, "media_type", m->media_type, t, k);
+	put_meta_text(st, "name", m->name, t, k);
 	pushJsonbValue(st, WJB_END_OBJECT, NULL);
 }
 
