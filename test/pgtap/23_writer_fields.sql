@@ -166,20 +166,18 @@ SELECT throws_ok($$SELECT wes_block_to_jsonb(block) FROM nul$$, '22P05',
 SELECT is((SELECT count(*) FROM wes_verify()), 0::bigint, 'wes_verify() finds nothing wrong with that block');
 -- The snapshot file carries the output's bytes as they are: exported, and imported into
 -- the empty chain, it gives the same tip, UTXO set and resources
+CREATE FUNCTION pg_temp.chain_as_read() RETURNS text[] LANGUAGE sql STABLE AS $$
+	SELECT ARRAY[(SELECT row(height, hash, state_root)::text FROM wes_chain_tip())]
+		   || (SELECT array_agg(outpoint || ' ' || encode(data, 'hex') ORDER BY outpoint) FROM wes_api.utxos)
+		   || (SELECT array_agg(format('%s %s', coalesce(media_type, 'NULL'), coalesce(name, 'NULL')) ORDER BY outpoint)
+			   FROM wes_api.resources)
+$$;
 CREATE TEMP TABLE nul_snap AS
-SELECT (SELECT string_agg(c, ''::bytea) FROM wes_snapshot_export() c) AS file,
-	   (SELECT row(height, hash, state_root)::text FROM wes_chain_tip()) AS tip,
-	   (SELECT array_agg(outpoint || ' ' || encode(data, 'hex') ORDER BY outpoint) FROM wes_api.utxos) AS utxos,
-	   (SELECT array_agg(format('%s %s', coalesce(media_type, 'NULL'), coalesce(name, 'NULL')) ORDER BY outpoint)
-		FROM wes_api.resources) AS resources;
+SELECT (SELECT string_agg(c, ''::bytea) FROM wes_snapshot_export() c) AS file, pg_temp.chain_as_read() AS before;
 SELECT is(wes_rollback_to(-1), 1::bigint, 'rolled back to the empty chain');
 SELECT is((SELECT height FROM wes_snapshot_import((SELECT file FROM nul_snap))), 0::bigint,
 		  'its snapshot file imports into the empty chain');
-SELECT is(ARRAY[(SELECT row(height, hash, state_root)::text FROM wes_chain_tip())]
-		  || (SELECT array_agg(outpoint || ' ' || encode(data, 'hex') ORDER BY outpoint) FROM wes_api.utxos)
-		  || (SELECT array_agg(format('%s %s', coalesce(media_type, 'NULL'), coalesce(name, 'NULL')) ORDER BY outpoint)
-			  FROM wes_api.resources),
-		  (SELECT ARRAY[tip] || utxos || resources FROM nul_snap),
+SELECT is(pg_temp.chain_as_read(), (SELECT before FROM nul_snap),
 		  '... with the same tip, UTXO set (bytes included) and resources (NULL for the text with U+0000)');
 
 SELECT * FROM finish();
