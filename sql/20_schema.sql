@@ -125,6 +125,14 @@ CREATE TABLE wes.snapshots (
 );
 COMMENT ON TABLE wes.snapshots IS 'full snapshots: height, block hash, state root, UTXO count and accumulator';
 
+-- Rule 4 on a chain started from a snapshot: the ids of the transactions before it that
+-- spent nothing (docs/snapshot-format.md).  No other table of this database knows them
+-- all, and only such a transaction can be written again.
+CREATE TABLE wes.prior_txids (
+	txid         wes_hash PRIMARY KEY
+);
+COMMENT ON TABLE wes.prior_txids IS 'ids of the transactions below the snapshot this chain starts from that spent nothing (no input, or references only): written again, they break rule 4 (WE005); empty on a chain that holds its whole history';
+
 -- A restore of a dump (pg_restore, or psql of a plain one) creates the extension, whose
 -- script has just inserted the empty-chain row above, and then loads the dumped row: that
 -- row replaces the one there, where a second row would break the primary key and leave
@@ -159,6 +167,7 @@ SELECT pg_catalog.pg_extension_config_dump('wes.inputs', '');
 SELECT pg_catalog.pg_extension_config_dump('wes.resource_content', '');
 SELECT pg_catalog.pg_extension_config_dump('wes.journal', '');
 SELECT pg_catalog.pg_extension_config_dump('wes.snapshots', '');
+SELECT pg_catalog.pg_extension_config_dump('wes.prior_txids', '');
 
 -- u64 fields are stored as bigint bit patterns
 CREATE FUNCTION wes.u64(v bigint) RETURNS numeric

@@ -244,7 +244,9 @@ COMMENT ON FUNCTION wes.verify_utxos() IS
 -- What the chain state, the snapshots and the stored resource content claim, against
 -- what they come from: no block below chain_state.base_height; each snapshot's
 -- state_root is H(its accumulator) and, where its block is stored, that block's hash
--- and state_root; each content is the bytes its SHA-256 names, of the size it says.
+-- and state_root; no id of wes.prior_txids (transactions before the snapshot the chain
+-- starts from) written again, and none on a chain not started from one; each content
+-- is the bytes its SHA-256 names, of the size it says.
 -- The content is read whole, so this costs what the stored content weighs.  None of
 -- it can be derived again from the blocks: wes_repair leaves these findings as they are
 CREATE FUNCTION wes.verify_stored()
@@ -267,6 +269,16 @@ BEGIN ATOMIC
 	WHERE wes_digest(n.accumulator) <> n.state_root
 	   OR (b.height IS NOT NULL AND (b.hash, b.state_root) IS DISTINCT FROM (n.block_hash, n.state_root))
 	UNION ALL
+	SELECT 'prior_txids', t.block_height,
+		   format('transaction %s is in wes.prior_txids, as written before the snapshot this chain starts from, '
+				  'and in the block at height %s', p.txid, t.block_height)
+	FROM wes.prior_txids p JOIN wes.transactions t ON t.txid = p.txid
+	UNION ALL
+	SELECT 'prior_txids', NULL::bigint,
+		   format('this chain was not started from a snapshot (base_height 0), but wes.prior_txids holds ids: %s', p.n)
+	FROM (SELECT count(*) AS n FROM wes.prior_txids) p, wes.chain_state s
+	WHERE s.base_height = 0 AND p.n > 0
+	UNION ALL
 	SELECT 'resources', NULL::bigint,
 		   CASE WHEN sha256(c.content) <> c.content_hash::bytea
 				THEN format('the content stored under %s does not hash to it (wes_write_resource of the content '
@@ -279,7 +291,8 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION wes.verify_stored() IS
 	'findings of wes_verify: chain_state.base_height above a stored block, snapshots that disagree with their '
-	'accumulator or their block, resource content that is not what its SHA-256 and size say';
+	'accumulator or their block, ids of wes.prior_txids written again or on a chain not started from a snapshot, '
+	'resource content that is not what its SHA-256 and size say';
 
 -- ---- wes_verify ---------------------------------------------------------------
 

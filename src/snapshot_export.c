@@ -6,7 +6,9 @@
  * The records are the outputs alive at the end of the height asked (the tip by
  * default) in outpoint order: created at or below it, with no spend mark or a
  * spend above it, their encodings rebuilt from their columns; at a retained
- * snapshot's height, their LtHash must commit to the snapshot's state root.  Nothing is written, so any wes_reader may
+ * snapshot's height, their LtHash must commit to the snapshot's state root.
+ * Then the ids of the transactions up to that height that spent nothing
+ * (PRIOR_TXIDS_SELECT), which rule 4 needs.  Nothing is written, so any wes_reader may
  * export, on a standby too.  Everything reads one snapshot of the database
  * (the function is STABLE), so a writer committing meanwhile changes nothing.
  */
@@ -197,6 +199,61 @@ put_records(ExportSink *s, Portal portal, wes_lthash *acc)
 	return (int64) wes_spi_walk(portal, FETCH_ROWS, put_record, &w);
 }
 
+/*
+ * The ids of the transactions at or below $1 that spent nothing (no input, or
+ * references only), with those an imported snapshot brought (wes.prior_txids),
+ * in ascending order: rule 4's part of the file.  Transactions without inputs
+ * are found by a scan of wes.transactions; those with references only,
+ * through the references' partial index.  Those with an output still in the
+ * set are listed too: a database started from this file may outlive that
+ * output, and could not tell then that the transaction spent nothing.
+ */
+#define PRIOR_TXIDS_SELECT \
+	"SELECT t.txid FROM wes.transactions t WHERE t.input_count = 0 AND t.block_height <= $1 " \
+	"UNION ALL " \
+	"SELECT t.txid FROM (SELECT i.height, i.tx_index, count(*) AS n FROM wes.inputs i " \
+	"                    WHERE i.reference AND i.height <= $1 GROUP BY i.height, i.tx_index) r " \
+	"JOIN wes.transactions t ON t.block_height = r.height AND t.tx_index = r.tx_index AND t.input_count = r.n " \
+	"UNION ALL " \
+	"SELECT p.txid FROM wes.prior_txids p ORDER BY 1"
+
+/* One id of the list, appended to the StringInfo arg */
+static void
+collect_txid(HeapTuple row, TupleDesc desc, void *arg)
+{
+	bool		isnull;
+
+	appendBinaryStringInfo((StringInfo) arg,
+						   (const char *) DatumGetWesHashP(SPI_getbinval(row, desc, 1, &isnull))->data,
+						   WES_HASH_LEN);
+}
+
+/* txid_count and the ids of PRIOR_TXIDS_SELECT at height */
+static void
+put_prior_txids(ExportSink *s, int64 height)
+{
+	Oid			type = INT8OID;
+	Datum		value = Int64GetDatum(height);
+	StringInfoData ids;
+	Portal		portal;
+	uint64		n;
+
+	initStringInfo(&ids);
+	portal = SPI_cursor_open_with_args(NULL, PRIOR_TXIDS_SELECT, 1, &type, &value, NULL, true, 0);
+	if (portal == NULL)
+		elog(ERROR, "could not open the cursor of the snapshot's transaction ids");
+	n = wes_spi_walk(portal, FETCH_ROWS, collect_txid, &ids);
+	SPI_cursor_close(portal);
+	sink_put_u64(s, n);
+	for (uint64 i = 0; i < n; i++)
+	{
+		sink_put(s, ids.data + i * WES_HASH_LEN, WES_HASH_LEN);
+		if (s->chunk.len >= CHUNK_BYTES)
+			sink_flush(s, true);
+	}
+	pfree(ids.data);
+}
+
 /* A historical set must be the one the snapshot committed to */
 static void
 check_records(const SnapHeader *h, int64 n, const wes_lthash *acc)
@@ -246,6 +303,7 @@ wes_snapshot_export(PG_FUNCTION_ARGS)
 	portal = open_records(at_tip, h.height);
 	n = put_records(&s, portal, at_tip ? NULL : &acc);
 	SPI_cursor_close(portal);
+	put_prior_txids(&s, h.height);
 	SPI_finish();
 	check_records(&h, n, at_tip ? NULL : &acc);
 

@@ -82,7 +82,7 @@ check_empty(bool at_finish)
 	wes_writer_lock_tip(w);
 	wes_spi_run(at_finish ? "SELECT EXISTS (SELECT FROM wes.blocks) OR EXISTS (SELECT FROM wes.transactions)"
 				: "SELECT EXISTS (SELECT FROM wes.blocks) OR EXISTS (SELECT FROM wes.outputs) "
-				"OR EXISTS (SELECT FROM wes.transactions)",
+				"OR EXISTS (SELECT FROM wes.transactions) OR EXISTS (SELECT FROM wes.prior_txids)",
 				NULL, 0, NULL, NULL, NULL, true);
 	if (w->has_tip || w->base_height != 0
 		|| DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
@@ -179,19 +179,15 @@ check_whole_file(WesSnapImport *s, const uint8 *buf, size_t len)
 {
 	uint8		sum[WES_HASH_LEN];
 
-	if (len < WES_SNAP_HEADER_LEN + WES_HASH_LEN)
-		wes_snap_bad_file(len, psprintf("%zu bytes are shorter than a header and a checksum", len));
-	if (memcmp(buf, WES_SNAP_MAGIC, WES_SNAP_MAGIC_LEN) != 0)
-		wes_snap_bad_file(0, "magic is not \"" WES_SNAP_MAGIC "\"");
-	if (wes_get_u32(buf + WES_SNAP_MAGIC_LEN) != WES_SNAP_VERSION)
-		wes_snap_bad_file(WES_SNAP_MAGIC_LEN, psprintf("version %u is not %d",
-													   wes_get_u32(buf + WES_SNAP_MAGIC_LEN), WES_SNAP_VERSION));
+	if (len < WES_SNAP_HEADER_LEN + 8 + WES_HASH_LEN)
+		wes_snap_bad_file(len, psprintf("%zu bytes are shorter than a header, a txid_count and a checksum", len));
+	wes_snap_check_magic(buf);
 	wes_hash(buf, len - WES_HASH_LEN, sum);
 	if (memcmp(sum, buf + len - WES_HASH_LEN, WES_HASH_LEN) != 0)
 		wes_snap_bad_file(len - WES_HASH_LEN, "the checksum does not match the file");
 	wes_snap_read_header(s, buf);
 	s->have_header = false;		/* read again from the stream */
-	if ((uint64) s->count > (len - WES_SNAP_HEADER_LEN - WES_HASH_LEN) / WES_SNAP_RECORD_MIN)
+	if ((uint64) s->count > (len - WES_SNAP_HEADER_LEN - 8 - WES_HASH_LEN) / WES_SNAP_RECORD_MIN)
 		wes_snap_bad_file(WES_SNAP_HEADER_LEN - 8, psprintf("utxo_count " INT64_FORMAT " does not fit in the file",
 															s->count));
 	s->sum_checked = true;

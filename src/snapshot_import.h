@@ -35,6 +35,11 @@ typedef struct WesSnapImport
 	int64		done;			/* records stored */
 	WesOutpoint last;			/* the last one's outpoint */
 	wes_lthash	acc;
+	/* the transaction ids after the records */
+	bool		have_txid_count;
+	int64		txid_count;
+	int64		txids_done;		/* ids stored */
+	uint8		last_txid[WES_HASH_LEN];
 	/* the transaction */
 	SubTransactionId begin_subxid;	/* where the import began */
 	SubTransactionId write_subxid;	/* the deepest that wrote records */
@@ -43,6 +48,7 @@ typedef struct WesSnapImport
 
 /* snapshot_import_parse.c */
 extern pg_attribute_noreturn() void wes_snap_bad_file(uint64 offset, const char *what);
+extern void wes_snap_check_magic(const uint8 *buf);
 extern void wes_snap_read_header(WesSnapImport *s, const uint8 *buf);
 extern void wes_snap_feed(WesSnapImport *s, const uint8 *p, size_t n);
 extern void wes_snap_end(WesSnapImport *s);
@@ -50,6 +56,7 @@ extern void wes_snap_end(WesSnapImport *s);
 /* snapshot_import_store.c */
 extern void wes_snap_store_record(WesWriterRels *rels, const WesOutpoint *op, int64 created,
 								  const wes_output *out);
+extern void wes_snap_store_prior_txids(const uint8 *ids, int n);
 extern void wes_snap_build_indexes(void);
 extern void wes_snap_store_tip(const WesSnapImport *s);
 

@@ -6,7 +6,9 @@
  *	  through the codec), added to the LtHash and handed to the store; the bytes
  *	  of a record cut by the end of a chunk wait for the next one.  At the end,
  *	  the last 32 bytes must be the checksum of all before them, and the records
- *	  must commit to the header's state root (WE003).
+ *	  must commit to the header's state root (WE003).  Between the records and
+ *	  the checksum, the transaction ids rule 4 needs (wes.prior_txids), in
+ *	  ascending order.
  */
 #include "postgres.h"
 
@@ -14,6 +16,9 @@
 
 #include "snapshot_import.h"
 #include "wes_persist.h"
+
+/* How many transaction ids go into wes.prior_txids a statement */
+#define TXID_BATCH		65536
 
 /* A malformed file: 22P03 naming the byte offset */
 void
@@ -24,16 +29,29 @@ wes_snap_bad_file(uint64 offset, const char *what)
 			 errmsg("invalid snapshot file at byte offset " UINT64_FORMAT ": %s", offset, what)));
 }
 
+/* The magic and the version, the file's first 12 bytes */
+void
+wes_snap_check_magic(const uint8 *buf)
+{
+	uint32		version = wes_get_u32(buf + WES_SNAP_MAGIC_LEN);
+
+	if (memcmp(buf, WES_SNAP_MAGIC, WES_SNAP_MAGIC_LEN) != 0)
+		wes_snap_bad_file(0, "magic is not \"" WES_SNAP_MAGIC "\"");
+	if (version == 1)
+		wes_snap_bad_file(WES_SNAP_MAGIC_LEN,
+						  "version 1 is not 2: a version 1 file lacks the transaction ids rule 4 needs; "
+						  "export the snapshot again with this version of wes_persist");
+	if (version != WES_SNAP_VERSION)
+		wes_snap_bad_file(WES_SNAP_MAGIC_LEN, psprintf("version %u is not %d", version, WES_SNAP_VERSION));
+}
+
 /* Magic, version, height and count: into s */
 void
 wes_snap_read_header(WesSnapImport *s, const uint8 *buf)
 {
 	const uint8 *p = buf + WES_SNAP_MAGIC_LEN;
 
-	if (memcmp(buf, WES_SNAP_MAGIC, WES_SNAP_MAGIC_LEN) != 0)
-		wes_snap_bad_file(0, "magic is not \"" WES_SNAP_MAGIC "\"");
-	if (wes_get_u32(p) != WES_SNAP_VERSION)
-		wes_snap_bad_file(WES_SNAP_MAGIC_LEN, psprintf("version %u is not %d", wes_get_u32(p), WES_SNAP_VERSION));
+	wes_snap_check_magic(buf);
 	s->height = (int64) wes_get_u64(p + 4);
 	memcpy(s->hash, p + 12, WES_HASH_LEN);
 	memcpy(s->state_root, p + 12 + WES_HASH_LEN, WES_HASH_LEN);
@@ -76,7 +94,50 @@ read_record(WesSnapImport *s, WesWriterRels *rels, const uint8 *rec, uint32 len,
 	s->done++;
 }
 
-/* The header if not read yet, then every whole record buf holds; returns the bytes consumed */
+/*
+ * After the records: txid_count once its 8 bytes are in, then every whole id
+ * buf holds, each above the one before it, stored a statement per
+ * TXID_BATCH; returns
+ * the bytes consumed.  at is buf's file offset; whole_file: buf ends with the
+ * file's checksum, so the count can be checked against what is left.
+ */
+static size_t
+consume_txids(WesSnapImport *s, const uint8 *buf, size_t len, uint64 at, bool whole_file)
+{
+	size_t		pos = 0;
+	int64		n;
+
+	if (!s->have_txid_count)
+	{
+		if (len < 8)
+			return 0;
+		s->txid_count = (int64) wes_get_u64(buf);
+		if (s->txid_count < 0
+			|| (whole_file && (len < 8 + WES_HASH_LEN
+							   || (uint64) s->txid_count > (len - 8 - WES_HASH_LEN) / WES_HASH_LEN)))
+			wes_snap_bad_file(at, psprintf("txid_count " UINT64_FORMAT " does not fit in the file",
+										   wes_get_u64(buf)));
+		s->have_txid_count = true;
+		pos = 8;
+	}
+	n = Min(s->txid_count - s->txids_done, (int64) ((len - pos) / WES_HASH_LEN));
+	for (int64 i = 0; i < n; i++)
+	{
+		const uint8 *id = buf + pos + i * WES_HASH_LEN;
+
+		if (s->txids_done + i > 0 && memcmp(s->last_txid, id, WES_HASH_LEN) >= 0)
+			wes_snap_bad_file(at + pos + i * WES_HASH_LEN,
+							  psprintf("transaction id " INT64_FORMAT " is not above the one before it",
+									   s->txids_done + i));
+		memcpy(s->last_txid, id, WES_HASH_LEN);
+	}
+	for (int64 i = 0; i < n; i += TXID_BATCH)
+		wes_snap_store_prior_txids(buf + pos + i * WES_HASH_LEN, (int) Min(n - i, TXID_BATCH));
+	s->txids_done += n;
+	return pos + n * WES_HASH_LEN;
+}
+
+/* The header if not read yet, then every whole record and id buf holds; returns the bytes consumed */
 static size_t
 consume(WesSnapImport *s, const uint8 *buf, size_t len)
 {
@@ -105,6 +166,8 @@ consume(WesSnapImport *s, const uint8 *buf, size_t len)
 		pos += WES_SNAP_RECORD_MIN + olen;
 	}
 	wes_writer_rels_close(rels);
+	if (s->done == s->count)
+		pos += consume_txids(s, buf + pos, len - pos, s->offset + pos, s->sum_checked);
 	if (!s->sum_checked)
 		crypto_generichash_update(s->sum, buf, pos);
 	return pos;
@@ -128,8 +191,9 @@ wes_snap_feed(WesSnapImport *s, const uint8 *p, size_t n)
 		len = s->carry_len + n;
 	}
 	pos = consume(s, buf, len);
-	if (s->have_header && s->done == s->count && len - pos > WES_HASH_LEN)
-		wes_snap_bad_file(s->offset + pos, psprintf("%zu bytes follow the last record", len - pos - WES_HASH_LEN));
+	if (s->have_txid_count && s->txids_done == s->txid_count && len - pos > WES_HASH_LEN)
+		wes_snap_bad_file(s->offset + pos, psprintf("%zu bytes follow the last transaction id",
+													len - pos - WES_HASH_LEN));
 	s->offset += pos;
 	if (s->carry != NULL)
 		pfree(s->carry);
@@ -155,6 +219,10 @@ wes_snap_end(WesSnapImport *s)
 		wes_snap_bad_file(left < WES_SNAP_RECORD_MIN ? s->offset : s->offset + WES_SNAP_RECORD_MIN - 4,
 						  psprintf(left < WES_SNAP_RECORD_MIN ? "record " INT64_FORMAT " is cut short"
 								   : "the output of record " INT64_FORMAT " runs past the records", s->done));
+	if (!s->have_txid_count || s->txids_done < s->txid_count)
+		wes_snap_bad_file(s->offset, !s->have_txid_count ? pstrdup("txid_count is cut short")
+						  : psprintf("transaction id " INT64_FORMAT " of " INT64_FORMAT " is cut short",
+									 s->txids_done, s->txid_count));
 	if (s->carry_len != WES_HASH_LEN)
 		wes_snap_bad_file(s->offset, psprintf("the file ends %zu bytes into its %d-byte checksum",
 											  s->carry_len, WES_HASH_LEN));

@@ -10,7 +10,8 @@
  *	  transaction ends: readers of the table wait for the import to commit
  *	  and then see all of it.  Then the chain-state row moves to the snapshot's
  *	  height with base_height = height + 1, and a snapshot row records where the
- *	  database started.
+ *	  database started.  The file's transaction ids go to wes.prior_txids as
+ *	  they arrive, a statement per chunk.
  */
 #include "postgres.h"
 
@@ -18,6 +19,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "utils/array.h"
 #include "utils/lsyscache.h"
 
 #include "snapshot_import.h"
@@ -46,6 +48,26 @@ wes_snap_store_record(WesWriterRels *rels, const WesOutpoint *op, int64 created,
 
 	wes_writer_output_row(outputs, slot, outpoint_datum(outputs, op), created, out, NULL, 0);
 	wes_writer_row_done(outputs);
+}
+
+/* n transaction ids (32 bytes each, ascending) into wes.prior_txids, in one statement */
+void
+wes_snap_store_prior_txids(const uint8 *ids, int n)
+{
+	const WesWriterTypes *t = wes_writer_types();
+	Datum	   *elems = palloc(n * sizeof(Datum));
+	Oid			type = get_array_type(t->hash);
+	Datum		arg;
+
+	for (int i = 0; i < n; i++)
+		elems[i] = PointerGetDatum(ids + i * WES_HASH_LEN);
+	arg = PointerGetDatum(construct_array(elems, n, t->hash, WES_HASH_LEN, false, TYPALIGN_CHAR));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	wes_spi_run("INSERT INTO wes.prior_txids (txid) SELECT unnest($1)", NULL, 1, &type, &arg, NULL, false);
+	SPI_finish();
+	pfree(DatumGetPointer(arg));
+	pfree(elems);
 }
 
 /* Every index of wes.outputs, built from its rows in one sorted pass */

@@ -14,10 +14,14 @@
 
 #include "wes_types.h"
 
-/* The snapshot file: header, records, BLAKE2b-256 checksum of all that precedes it */
+/*
+ * The snapshot file: header, records, the ids rule 4 needs (a u64 count, then
+ * the ids), BLAKE2b-256 checksum of all that precedes it.  The magic stays
+ * the same across versions.
+ */
 #define WES_SNAP_MAGIC			"WESSNAP1"
 #define WES_SNAP_MAGIC_LEN		8
-#define WES_SNAP_VERSION		1
+#define WES_SNAP_VERSION		2
 #define WES_SNAP_HEADER_LEN		(WES_SNAP_MAGIC_LEN + 4 + 8 + WES_HASH_LEN + WES_HASH_LEN + 8)
 #define WES_SNAP_RECORD_MIN		(WES_HASH_LEN + 4 + 8 + 4)
 

@@ -34,6 +34,8 @@ typedef struct WesPlanDef
 {
 	const char *sql;			/* %1$s is the extension's schema, quoted */
 	const char *args;
+	bool		read_only;		/* run in the active snapshot: no command-counter increment, so the
+								 * writer's primary-key probes still do not see the block's rows */
 } WesPlanDef;
 
 static const WesPlanDef plan_defs[WES_PLAN_COUNT] = {
@@ -43,6 +45,8 @@ static const WesPlanDef plan_defs[WES_PLAN_COUNT] = {
 	[WES_PLAN_FIND_SPENDER] = {
 		"SELECT o.spent_by, o.spent_height FROM wes.outputs o "
 		"WHERE o.outpoint OPERATOR(%1$s.=) $1 AND o.spent_height IS NOT NULL", "o"},
+	[WES_PLAN_PRIOR_TXID] = {
+		"SELECT FROM wes.prior_txids p WHERE p.txid OPERATOR(%1$s.=) $1", "h", true},
 	[WES_PLAN_UPDATE_TIP] = {
 		"UPDATE wes.chain_state SET height = $1, hash = $2, state_root = $3, accumulator = $4, "
 		"utxo_count = $5", "bhhyb"},
@@ -168,7 +172,7 @@ wes_writer_plan(WesWriterPlan which)
 uint64
 wes_writer_exec(WesWriterPlan which, Datum *values, const char *nulls)
 {
-	int			rc = SPI_execute_plan(wes_writer_plan(which), values, nulls, false, 0);
+	int			rc = SPI_execute_plan(wes_writer_plan(which), values, nulls, plan_defs[which].read_only, 0);
 
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));

@@ -89,20 +89,53 @@ index_txids(const WesBlockWork *w)
 	return txids;
 }
 
+/* Whether transaction t of the block spends nothing (no input, or only references) */
+static bool
+spends_nothing(const wes_tx *tx)
+{
+	for (uint32 k = 0; k < tx->n_inputs; k++)
+		if (tx->inputs[k].flags == WES_INPUT_SPEND)
+			return false;
+	return true;
+}
+
 /*
- * Rule 4, inside the block.  That no txid of the block is in the chain already
- * is checked by the primary keys the block's rows go into (writer_store.c): a
- * key already there makes wes_writer_check_chain_txids run and name it.  So
- * that the rules stay in their order, every rule-5 error runs that check
- * first too (report_input); rule 6 is checked once the rows are in.
+ * Whether a transaction of the block is listed in wes.prior_txids: in a
+ * database started from a snapshot, a transaction from before it that spent
+ * nothing.  Only such a transaction can be written again (one that spends
+ * breaks rule 5), so only those are looked up.
+ */
+static bool
+is_prior_txid(const WesBlockWork *w, const wes_tx *tx)
+{
+	Datum		arg;
+
+	if (w->base_height == 0 || !spends_nothing(tx))
+		return false;
+	arg = PointerGetDatum(tx->txid);
+	return wes_writer_exec(WES_PLAN_PRIOR_TXID, &arg, NULL) > 0;
+}
+
+/*
+ * Rule 4.  Inside the block: every txid is indexed, the first repeat
+ * reported.  Against the chain, a txid in wes.prior_txids is found here;
+ * one of wes.transactions or wes.outputs is found by their primary keys as
+ * the block's rows go into them (writer_store.c).  Either way
+ * wes_writer_check_chain_txids names the first transaction of the block
+ * that has one.  So that the rules stay in their order, every rule-5 error
+ * runs that check first too (report_input); rule 6 is checked once the rows
+ * are in.
  */
 void
 wes_writer_check_duplicate_txids(WesBlockWork *w)
 {
 	w->txids = index_txids(w);
+	for (uint32 t = 0; t < w->block.n_tx; t++)
+		if (is_prior_txid(w, &w->block.txs[t]))
+			wes_writer_check_chain_txids(w);
 }
 
-/* Report transaction t of the block as written before, at height */
+/* Report transaction t of the block as written before, at height (-1: before the snapshot the chain starts from) */
 static pg_attribute_noreturn() void
 report_chain_txid(const WesBlockWork *w, uint32 t, int64 height)
 {
@@ -111,7 +144,9 @@ report_chain_txid(const WesBlockWork *w, uint32 t, int64 height)
 			 errmsg("transaction %s (transaction %u of block %llu) already exists",
 					wes_hex_encode(w->block.txs[t].txid, WES_HASH_LEN), t,
 					(unsigned long long) w->block.header.height),
-			 errdetail("It was written in the block at height " INT64_FORMAT ".", height)));
+			 height >= 0 ? errdetail("It was written in the block at height " INT64_FORMAT ".", height)
+			 : errdetail("It was written below height " INT64_FORMAT ", before the snapshot this chain starts from "
+						 "(wes.prior_txids).", w->base_height)));
 }
 
 /* The height column (attribute 2 of both tables) of the row a probe found */
@@ -127,8 +162,9 @@ probed_height(WesProbe *p)
  * Rule 4 against the chain: report the first transaction of the block, in
  * block order, whose txid a stored transaction has, or (in a database started
  * from a snapshot, which holds no transactions below its base) one of whose
- * outpoints a stored output has.  Returns when there is none.  The probes'
- * snapshot does not see the rows of the block being written.
+ * outpoints a stored output has, or that wes.prior_txids lists.  Returns when
+ * there is none.  The probes' snapshot does not see the rows of the block
+ * being written.
  */
 void
 wes_writer_check_chain_txids(const WesBlockWork *w)
@@ -149,6 +185,8 @@ wes_writer_check_chain_txids(const WesBlockWork *w)
 			if (wes_writer_probe(outs, PointerGetDatum(&op)))
 				report_chain_txid(w, t, probed_height(outs));
 		}
+		if (is_prior_txid(w, &b->txs[t]))
+			report_chain_txid(w, t, -1);
 	}
 	wes_writer_probe_end(outs);
 	wes_writer_probe_end(txs);

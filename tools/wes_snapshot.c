@@ -6,8 +6,8 @@
  *	          chunks, in order, to a file; the checksum is verified on the way
  *	  import  sends a file in chunks (wes_snapshot_import_begin, _append for
  *	          each chunk, _finish; role wes_writer) in one transaction: any size
- *	  check   verifies a file's header, record framing and checksum offline and
- *	          prints its header as name=value lines
+ *	  check   verifies a file's header, record and id framing and checksum
+ *	          offline and prints its header and txid_count as name=value lines
  *
  * The export streams: libpq's single-row mode hands over one chunk at a time,
  * and the file appears under its name only once complete.
@@ -26,6 +26,7 @@
 #define BYTEAOID	17
 #define INT8OID		20
 #define MAGIC		"WESSNAP1"
+#define VERSION		2
 #define HEADER_LEN	92
 
 typedef struct snap_opts
@@ -174,7 +175,7 @@ read_file(const char *name, size_t *len)
 	return buf;
 }
 
-/* check: magic, version, record framing and checksum; prints the header */
+/* check: magic, version, record and id framing, checksum; prints the header and txid_count */
 static void
 run_check(const snap_opts *o)
 {
@@ -182,10 +183,11 @@ run_check(const snap_opts *o)
 				pos = HEADER_LEN;
 	uint8_t    *buf = read_file(o->file, &len);
 	uint8_t		sum[WES_HASH_LEN];
-	uint64_t	count;
+	uint64_t	count,
+				txids;
 
-	if (len < HEADER_LEN + WES_HASH_LEN || memcmp(buf, MAGIC, 8) != 0 || wes_get_u32(buf + 8) != 1)
-		die("%s is not a version 1 snapshot file", o->file);
+	if (len < HEADER_LEN + 8 + WES_HASH_LEN || memcmp(buf, MAGIC, 8) != 0 || wes_get_u32(buf + 8) != VERSION)
+		die("%s is not a version %d snapshot file", o->file, VERSION);
 	wes_hash(buf, len - WES_HASH_LEN, sum);
 	if (memcmp(sum, buf + len - WES_HASH_LEN, WES_HASH_LEN) != 0)
 		die("%s does not match its checksum", o->file);
@@ -198,9 +200,17 @@ run_check(const snap_opts *o)
 		if (pos > len - WES_HASH_LEN)
 			die("%s: record %llu runs past the records", o->file, (unsigned long long) i);
 	}
+	if (len - WES_HASH_LEN - pos < 8)
+		die("%s: txid_count is cut short", o->file);
+	txids = wes_get_u64(buf + pos);
+	pos += 8;
+	if (txids > (len - WES_HASH_LEN - pos) / WES_HASH_LEN)
+		die("%s: %llu transaction ids run past the file", o->file, (unsigned long long) txids);
+	pos += txids * WES_HASH_LEN;
 	if (pos != len - WES_HASH_LEN)
-		die("%s: %zu bytes follow the last record", o->file, len - WES_HASH_LEN - pos);
+		die("%s: %zu bytes follow the last transaction id", o->file, len - WES_HASH_LEN - pos);
 	print_header(stdout, buf);
+	printf("txid_count=%llu\n", (unsigned long long) txids);
 	free(buf);
 }
 

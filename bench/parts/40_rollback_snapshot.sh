@@ -12,8 +12,9 @@
 #    transactions without inputs until the set is that large): wes-snapshot export
 #    from wes_snap_src and import into a fresh wes_snap_dst, each timed, with the
 #    floors measured in the same run: COPY TO of the same rows (outpoint, height,
-#    encoding of the unspent outputs, binary) and COPY FROM of the rows an import
-#    writes (wes.outputs) into the empty tables of a fresh database.
+#    encoding of the unspent outputs, and the ids of the transactions that spent
+#    nothing, binary) and COPY FROM of the rows an import writes (wes.outputs and
+#    wes.prior_txids) into the empty tables of a fresh database.
 #    WES_BENCH_SNAP_UTXOS=0 skips this section (to time the rollback alone).
 set -euo pipefail
 cd "$WES_ROOT"
@@ -78,7 +79,8 @@ for _ in $(seq "$REPS"); do
 	tools/wes-snapshot export -q -d dbname=wes_snap_src -o "$file"
 	since "$t0" >>"$WORK/export.s"; echo >>"$WORK/export.s"
 	t0=$(now)
-	sql -d wes_snap_src -c "\\copy (SELECT outpoint, height, wes.output_encoding(kind, owner, amount, ref, lock, data) FROM wes.outputs WHERE spent_height IS NULL ORDER BY outpoint) TO '$WORK/floor-utxos.copy' WITH (FORMAT binary)"
+	sql -d wes_snap_src -c "\\copy (SELECT outpoint, height, wes.output_encoding(kind, owner, amount, ref, lock, data) FROM wes.outputs WHERE spent_height IS NULL ORDER BY outpoint) TO '$WORK/floor-utxos.copy' WITH (FORMAT binary)" \
+		-c "\\copy (SELECT txid FROM wes.transactions WHERE input_count = 0 ORDER BY txid) TO '$WORK/floor-txids.copy' WITH (FORMAT binary)"
 	since "$t0" >>"$WORK/export-floor.s"; echo >>"$WORK/export-floor.s"
 
 	fresh_db wes_snap_dst
@@ -90,17 +92,19 @@ for _ in $(seq "$REPS"); do
 		{ echo "imported state root is not $snap_root" >&2; exit 1; }
 
 	# the floor: the rows the import wrote, copied into empty tables of a fresh database
-	sql -d wes_snap_dst -c "\\copy wes.outputs TO '$WORK/floor-o.copy' WITH (FORMAT binary)"
+	sql -d wes_snap_dst -c "\\copy wes.outputs TO '$WORK/floor-o.copy' WITH (FORMAT binary)" \
+		-c "\\copy wes.prior_txids TO '$WORK/floor-p.copy' WITH (FORMAT binary)"
 	fresh_db wes_snap_floor
 	sql -d wes_snap_floor -c "CHECKPOINT"
 	t0=$(now)
-	sql -d wes_snap_floor -c "\\copy wes.outputs FROM '$WORK/floor-o.copy' WITH (FORMAT binary)"
+	sql -d wes_snap_floor -c "\\copy wes.outputs FROM '$WORK/floor-o.copy' WITH (FORMAT binary)" \
+		-c "\\copy wes.prior_txids FROM '$WORK/floor-p.copy' WITH (FORMAT binary)"
 	since "$t0" >>"$WORK/import-floor.s"; echo >>"$WORK/import-floor.s"
 	sql -d postgres -c "DROP DATABASE wes_snap_floor"
 done
 export_s=$(median <"$WORK/export.s"); import_s=$(median <"$WORK/import.s")
 efloor_s=$(median <"$WORK/export-floor.s"); ifloor_s=$(median <"$WORK/import-floor.s")
-echo "snapshot file: $count UTXOs, $(du -m "$file" | cut -f1) MB"
+echo "snapshot file: $count UTXOs, $(sql -d wes_snap_src -c "SELECT count(*) FROM wes.transactions WHERE input_count = 0") transaction ids, $(du -m "$file" | cut -f1) MB"
 echo "snapshot export: $export_s s, $(rate "$count" "$export_s") UTXOs/s (median of $REPS; target <= 10 s); floor (COPY TO of the same rows) $efloor_s s, ratio $(ratio "$efloor_s" "$export_s")"
 echo "snapshot import: $import_s s, $(rate "$count" "$import_s") UTXOs/s (target <= 10 s); floor (COPY FROM of the rows written) $ifloor_s s, ratio $(ratio "$ifloor_s" "$import_s")"
 rm -f "$WORK"/floor-*.copy

@@ -56,7 +56,7 @@ check "a reader role exports src's tip with wes-snapshot" \
 check "psql alone produces the same bytes" bash -c "psql -X -At -d 'dbname=src user=snap_reader' \
 	-c \"SELECT encode(c, 'hex') FROM wes_snapshot_export() c\" | xxd -r -p | cmp - '$WORK/a.wessnap'"
 check "the file's header is the generator's tip" bash -c "tools/wes-snapshot check -i '$WORK/a.wessnap' > '$WORK/a.check' &&
-	[ \"\$(grep -v utxo_count '$WORK/a.check')\" = \"\$(grep -E '^(height|hash|state_root)=' '$WORK/a.tip')\" ] &&
+	[ \"\$(grep -E '^(height|hash|state_root)=' '$WORK/a.check')\" = \"\$(grep -E '^(height|hash|state_root)=' '$WORK/a.tip')\" ] &&
 	grep -qx \"utxo_count=\$(tipval '$WORK/a.tip' utxo_count)\" '$WORK/a.check'"
 
 # A record changed and the checksum made right again: only the state root can tell

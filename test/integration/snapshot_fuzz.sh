@@ -8,14 +8,15 @@
 # empty database, each undone after.  Mutants: bytes changed, u32s set to edge values,
 # cuts, insertions, deletions, records swapped, repeated or left out (with the count as
 # it was or made to match), created heights and output lengths out of range, the
-# header's height and count, an output's bytes, cuts in the checksum; 60% of them with the checksum made
+# header's height and count, an output's bytes, the transaction ids' count, ids swapped or
+# repeated, cuts in the checksum; 60% of them with the checksum made
 # right again, so that the record checks, not the checksum, must catch them; half of
 # them imported in chunks of random sizes (1 to 4000 bytes, most small).
 #
 # Every mutant must be imported or fail with 22P03 naming the byte offset, or WE003.
 # One imported must hold the original's UTXO set and state root: the format commits to
-# nothing else, so only the header's height and block hash and the records' created
-# heights may differ, and then only when the checksum was made right.  The server stays
+# nothing else, so only the header's height and block hash, the records' created heights
+# and the transaction ids may differ, and then only when the checksum was made right.  The server stays
 # up, the errors reach every record check, and the database is empty after.
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -72,7 +73,7 @@ none "SELECT id, kind, chunked, fixed FROM fuzz_results
 none "SELECT id, kind, chunked FROM fuzz_results WHERE outcome = 'imported' AND NOT fixed AND NOT unchanged LIMIT 5" \
 	"no altered file is imported without its checksum made right"
 is "$(q "$PORT" fz "SELECT count(*) FILTER (WHERE outcome = 'error') > count(*) * 0.8,
-		count(DISTINCT kind) FILTER (WHERE outcome = 'error') FROM fuzz_results")" "t|12" \
+		count(DISTINCT kind) FILTER (WHERE outcome = 'error') FROM fuzz_results")" "t|13" \
 	"most mutants are refused, of every kind of mutation"
 
 # Each check of the import reached by some mutant; those of the records, the count and the
@@ -80,7 +81,8 @@ is "$(q "$PORT" fz "SELECT count(*) FILTER (WHERE outcome = 'error') > count(*) 
 missing=""
 for pat in "is not above the one before it" "was created above the snapshot's height" \
 	"^invalid snapshot file at byte offset [0-9]+: output of record" "is longer than 1 GB" \
-	"is cut short" "runs past the records" "follow the last record" "utxo_count is above" \
+	"is cut short" "runs past the records" "follow the last transaction id" "utxo_count is above" \
+	"transaction id [0-9]+ is not above" "txid_count [0-9]+ does not fit" "transaction id [0-9]+ of [0-9]+ is cut short" \
 	"leaves no height for the next block" "do not commit to its state_root" "!into its 32-byte checksum" "!the checksum does not match"; do
 	cond="fixed AND"
 	[ "${pat:0:1}" = "!" ] && { cond=""; pat=${pat:1}; }
@@ -89,7 +91,7 @@ for pat in "is not above the one before it" "was created above the snapshot's he
 done
 is "$missing" "" "mutants reach every check of the import; the checks of the records, the count and the state root with the checksum made right"
 
-is "$(q "$PORT" fz "SELECT (SELECT count(*) FROM wes.outputs) + (SELECT count(*) FROM wes.blocks)
+is "$(q "$PORT" fz "SELECT (SELECT count(*) FROM wes.outputs) + (SELECT count(*) FROM wes.blocks) + (SELECT count(*) FROM wes.prior_txids)
 	+ (SELECT count(*) FROM wes.snapshots) || '|' || coalesce((SELECT height::text FROM wes_chain_tip()), 'empty')")" \
 	"0|empty" "after the run the database is still empty"
 q "$PORT" fz "SELECT count(*) FROM wes_snapshot_import((SELECT f FROM snap))" >/dev/null

@@ -19,13 +19,14 @@ CREATE FUNCTION pg_temp.pick(a anyarray) RETURNS anyelement LANGUAGE sql VOLATIL
 	SELECT a[1 + floor(random() * cardinality(a))::int]
 $$;
 
--- The records of a well-formed file: start offset and length (48 bytes + output)
+-- The records of a well-formed file: start offset and length (48 bytes + output); its
+-- header's utxo_count (at 84) says how many
 CREATE FUNCTION pg_temp.records(f bytea) RETURNS TABLE (i int, off int, len int) LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
 	p int := 92;
 BEGIN
 	i := 0;
-	WHILE p + 48 <= length(f) - 32 LOOP
+	WHILE i < pg_temp.get32(f, 84) LOOP
 		off := p;
 		len := 48 + pg_temp.get32(f, p + 44)::int;
 		RETURN NEXT;
@@ -35,9 +36,14 @@ BEGIN
 END $$;
 
 CREATE TEMP TABLE recs AS SELECT * FROM pg_temp.records((SELECT f FROM snap));
+-- Where the transaction ids begin (txid_count, 8 bytes, then 32 bytes each) and how many
+CREATE TEMP TABLE ids AS
+SELECT r.off + r.len AS off, pg_temp.get32(snap.f, r.off + r.len) AS n
+FROM recs r, snap WHERE r.i = (SELECT max(i) FROM recs);
 
--- Mutant of the file f (its records in recs) by kind k (0-11); the header is 92 bytes, a record txid(32) index(4)
--- created(8) length(4) output, the checksum the last 32 bytes
+-- Mutant of the file f (its records in recs, its ids in ids) by kind k (0-12); the header is 92 bytes, a record
+-- txid(32) index(4) created(8) length(4) output, then txid_count(8) and the ids (32 each), the checksum the last
+-- 32 bytes
 CREATE FUNCTION pg_temp.mutate(f bytea, k int) RETURNS bytea LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
 	n int := length(f);
@@ -86,6 +92,19 @@ BEGIN
 	WHEN 10 THEN				-- the header's height or utxo_count
 		RETURN pg_temp.put(f, pg_temp.pick(ARRAY[12, 84]), pg_temp.le64(pg_temp.pick(ARRAY[0, 1,
 			cnt - 1, cnt + 1, 9223372036854775807, 9223372036854775808, 18446744073709551615]::numeric[])));
+	WHEN 12 THEN				-- the ids: their count, two swapped, one twice (the count as it was or one more)
+		SELECT * INTO s FROM ids;
+		p := s.off + 8 + 32 * pg_temp.rnd(s.n::int - 1);
+		CASE pg_temp.rnd(3)
+		WHEN 0 THEN
+			RETURN pg_temp.put(f, s.off, pg_temp.le64(pg_temp.pick(ARRAY[0, s.n - 1, s.n + 1,
+				9223372036854775807, 9223372036854775808, 18446744073709551615]::numeric[])));
+		WHEN 1 THEN
+			RETURN substr(f, 1, p) || substr(f, p + 33, 32) || substr(f, p + 1, 32) || substr(f, p + 65);
+		ELSE
+			f := substr(f, 1, p + 32) || substr(f, p + 1, 32) || substr(f, p + 33);
+			RETURN CASE WHEN random() < 0.5 THEN f ELSE pg_temp.put(f, s.off, pg_temp.le64(s.n + 1)) END;
+		END CASE;
 	ELSE						-- a byte of a record's output changed
 		p := r.off + 48 + pg_temp.rnd(r.len - 48);
 		RETURN set_byte(f, p, (get_byte(f, p) + 1 + pg_temp.rnd(255)) % 256);
@@ -162,7 +181,7 @@ DECLARE
 	r record;
 BEGIN
 	FOR id IN first .. first + n - 1 LOOP
-		k := pg_temp.rnd(12);
+		k := pg_temp.rnd(13);
 		m := pg_temp.mutate(f, k);
 		fixed := random() < 0.6;
 		IF fixed THEN m := pg_temp.fix_checksum(m); END IF;
@@ -180,5 +199,5 @@ END $$;
 CREATE TEMP TABLE want AS SELECT i.* FROM snap, pg_temp.try_import(snap.f, false) i;
 SELECT x.s FROM generate_series(0, (:n - 1) / 500) b,
 	unnest(ARRAY['BEGIN', format('SELECT pg_temp.fuzz_batch(%s, %s)', b * 500 + 1, least(500, :n - b * 500)),
-				 'COMMIT', 'VACUUM wes.outputs, wes.chain_state, wes.snapshots']) WITH ORDINALITY x(s, o)
+				 'COMMIT', 'VACUUM wes.outputs, wes.prior_txids, wes.chain_state, wes.snapshots']) WITH ORDINALITY x(s, o)
 ORDER BY b, x.o \gexec

@@ -7,7 +7,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(80);
+SELECT plan(81);
 \ir lib/chain_state_helpers.sql
 
 CREATE FUNCTION pg_temp.le32(x bigint) RETURNS bytea
@@ -66,16 +66,23 @@ SELECT is((SELECT count(*) FROM wes.snapshots), 3::bigint, '... without adding o
 -- The file, against the format built here from the tables
 CREATE TEMP TABLE tipfile AS SELECT pg_temp.export_file() AS f;
 SELECT is((SELECT substr(f, 1, 92) FROM tipfile),
-		  (SELECT 'WESSNAP1'::bytea || pg_temp.le32(1) || pg_temp.le64(height) || hash::bytea || state_root::bytea
+		  (SELECT 'WESSNAP1'::bytea || pg_temp.le32(2) || pg_temp.le64(height) || hash::bytea || state_root::bytea
 				  || pg_temp.le64(utxo_count) FROM wes.chain_state),
 		  'the header: magic, version, height, block hash, state root, UTXO count');
 SELECT is((SELECT md5(substr(f, 93, length(f) - 92 - 32)) FROM tipfile),
 		  (SELECT md5(string_agg(wes_outpoint_txid(outpoint)::bytea || pg_temp.le32(wes_outpoint_index(outpoint))
 								 || pg_temp.le64(height) || pg_temp.le32(length(encoding)) || encoding, ''::bytea
-								 ORDER BY outpoint))
+								 ORDER BY outpoint)
+					  || pg_temp.le64(x.n) || x.ids)
 		   FROM (SELECT outpoint, height, wes.output_encoding(kind, owner, amount, ref, lock, data) AS encoding
-				 FROM wes.outputs WHERE spent_height IS NULL) u),
-		  'the records: outpoint, created height, the output''s encoding, in outpoint order');
+				 FROM wes.outputs WHERE spent_height IS NULL) u,
+				-- the ids rule 4 needs: of the transactions with no spend input
+				(SELECT count(*) AS n, coalesce(string_agg(t.txid::bytea, ''::bytea ORDER BY t.txid), ''::bytea) AS ids
+				 FROM wes.transactions t
+				 WHERE NOT EXISTS (SELECT FROM wes.inputs i WHERE i.txid = t.txid AND NOT i.reference)) x
+		   GROUP BY x.n, x.ids),
+		  'the records: outpoint, created height, the output''s encoding, in outpoint order; then the ids of the '
+		  'transactions that spent nothing, counted, in ascending order');
 SELECT is((SELECT count(*) FROM wes_api.utxos u JOIN v ON true WHERE NOT (j->'utxos') ? u.outpoint::text), 0::bigint,
 		  '... the outputs being the vectors'' UTXO set');
 SELECT is((SELECT md5(f) FROM tipfile), (SELECT md5(file) FROM after WHERE height = 11), 'exporting twice gives the same bytes');
@@ -114,6 +121,11 @@ SELECT throws_ok($$SELECT wes_snapshot_import((SELECT substr(file, 1, length(fil
 				 '22P03', NULL, 'a truncated file is refused (22P03)');
 SELECT throws_ok($$SELECT wes_snapshot_import((SELECT overlay(file placing 'X' from 1) FROM after WHERE height = 6))$$,
 				 '22P03', NULL, 'a wrong magic is refused (22P03)');
+SELECT throws_ok($$SELECT wes_snapshot_import((SELECT substr(f, 1, length(f) - 32) || wes_digest(substr(f, 1, length(f) - 32))::bytea
+					 FROM (SELECT overlay(file placing '\x01000000' from 9) AS f FROM after WHERE height = 6) x))$$,
+				 '22P03', 'invalid snapshot file at byte offset 8: version 1 is not 2: a version 1 file lacks the transaction '
+				 'ids rule 4 needs; export the snapshot again with this version of wes_persist',
+				 'a version 1 file is refused, saying why (22P03)');
 -- height 2^63-1 (little-endian at byte 12), the checksum made right: the next height would not fit
 SELECT throws_ok($$SELECT wes_snapshot_import((SELECT substr(f, 1, length(f) - 32) || wes_digest(substr(f, 1, length(f) - 32))::bytea
 					 FROM (SELECT overlay(file placing '\xffffffffffffff7f' from 13) AS f FROM after WHERE height = 6) x))$$,
