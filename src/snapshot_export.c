@@ -17,8 +17,10 @@
 #include <sodium.h>
 
 #include "catalog/pg_type.h"
+#include "executor/tuptable.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/tuplestore.h"
 
 #include "wes_persist.h"
@@ -217,41 +219,46 @@ put_records(ExportSink *s, Portal portal, wes_lthash *acc)
 	"UNION ALL " \
 	"SELECT p.txid FROM wes.prior_txids p ORDER BY 1"
 
-/* One id of the list, appended to the StringInfo arg */
-static void
-collect_txid(HeapTuple row, TupleDesc desc, void *arg)
+/* Where the ids go until they are counted: a tuplestore, on disk past work_mem */
+typedef struct IdStore
 {
-	bool		isnull;
+	Tuplestorestate *store;
+	TupleDesc	desc;
+} IdStore;
 
-	appendBinaryStringInfo((StringInfo) arg,
-						   (const char *) DatumGetWesHashP(SPI_getbinval(row, desc, 1, &isnull))->data,
-						   WES_HASH_LEN);
+/* One id of the list, into the store */
+static void
+keep_txid(HeapTuple row, TupleDesc desc, void *arg)
+{
+	tuplestore_puttuple(((IdStore *) arg)->store, row);
 }
 
-/* txid_count and the ids of PRIOR_TXIDS_SELECT at height */
+/* txid_count, then the ids of PRIOR_TXIDS_SELECT at height, kept in a tuplestore until counted */
 static void
 put_prior_txids(ExportSink *s, int64 height)
 {
 	Oid			type = INT8OID;
 	Datum		value = Int64GetDatum(height);
-	StringInfoData ids;
+	IdStore		ids = {tuplestore_begin_heap(false, false, work_mem), NULL};
+	TupleTableSlot *slot;
 	Portal		portal;
-	uint64		n;
+	bool		isnull;
 
-	initStringInfo(&ids);
 	portal = SPI_cursor_open_with_args(NULL, PRIOR_TXIDS_SELECT, 1, &type, &value, NULL, true, 0);
 	if (portal == NULL)
 		elog(ERROR, "could not open the cursor of the snapshot's transaction ids");
-	n = wes_spi_walk(portal, FETCH_ROWS, collect_txid, &ids);
+	ids.desc = CreateTupleDescCopy(portal->tupDesc);
+	sink_put_u64(s, wes_spi_walk(portal, FETCH_ROWS, keep_txid, &ids));
 	SPI_cursor_close(portal);
-	sink_put_u64(s, n);
-	for (uint64 i = 0; i < n; i++)
+	slot = MakeSingleTupleTableSlot(ids.desc, &TTSOpsMinimalTuple);
+	while (tuplestore_gettupleslot(ids.store, true, false, slot))
 	{
-		sink_put(s, ids.data + i * WES_HASH_LEN, WES_HASH_LEN);
+		sink_put(s, DatumGetWesHashP(slot_getattr(slot, 1, &isnull))->data, WES_HASH_LEN);
 		if (s->chunk.len >= CHUNK_BYTES)
 			sink_flush(s, true);
 	}
-	pfree(ids.data);
+	ExecDropSingleTupleTableSlot(slot);
+	tuplestore_end(ids.store);
 }
 
 /* A historical set must be the one the snapshot committed to */

@@ -205,6 +205,7 @@ typedef enum WesWriterPlan
 typedef struct WesWriterTypes
 {
 	Oid			hash;
+	Oid			hash_array;
 	Oid			outpoint;
 	Oid			outpoint_array;
 } WesWriterTypes;

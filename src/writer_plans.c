@@ -27,7 +27,7 @@
 #include "writer.h"
 
 /*
- * Parameter type codes: h wes_hash, o wes_outpoint, b int8, y bytea, t text
+ * Parameter type codes: h wes_hash, H wes_hash[], o wes_outpoint, b int8, y bytea, t text
  * (the types the kept plans below take).
  */
 typedef struct WesPlanDef
@@ -46,7 +46,7 @@ static const WesPlanDef plan_defs[WES_PLAN_COUNT] = {
 		"SELECT o.spent_by, o.spent_height FROM wes.outputs o "
 		"WHERE o.outpoint OPERATOR(%1$s.=) $1 AND o.spent_height IS NOT NULL", "o"},
 	[WES_PLAN_PRIOR_TXID] = {
-		"SELECT FROM wes.prior_txids p WHERE p.txid OPERATOR(%1$s.=) $1", "h", true},
+		"SELECT FROM wes.prior_txids p WHERE p.txid OPERATOR(%1$s.=) ANY ($1) LIMIT 1", "H", true},
 	[WES_PLAN_UPDATE_TIP] = {
 		"UPDATE wes.chain_state SET height = $1, hash = $2, state_root = $3, accumulator = $4, "
 		"utxo_count = $5", "bhhyb"},
@@ -120,6 +120,7 @@ wes_writer_types(void)
 		pfree(cached_schema);
 	cached_schema = MemoryContextStrdup(TopMemoryContext, quote_identifier(get_namespace_name(nsp)));
 	cached_types.hash = extension_type(nsp, "wes_hash");
+	cached_types.hash_array = get_array_type(cached_types.hash);
 	cached_types.outpoint = extension_type(nsp, "wes_outpoint");
 	cached_types.outpoint_array = get_array_type(cached_types.outpoint);
 	cached_extension = ext;
@@ -133,6 +134,7 @@ arg_type(char code, const WesWriterTypes *t)
 	switch (code)
 	{
 		case 'h': return t->hash;
+		case 'H': return t->hash_array;
 		case 'o': return t->outpoint;
 		case 'b': return INT8OID;
 		case 'y': return BYTEAOID;

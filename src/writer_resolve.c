@@ -100,20 +100,34 @@ spends_nothing(const wes_tx *tx)
 }
 
 /*
- * Whether a transaction of the block is listed in wes.prior_txids: in a
- * database started from a snapshot, a transaction from before it that spent
- * nothing.  Only such a transaction can be written again (one that spends
- * breaks rule 5), so only those are looked up.
+ * Whether wes.prior_txids lists one of the n txids: in a database started from
+ * a snapshot, the transactions from before it that spent nothing.  Only such
+ * a transaction can be written again (one that spends breaks rule 5), so only
+ * those of a block are looked up, all in one statement.
  */
+static bool
+any_prior_txid(const uint8 *const *txids, int n)
+{
+	const WesWriterTypes *types = wes_writer_types();
+	Datum	   *elems;
+	Datum		arg;
+
+	if (n == 0)
+		return false;
+	elems = palloc(n * sizeof(Datum));
+	for (int i = 0; i < n; i++)
+		elems[i] = PointerGetDatum(txids[i]);
+	arg = PointerGetDatum(construct_array(elems, n, types->hash, WES_HASH_LEN, false, TYPALIGN_CHAR));
+	return wes_writer_exec(WES_PLAN_PRIOR_TXID, &arg, NULL) > 0;
+}
+
+/* Whether transaction tx of the block spends nothing and wes.prior_txids lists it */
 static bool
 is_prior_txid(const WesBlockWork *w, const wes_tx *tx)
 {
-	Datum		arg;
+	const uint8 *txid = tx->txid;
 
-	if (w->base_height == 0 || !spends_nothing(tx))
-		return false;
-	arg = PointerGetDatum(tx->txid);
-	return wes_writer_exec(WES_PLAN_PRIOR_TXID, &arg, NULL) > 0;
+	return w->base_height > 0 && spends_nothing(tx) && any_prior_txid(&txid, 1);
 }
 
 /*
@@ -129,10 +143,20 @@ is_prior_txid(const WesBlockWork *w, const wes_tx *tx)
 void
 wes_writer_check_duplicate_txids(WesBlockWork *w)
 {
+	const wes_block *b = &w->block;
+	const uint8 **minted;
+	int			n = 0;
+
 	w->txids = index_txids(w);
-	for (uint32 t = 0; t < w->block.n_tx; t++)
-		if (is_prior_txid(w, &w->block.txs[t]))
-			wes_writer_check_chain_txids(w);
+	if (w->base_height == 0)
+		return;
+	minted = palloc(Max(b->n_tx, 1) * sizeof(uint8 *));
+	for (uint32 t = 0; t < b->n_tx; t++)
+		if (spends_nothing(&b->txs[t]))
+			minted[n++] = b->txs[t].txid;
+	if (any_prior_txid(minted, n))
+		wes_writer_check_chain_txids(w);
+	pfree(minted);
 }
 
 /* Report transaction t of the block as written before, at height (-1: before the snapshot the chain starts from) */
