@@ -11,7 +11,7 @@
  *	  and then see all of it.  Then the chain-state row moves to the snapshot's
  *	  height with base_height = height + 1, and a snapshot row records where the
  *	  database started.  The file's transaction ids go to wes.prior_txids as
- *	  they arrive, a statement per chunk.
+ *	  they arrive, a statement per chunk of the file (of at most 65536 ids).
  */
 #include "postgres.h"
 
@@ -56,7 +56,7 @@ wes_snap_store_prior_txids(const uint8 *ids, int n)
 {
 	const WesWriterTypes *t = wes_writer_types();
 	Datum	   *elems = palloc(n * sizeof(Datum));
-	Oid			type = get_array_type(t->hash);
+	Oid			type = t->hash_array;
 	Datum		arg;
 
 	for (int i = 0; i < n; i++)
