@@ -205,8 +205,8 @@ put_records(ExportSink *s, Portal portal, wes_lthash *acc)
  * The ids of the transactions at or below $1 that spent nothing (no input, or
  * references only), with those an imported snapshot brought (wes.prior_txids),
  * in ascending order: rule 4's part of the file.  Transactions without inputs
- * are found by a scan of wes.transactions; those with references only,
- * through the references' partial index.  Those with an output still in the
+ * are found through their partial index (transactions_mint_idx); those with
+ * references only, through the references' (inputs_reference_idx).  Those with an output still in the
  * set are listed too: a database started from this file may outlive that
  * output, and could not tell then that the transaction spent nothing.
  */
