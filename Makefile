@@ -10,13 +10,15 @@ PG_SRCS      = $(sort $(wildcard src/*.c))
 OBJS         = $(PG_SRCS:.c=.o) $(CODEC_SRCS:.c=.o)
 
 SHLIB_LINK   = -lsodium
-PG_CPPFLAGS  = -Isrc -Isrc/codec
+# The library refuses a database whose extension is another version (src/writer_plans.c)
+PG_CPPFLAGS  = -Isrc -Isrc/codec -DWES_EXTVERSION='"$(EXTVERSION)"'
 PG_CFLAGS    = -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 
-# The install script is assembled from sql/NN_*.sql, in order
+# The install script is assembled from sql/NN_*.sql, in order.  Beside it: 0.1.0's install
+# script as released, and one update script per release (docs/operations.md, "Upgrading")
 SQL_PARTS    = $(sort $(wildcard sql/[0-9][0-9]_*.sql))
 DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA         = $(wildcard sql/$(EXTENSION)--*--*.sql)
+DATA         = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
 # pg_regress: test/sql/*.sql against expected/*.out
 REGRESS      = $(sort $(patsubst test/sql/%.sql,%,$(wildcard test/sql/*.sql)))
@@ -39,6 +41,7 @@ endif
 # struct that changes under a stale object crashes the backend)
 HEADERS      = $(wildcard src/*.h src/codec/*.h)
 $(OBJS) $(OBJS:.o=.bc): $(HEADERS)
+src/writer_plans.o src/writer_plans.bc: $(EXTENSION).control
 
 $(DATA_built): $(SQL_PARTS) $(EXTENSION).control
 	cat $(SQL_PARTS) > $@

@@ -132,7 +132,7 @@ wes_build_install_ubsan() {
 	rm -rf "$b" && mkdir -p "$b/src/codec" "$b/sql" || return 1
 	cp "$WES_ROOT/Makefile" "$WES_ROOT/wes_persist.control" "$b/" &&
 		cp "$WES_ROOT"/src/*.[ch] "$b/src/" && cp "$WES_ROOT"/src/codec/*.[ch] "$b/src/codec/" &&
-		cp "$WES_ROOT"/sql/[0-9][0-9]_*.sql "$b/sql/" || return 1
+		cp "$WES_ROOT"/sql/*.sql "$b/sql/" || return 1
 	make -C "$b" -s -j2 all "${flags[@]}" >/dev/null || return 1
 	wes_install "$b" "${flags[@]}"
 }

@@ -303,6 +303,7 @@ wes_snapshot_export(PG_FUNCTION_ARGS)
 	enlargeStringInfo(&s.chunk, CHUNK_BYTES + 1024);
 	wes_lthash_init(&acc);
 
+	wes_check_extension_version();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	read_header(&h, at_tip, at_height);

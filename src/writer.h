@@ -212,6 +212,7 @@ typedef struct WesWriterTypes
 
 extern SPIPlanPtr wes_writer_plan(WesWriterPlan which);
 extern const WesWriterTypes *wes_writer_types(void);
+extern void wes_check_extension_version(void);
 extern uint64 wes_writer_exec(WesWriterPlan which, Datum *values, const char *nulls);
 
 /* "<txid hex>:<index>", palloc'd, for messages */

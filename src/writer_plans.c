@@ -77,7 +77,11 @@ extension_type(Oid nsp, const char *name)
 	return typid;
 }
 
-/* The schema an extension was created in (PostgreSQL 15 does not export this) */
+/*
+ * The schema the extension was created in (PostgreSQL 15 does not export this), once its
+ * version is checked: the library writes and reads the objects of its own version's
+ * script, which a database still at an older version lacks until ALTER EXTENSION UPDATE.
+ */
 static Oid
 extension_schema(Oid ext)
 {
@@ -86,20 +90,39 @@ extension_schema(Oid ext)
 	SysScanDesc scan;
 	HeapTuple	tup;
 	Oid			nsp = InvalidOid;
+	char	   *version = NULL;
 
 	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(ext));
 	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
 	tup = systable_getnext(scan);
 	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+		Datum		v = heap_getattr(tup, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull);
+
 		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+		if (!isnull)
+			version = TextDatumGetCString(v);
+	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	if (!OidIsValid(nsp))
 		elog(ERROR, "extension wes_persist has no schema");
+	if (version == NULL || strcmp(version, WES_EXTVERSION) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension wes_persist is version %s in this database, but its library is version %s",
+						version ? version : "(null)", WES_EXTVERSION),
+				 errdetail("The library writes and reads the tables of version %s, which this database "
+						   "does not hold until the extension is updated.", WES_EXTVERSION),
+				 errhint("Run ALTER EXTENSION wes_persist UPDATE (docs/operations.md, \"Upgrading\").")));
 	return nsp;
 }
 
-/* Look the types up again when the extension is new to this session (or was recreated) */
+/*
+ * Look the types up again when the extension is new to this session (or was recreated),
+ * and refuse a database whose extension is not this library's version (55000)
+ */
 const WesWriterTypes *
 wes_writer_types(void)
 {
@@ -125,6 +148,13 @@ wes_writer_types(void)
 	cached_types.outpoint_array = get_array_type(cached_types.outpoint);
 	cached_extension = ext;
 	return &cached_types;
+}
+
+/* Refuse a database whose extension is not this library's version (55000), as the writer does */
+void
+wes_check_extension_version(void)
+{
+	(void) wes_writer_types();
 }
 
 /* The OID behind one parameter type code */
