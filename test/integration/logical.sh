@@ -50,19 +50,7 @@ ok $? "the subscriber, fresh from CREATE EXTENSION, subscribes to wes_publicatio
 "$WES_LOAD" -q -d "$(conninfo "$PUB" $DB)" "$W/b.blk"
 ok $? "wes-load writes 10 more blocks on the publisher while the subscription runs"
 
-# converge: wait until every table is synchronised and the subscriber has applied the
-# publisher's WAL up to its current position; false after 60 s
-converge() {
-	local lsn i
-	lsn=$(q "$PUB" "$DB" "SELECT pg_current_wal_lsn()")
-	for ((i = 0; i < 600; i++)); do
-		[ "$(q "$SUB" "$DB" "SELECT (SELECT bool_and(srsubstate = 'r') FROM pg_subscription_rel)
-			AND (SELECT bool_and(latest_end_lsn >= '$lsn'::pg_lsn) FROM pg_stat_subscription WHERE relid IS NULL)")" = t ] &&
-			return 0
-		sleep 0.1
-	done
-	return 1
-}
+converge() { logical_converge "$PUB" "$DB" "$SUB" "$DB"; }
 converge
 ok $? "the subscriber synchronises every table and applies the publisher's WAL within 60 s"
 

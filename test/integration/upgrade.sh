@@ -11,12 +11,15 @@
 # LSNs are left out (and differs when one comment is missing).  A snapshot of the
 # updated chain imports into the fresh install with the ids rule 4 needs, and both go
 # on with the same blocks to the generator's tip.  An update of a chain that 0.1.0
-# started from a snapshot warns that its wes.prior_txids is empty.
+# started from a snapshot warns that its wes.prior_txids is empty.  A logical replica
+# (another database of the cluster, subscribed to wes_publication at 0.1.0) goes
+# through the update in the order docs/operations.md gives, and then receives a
+# snapshot's import, wes.prior_txids included, and the blocks after it.
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
 PORT=$((WES_TEST_PORT + 15))
-plan 13
+plan 16
 integ_workdir
 W=$INTEG_WORK
 
@@ -26,7 +29,7 @@ GEN=("$WES_GEN" -q -b 30 --reference-share 0.1 --inblock-share 0.1 --addresses 4
 	bail "wes-gen failed"
 
 integ_cluster DIR upgrade "$PORT" || bail "the cluster did not start"
-for db in old fresh probe snap; do
+for db in old fresh probe snap lpub lsub; do
 	q "$PORT" postgres "CREATE DATABASE $db" || bail "cannot create database $db"
 done
 DEFAULT=$(q "$PORT" old "SELECT default_version FROM pg_available_extensions WHERE name = 'wes_persist'")
@@ -99,3 +102,25 @@ q "$PORT" snap "CREATE EXTENSION wes_persist VERSION '0.1.0'" "UPDATE wes.chain_
 	grep -q "WARNING:  this chain starts from a snapshot at height 7, and wes.prior_txids is empty" "$W/snap.out"
 ok $? "the update of a chain started from a version 1 snapshot warns that wes.prior_txids is empty" ||
 	sed 's/^/# /' "$W/snap.out"
+
+# A logical replica through the update: subscriber first, then the publisher, then the
+# subscription learns the new table (wes_publication covers schema wes, so it has it)
+q "$PORT" lpub "CREATE EXTENSION wes_persist VERSION '0.1.0'" \
+	"SELECT pg_create_logical_replication_slot('upgrade_sub', 'pgoutput')" >/dev/null &&
+	q "$PORT" lsub "CREATE EXTENSION wes_persist VERSION '0.1.0'" \
+		"CREATE SUBSCRIPTION upgrade_sub CONNECTION '$(conninfo "$PORT" lpub)' PUBLICATION wes_publication
+		 WITH (create_slot = false, slot_name = 'upgrade_sub')" >"$W/lsub.out" 2>&1 &&
+	logical_converge "$PORT" lpub "$PORT" lsub &&
+	q "$PORT" lsub "ALTER EXTENSION wes_persist UPDATE" && q "$PORT" lpub "ALTER EXTENSION wes_persist UPDATE" &&
+	q "$PORT" lsub "ALTER SUBSCRIPTION upgrade_sub REFRESH PUBLICATION" && logical_converge "$PORT" lpub "$PORT" lsub &&
+	[ "$(q "$PORT" lsub "SELECT count(*) FROM pg_subscription_rel WHERE srrelid = 'wes.prior_txids'::regclass")" == 1 ]
+ok $? "a subscriber at 0.1.0, updated before its publisher, replicates wes.prior_txids after REFRESH PUBLICATION" ||
+	sed 's/^/# /' "$W/lsub.out"
+
+tools/wes-snapshot import -q -d "$(conninfo "$PORT" lpub)" -i "$W/a.wessnap" &&
+	"$WES_LOAD" -q -d "$(conninfo "$PORT" lpub)" "$W/b.blk" && logical_converge "$PORT" lpub "$PORT" lsub
+ok $? "the publisher imports the snapshot and writes the 10 blocks after it; the subscriber applies them within 60 s"
+bad=$(wes_tables_differ "$PORT" lpub "$PORT" lsub)
+[ "$(chain_tip "$PORT" lsub)" == "$(tip_row "$W/b.tip")" ] && [ -z "$bad" ] &&
+	[ "$(q "$PORT" lsub "SELECT count(*) FROM wes.prior_txids")" == "$mints" ]
+ok $? "the subscriber has the generator's tip, the $mints ids and every row of the publisher${bad:+ (differ: $bad)}"

@@ -104,6 +104,21 @@ integ_workdir() {
 	chmod 755 "$INTEG_WORK"
 }
 
+# logical_converge PUB_PORT PUB_DB SUB_PORT SUB_DB: wait until the subscriber has
+# synchronised every table and applied the publisher's WAL up to its position now; false
+# after 60 s
+logical_converge() {
+	local pport=$1 pdb=$2 sport=$3 sdb=$4 lsn i
+	lsn=$(q "$pport" "$pdb" "SELECT pg_current_wal_lsn()")
+	for ((i = 0; i < 600; i++)); do
+		[ "$(q "$sport" "$sdb" "SELECT (SELECT bool_and(srsubstate = 'r') FROM pg_subscription_rel)
+			AND (SELECT bool_and(latest_end_lsn >= '$lsn'::pg_lsn) FROM pg_stat_subscription WHERE relid IS NULL)")" = t ] &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # wait_sql PORT DB SECONDS SQL: wait until SQL returns t; false after SECONDS
 wait_sql() {
 	local port=$1 db=$2 limit=$3 sql=$4 i
