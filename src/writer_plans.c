@@ -113,9 +113,10 @@ extension_schema(Oid ext)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("extension wes_persist is version %s in this database, but its library is version %s",
 						version ? version : "(null)", WES_EXTVERSION),
-				 errdetail("The library writes and reads the tables of version %s, which this database "
-						   "does not hold until the extension is updated.", WES_EXTVERSION),
-				 errhint("Run ALTER EXTENSION wes_persist UPDATE (docs/operations.md, \"Upgrading\").")));
+				 errdetail("The library writes and reads the objects of version %s, which this database "
+						   "holds only once the extension is that version.", WES_EXTVERSION),
+				 errhint("Run ALTER EXTENSION wes_persist UPDATE, or install the library of the database's "
+						 "version (docs/operations.md, \"Upgrading\").")));
 	return nsp;
 }
 

@@ -47,8 +47,9 @@ rc=$?
 grep -q "SQLSTATE 55000: extension wes_persist is version 0.1.0 in this database, but its library is version $DEFAULT" \
 	"$W/refused.out" && [ "$rc" -ne 0 ] &&
 	[ "$(q "$PORT" old "SELECT count(*) FROM wes.blocks")" == 0 ] &&
-	[ "$(sqlstate "$PORT" old "SELECT count(*) FROM wes_snapshot_export()")" == 55000 ]
-ok $? "at 0.1.0, the library refuses the first block with 55000 naming both versions, writes nothing, and exports nothing" ||
+	[ "$(sqlstate "$PORT" old "SELECT count(*) FROM wes_snapshot_export()")" == 55000 ] &&
+	[ "$(q "$PORT" old "SET ROLE wes_reader" "SELECT count(*) FROM wes_chain_tip(), wes_utxo_lookup(ARRAY[repeat('ab', 32) || ':0']::wes_outpoint[])")" == 0 ]
+ok $? "at 0.1.0, the library refuses the first block with 55000 naming both versions, writes nothing, exports nothing, and reads" ||
 	sed 's/^/# /' "$W/refused.out"
 
 q "$PORT" old "ALTER EXTENSION wes_persist UPDATE" >"$W/update.out" 2>&1 && [ ! -s "$W/update.out" ] &&
