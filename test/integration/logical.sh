@@ -9,7 +9,9 @@
 # subscriber's tip and state root are the generator's and every table of wes holds the
 # publisher's rows.  Then a reorganisation on the publisher (wes_rollback_to, and another
 # branch written from there) reaches the subscriber as deletes, updates and inserts, and
-# leaves it with the branch's tip and the publisher's rows again.
+# leaves it with the branch's tip and the publisher's rows again.  Last, a selective
+# replica: a second subscriber database takes a publication of every table but
+# wes.resource_content, and serves the chain without the content.
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
@@ -17,7 +19,7 @@ PUB=$((WES_TEST_PORT + 3))
 SUB=$((WES_TEST_PORT + 4))
 DB=wes
 
-plan 18
+plan 21
 integ_workdir
 W=$INTEG_WORK
 
@@ -101,5 +103,22 @@ bad=$(wes_tables_differ "$PUB" "$DB" "$SUB" "$DB")
 ok "$([ -z "$bad" ] && echo 0 || echo 1)" \
 	"subscriber: after the reorganisation the rows of every table equal the publisher's${bad:+ (differ: $bad)}"
 is "$(q "$SUB" "$DB" "SELECT count(*) FROM wes_verify()" 2>&1)" 0 "subscriber: wes_verify() finds nothing after it"
+
+# ---- a selective replica: the chain without resource content ----
+TABLES=$(q "$PUB" "$DB" "SELECT string_agg(format('wes.%I', relname), ', ' ORDER BY relname) FROM pg_class
+						  WHERE relnamespace = 'wes'::regnamespace AND relkind = 'r' AND relname <> 'resource_content'")
+q "$PUB" "$DB" "CREATE PUBLICATION wes_chain FOR TABLE $TABLES" &&
+	q "$SUB" postgres "CREATE DATABASE chain" && q "$SUB" chain "CREATE EXTENSION amcheck" "CREATE EXTENSION wes_persist" &&
+	q "$SUB" chain "CREATE SUBSCRIPTION wes_chain_sub CONNECTION 'host=127.0.0.1 port=$PUB user=postgres dbname=$DB'
+					PUBLICATION wes_chain" >"$W/chain.log" 2>&1 && logical_converge "$PUB" "$DB" "$SUB" chain
+ok $? "a subscriber of a publication of every table but wes.resource_content synchronises within 60 s" ||
+	sed 's/^/# /' "$W/chain.log"
+is "$(chain_tip "$SUB" chain)|$(wes_tables_differ "$PUB" "$DB" "$SUB" chain)" "$(tip_row "$W/f.tip")|resource_content" \
+	"it has the publisher's tip and the rows of every table but wes.resource_content"
+HELLO=$(printf hello | sha256sum | cut -c1-64)
+is "$(q "$SUB" chain "SET ROLE wes_reader" "SELECT count(*) FILTER (WHERE NOT available) || ' ' ||
+		(wes_resource_read('$HELLO') IS NULL) FROM wes_api.resources")|$(q "$SUB" chain "SELECT count(*) FROM wes_verify()" 2>&1)" \
+	"$(q "$PUB" "$DB" "SELECT count(*) FROM wes_api.resources") true|0" \
+	"there every resource reads as not available, its content as NULL, and wes_verify() finds nothing"
 
 exit $((T_FAILED > 0))
