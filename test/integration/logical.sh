@@ -80,7 +80,8 @@ OWNER=$(q "$PUB" "$DB" "SELECT owner FROM wes_api.address_balances ORDER BY utxo
 is "$(q "$SUB" "$DB" "SET ROLE wes_reader" "SELECT wes_address_balance('$OWNER')")" \
 	"$(q "$PUB" "$DB" "SELECT wes_address_balance('$OWNER')")" \
 	"subscriber: wes_address_balance as wes_reader equals the publisher's"
-is "$(q "$SUB" "$DB" "SET ROLE wes_reader" "SELECT encode(wes_resource_read('$(printf hello | sha256sum | cut -c1-64)'), 'escape')")" \
+HELLO=$(printf hello | sha256sum | cut -c1-64)
+is "$(q "$SUB" "$DB" "SET ROLE wes_reader" "SELECT encode(wes_resource_read('$HELLO'), 'escape')")" \
 	hello "subscriber: resource content arrives too"
 
 if [ "$(q "$SUB" "$DB" "SELECT count(*) FROM pg_proc WHERE proname = 'wes_verify'")" -gt 0 ]; then
@@ -115,7 +116,6 @@ ok $? "a subscriber of a publication of every table but wes.resource_content syn
 	sed 's/^/# /' "$W/chain.log"
 is "$(chain_tip "$SUB" chain)|$(wes_tables_differ "$PUB" "$DB" "$SUB" chain)" "$(tip_row "$W/f.tip")|resource_content" \
 	"it has the publisher's tip and the rows of every table but wes.resource_content"
-HELLO=$(printf hello | sha256sum | cut -c1-64)
 is "$(q "$SUB" chain "SET ROLE wes_reader" "SELECT count(*) FILTER (WHERE NOT available) || ' ' ||
 		(wes_resource_read('$HELLO') IS NULL) FROM wes_api.resources")|$(q "$SUB" chain "SELECT count(*) FROM wes_verify()" 2>&1)" \
 	"$(q "$PUB" "$DB" "SELECT count(*) FROM wes_api.resources") true|0" \

@@ -32,6 +32,7 @@ integ_cluster DIR upgrade "$PORT" || bail "the cluster did not start"
 for db in old fresh probe snap lpub lsub; do
 	q "$PORT" postgres "CREATE DATABASE $db" || bail "cannot create database $db"
 done
+extversion() { q "$PORT" "$1" "SELECT extversion FROM pg_extension WHERE extname = 'wes_persist'"; }
 DEFAULT=$(q "$PORT" old "SELECT default_version FROM pg_available_extensions WHERE name = 'wes_persist'")
 
 missing=$(q "$PORT" old "SELECT string_agg(source, ', ') FROM pg_extension_update_paths('wes_persist')
@@ -39,7 +40,7 @@ missing=$(q "$PORT" old "SELECT string_agg(source, ', ') FROM pg_extension_updat
 is "$missing" "" "every installable version of wes_persist has an update path to $DEFAULT"
 
 q "$PORT" old "CREATE EXTENSION amcheck" "CREATE EXTENSION wes_persist VERSION '0.1.0'" >/dev/null
-is "$(q "$PORT" old "SELECT extversion FROM pg_extension WHERE extname = 'wes_persist'")" 0.1.0 \
+is "$(extversion old)" 0.1.0 \
 	"CREATE EXTENSION wes_persist VERSION '0.1.0' installs 0.1.0"
 
 "$WES_LOAD" -q -d "$(conninfo "$PORT" old)" "$W/a.blk" >"$W/refused.out" 2>&1
@@ -53,7 +54,7 @@ ok $? "at 0.1.0, the library refuses the first block with 55000 naming both vers
 	sed 's/^/# /' "$W/refused.out"
 
 q "$PORT" old "ALTER EXTENSION wes_persist UPDATE" >"$W/update.out" 2>&1 && [ ! -s "$W/update.out" ] &&
-	[ "$(q "$PORT" old "SELECT extversion FROM pg_extension WHERE extname = 'wes_persist'")" == "$DEFAULT" ]
+	[ "$(extversion old)" == "$DEFAULT" ]
 ok $? "ALTER EXTENSION wes_persist UPDATE takes 0.1.0 to $DEFAULT, without a warning on a whole chain" ||
 	sed 's/^/# /' "$W/update.out"
 
