@@ -62,8 +62,8 @@ COMMENT ON COLUMN wes_api.resources.available IS 'whether the content is stored 
 GRANT SELECT ON wes_api.receipts, wes_api.resources TO wes_reader;
 
 -- An explorer's search box (here, after wes_api.resources, which it reads).  Each
--- branch is a B-tree range scan over [prefix 00.., prefix ff..]; the bounds are
--- spelled out (rather than ^@) so that a generic plan of a prepared call uses the index too
+-- branch is a B-tree range scan over [prefix 00.., prefix ff..], the bounds spelled out
+-- as ^@ on a B-tree turns them (src/planner_support.c)
 CREATE FUNCTION wes_api.search(prefix text, max_rows integer DEFAULT 10)
 RETURNS TABLE (kind text, hash wes_hash, block_height bigint)
 LANGUAGE sql STABLE PARALLEL SAFE

@@ -4,7 +4,9 @@
  *	  it could not serve as written:
  *
  *	  - value ^@ 'hex prefix' on wes_hash and wes_address: the index condition
- *	    value >= lower AND value <= upper (SupportRequestIndexCondition).
+ *	    value >= lower AND value <= upper (SupportRequestIndexCondition), with
+ *	    the bounds computed at planning for a constant prefix, else at the
+ *	    scan's start (a parameter of a generic plan).
  *
  *	  Two lookups of wes_api on a column that is computed rather than stored,
  *	  rewritten while the planner simplifies a query's expressions
@@ -27,6 +29,7 @@
  *
  * The two rewrites apply only when the other side is constant within the query,
  * since it then appears more than once; a join on such a column is left as written.
+ * The first also needs op not volatile: it stands in both bounds of the range.
  */
 #include "postgres.h"
 
@@ -34,7 +37,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_am_d.h"
 #include "catalog/pg_proc.h"
-#include "catalog/pg_type_d.h"
+#include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "fmgr.h"
 #include "nodes/makefuncs.h"
@@ -146,20 +149,73 @@ bytes_const(Oid typid, const uint8 *bytes, int len)
 }
 
 /*
- * Turn "col ^@ 'prefix'" into "col >= lower AND col <= upper" for a B-tree
- * on col, as PostgreSQL does for text ^@.  The range holds exactly the
- * values with that prefix, so the index condition is not lossy.
+ * The bound nsp.<keytype>_prefix_<which>(text) of the type's own schema
+ * (wes_hash_prefix_lower, ...), or InvalidOid
+ */
+static Oid
+prefix_bound_function(Oid keytype, const char *which)
+{
+	HeapTuple	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(keytype));
+	char		name[2 * NAMEDATALEN];
+	char	   *nspname;
+	Oid			argtype = TEXTOID;
+	Oid			fn;
+
+	if (!HeapTupleIsValid(tp))
+		return InvalidOid;
+	snprintf(name, sizeof(name), "%s_prefix_%s", NameStr(((Form_pg_type) GETSTRUCT(tp))->typname), which);
+	nspname = get_namespace_name(((Form_pg_type) GETSTRUCT(tp))->typnamespace);
+	ReleaseSysCache(tp);
+	fn = nspname ? function_oid(nspname, name, 1, &argtype) : InvalidOid;
+	return OidIsValid(fn) && get_func_rettype(fn) == keytype ? fn : InvalidOid;
+}
+
+/*
+ * The bounds of the values of keytype with the prefix pat: Consts computed now
+ * when pat is one, else calls of the type's prefix_lower / prefix_upper on pat,
+ * evaluated when the scan starts (a parameter of a generic plan, a sub-select,
+ * a column of another table in a nested loop).  False if there are none.
+ */
+static bool
+prefix_bounds(Node *pat, Oid keytype, int16 len, Expr **lo, Expr **hi)
+{
+	Oid			lower, upper;
+
+	if (IsA(pat, Const))
+	{
+		uint8		lob[WES_MAX_TYPE_LEN];
+		uint8		hib[WES_MAX_TYPE_LEN];
+
+		wes_prefix_range(DatumGetTextPP(((Const *) pat)->constvalue), len, format_type_be(keytype), lob, hib);
+		*lo = (Expr *) bytes_const(keytype, lob, len);
+		*hi = (Expr *) bytes_const(keytype, hib, len);
+		return true;
+	}
+	lower = prefix_bound_function(keytype, "lower");
+	upper = prefix_bound_function(keytype, "upper");
+	if (!OidIsValid(lower) || !OidIsValid(upper))
+		return false;
+	*lo = (Expr *) makeFuncExpr(lower, keytype, list_make1(pat), InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
+	*hi = (Expr *) makeFuncExpr(upper, keytype, list_make1(copyObject(pat)), InvalidOid, InvalidOid,
+								COERCE_EXPLICIT_CALL);
+	return true;
+}
+
+/*
+ * Turn "col ^@ prefix" into "col >= lower AND col <= upper" for a B-tree on
+ * col, as PostgreSQL does for text ^@.  The range holds exactly the values
+ * with that prefix, so the index condition is not lossy.  The prefix may be
+ * any value an index condition may compare with: fixed while the scan runs
+ * (not volatile) and not read from the indexed table.
  */
 static List *
 prefix_index_condition(SupportRequestIndexCondition *req)
 {
 	List	   *args;
-	Node	   *col;
-	Const	   *pat;
+	Node	   *col, *pat;
 	Oid			keytype, ge, le;
 	int16		len;
-	uint8		lo[WES_MAX_TYPE_LEN];
-	uint8		hi[WES_MAX_TYPE_LEN];
+	Expr	   *lo, *hi;
 
 	if (req->index->relam != BTREE_AM_OID || req->indexarg != 0)
 		return NIL;
@@ -172,21 +228,21 @@ prefix_index_condition(SupportRequestIndexCondition *req)
 	if (list_length(args) != 2)
 		return NIL;
 	col = linitial(args);
-	pat = (Const *) lsecond(args);
-	if (!IsA(pat, Const) || pat->constisnull || pat->consttype != TEXTOID)
+	pat = lsecond(args);
+	if (exprType(pat) != TEXTOID || (IsA(pat, Const) && ((Const *) pat)->constisnull) ||
+		contain_volatile_functions(pat) || expression_returns_set(pat) ||
+		bms_is_member(req->index->rel->relid, pull_varnos(req->root, pat)))
 		return NIL;
 	keytype = exprType(col);
 	len = get_typlen(keytype);
 	ge = get_opfamily_member(req->opfamily, keytype, keytype, BTGreaterEqualStrategyNumber);
 	le = get_opfamily_member(req->opfamily, keytype, keytype, BTLessEqualStrategyNumber);
-	if (!OidIsValid(ge) || !OidIsValid(le) || len <= 0 || len > WES_MAX_TYPE_LEN)
+	if (!OidIsValid(ge) || !OidIsValid(le) || len <= 0 || len > WES_MAX_TYPE_LEN ||
+		!prefix_bounds(pat, keytype, len, &lo, &hi))
 		return NIL;
-	wes_prefix_range(DatumGetTextPP(pat->constvalue), len, format_type_be(keytype), lo, hi);
 	req->lossy = false;
-	return list_make2(make_opclause(ge, BOOLOID, false, (Expr *) col,
-									(Expr *) bytes_const(keytype, lo, len), InvalidOid, InvalidOid),
-					  make_opclause(le, BOOLOID, false, (Expr *) col,
-									(Expr *) bytes_const(keytype, hi, len), InvalidOid, InvalidOid));
+	return list_make2(make_opclause(ge, BOOLOID, false, (Expr *) col, lo, InvalidOid, InvalidOid),
+					  make_opclause(le, BOOLOID, false, (Expr *) col, hi, InvalidOid, InvalidOid));
 }
 
 /* ---- wes_outpoint_txid(op) = h ---- */
@@ -229,6 +285,9 @@ txid_equality_simplify(SupportRequestSimplify *req)
 	if (nspname == NULL || !split_equality(req->fcall, nspname, "wes_outpoint_txid", 1, &call, &txid))
 		return NULL;
 	op = linitial(call->args);
+	/* op stands in both bounds: drawn twice, a volatile op could pass with two values */
+	if (contain_volatile_functions(op) || expression_returns_set(op))
+		return NULL;
 	optype = exprType(op);
 	ge = btree_operator(optype, BTGreaterEqualStrategyNumber);
 	le = btree_operator(optype, BTLessEqualStrategyNumber);

@@ -4,7 +4,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(46);
+SELECT plan(54);
 \ir lib/plans_and_bytes.sql
 
 SELECT setseed(0.25);
@@ -179,6 +179,31 @@ SELECT set_eq('SELECT * FROM pg_temp.prefix_hits()',
 SELECT is((SELECT count(*) FROM big WHERE h ^@ upper('0X' || p)), (SELECT count(*) FROM big WHERE h ^@ p),
 		  format('prefix %s: upper case and 0X find the same rows', p))
 FROM prefixes WHERE length(p) = 3 LIMIT 1;
+
+-- A prefix that is not a constant: the B-tree still serves it, with bounds computed when
+-- the scan starts (wes_hash_prefix_lower/upper of the value)
+SET LOCAL plan_cache_mode = force_generic_plan;
+PREPARE by_prefix(text) AS SELECT h FROM big WHERE h ^@ $1;
+SELECT matches(pg_temp.plan_of($$EXECUTE by_prefix('abc')$$),
+			   pg_temp.index_re('big_h_btree') || E'[^\\n]*\\n\\s+Index Cond: \\(\\(h >= wes_hash_prefix_lower\\(\\$1\\)\\) AND \\(h <= wes_hash_prefix_upper\\(\\$1\\)\\)\\)',
+			   'a generic plan of h ^@ $1 is a range of the B-tree, its bounds computed from the parameter');
+SELECT set_eq($$EXECUTE by_prefix('0xABC')$$, $$SELECT h FROM big WHERE encode(h::bytea, 'hex') LIKE 'abc%'$$,
+			  'and finds exactly the hashes with that prefix');
+SELECT is_empty('EXECUTE by_prefix(NULL)', 'a NULL prefix as a parameter finds nothing');
+SELECT throws_ok($$EXECUTE by_prefix('xyz')$$, '22P02', 'invalid input syntax for wes_hash prefix: "xyz"',
+				 'a bad hex prefix as a parameter is 22P02');
+RESET plan_cache_mode;
+SET LOCAL enable_seqscan = off;
+SELECT matches(pg_temp.plan_of('SELECT count(*) FROM prefixes x JOIN big ON big.h ^@ x.p'),
+			   'Index Cond: \(\(h >= wes_hash_prefix_lower\(x\.p\)\)', 'in a join, each row''s prefix can probe the B-tree');
+SELECT is((SELECT count(*) FROM prefixes x JOIN big ON big.h ^@ x.p),
+		  (SELECT count(*) FROM prefixes x JOIN big ON encode(big.h::bytea, 'hex') LIKE x.p || '%'),
+		  'and the join finds each prefix''s hashes');
+SELECT doesnt_match(pg_temp.plan_of($$SELECT count(*) FROM big WHERE h ^@ left(encode(h::bytea, 'hex'), 3)$$),
+					'Index Cond', 'a prefix read from the indexed row itself is no index condition');
+SELECT is((SELECT count(*) FROM big WHERE h ^@ left(encode(h::bytea, 'hex'), 3)), (SELECT count(*) FROM big),
+		  'and holds for every row');
+RESET enable_seqscan;
 
 -- Indexes on the other types: B-tree and hash
 CREATE TEMP TABLE addr AS SELECT pg_temp.rand_bytes(20)::wes_address AS a, pg_temp.rand_bytes(36)::wes_outpoint AS o

@@ -10,7 +10,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(54);
+SELECT plan(56);
 
 \ir lib/plans_and_bytes.sql
 \ir lib/synthetic_chain.sql
@@ -159,6 +159,17 @@ SELECT matches(pg_temp.plan_of($$SELECT op FROM edge WHERE wes_outpoint_txid(op)
 SELECT is((SELECT count(*) FROM edge WHERE wes_outpoint_txid(op) =
 		   (CASE WHEN random() < 2 THEN '1111111111111111111111111111111111111111111111111111111111111200' END)::wes_hash),
 		  3::bigint, 'and finds the same rows');
+-- The outpoint side stands in both bounds: a volatile one would be drawn twice
+SELECT matches(pg_temp.plan_of($$SELECT count(*) FROM edge WHERE wes_outpoint_txid(wes_outpoint(
+		   CASE WHEN random() < 0.5 THEN '0000000000000000000000000000000000000000000000000000000000000000'::wes_hash
+				ELSE 'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff'::wes_hash END, 0))
+		   = '8000000000000000000000000000000000000000000000000000000000000000'$$),
+			   'Filter: \(wes_outpoint_txid\(wes_outpoint\(CASE', 'a volatile outpoint stays as written');
+SELECT is((SELECT count(*) FROM edge WHERE wes_outpoint_txid(wes_outpoint(
+		   CASE WHEN random() < 0.5 THEN '0000000000000000000000000000000000000000000000000000000000000000'::wes_hash
+				ELSE 'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff'::wes_hash END, 0))
+		   = '8000000000000000000000000000000000000000000000000000000000000000'),
+		  0::bigint, 'and no row passes with one draw below the txid and another above it');
 SELECT matches(pg_temp.plan_of($$SELECT op FROM edge WHERE wes_outpoint_txid(op) =
 		   (SELECT wes_outpoint_txid(e.op) FROM edge e WHERE e.op > '1111111111111111111111111111111111111111111111111111111111111200:1' ORDER BY e.op LIMIT 1)$$),
 			   'Index Cond: \(\(op >= wes_outpoint\(\$0, ''0''::bigint\)\) AND \(op <= wes_outpoint\(\$1, ',
