@@ -184,7 +184,7 @@ extern void wes_writer_output_row(WesRel *outputs, TupleTableSlot *slot, Datum o
 /* writer_window.c */
 extern WesWindow *wes_window_begin(void);
 extern WesPendingOutput *wes_window_find(WesWindow *win, const WesOutpoint *op);
-extern void wes_window_hold(WesWindow *win, const WesOutpoint *op, int64 height, const wes_output *o);
+extern bool wes_window_hold(WesWindow *win, const WesOutpoint *op, int64 height, const wes_output *o);
 extern void wes_window_spend(WesPendingOutput *p, const uint8 *spent_by, int64 height);
 extern void wes_window_flush(WesWindow *win);
 extern void wes_window_after_block(WesWindow *win);

@@ -109,7 +109,12 @@ store_output(const WesBlockWork *w, uint32 t, uint32 i, const WesOutpoint *op, W
 
 	if (s->tx < 0 && w->window != NULL)
 	{
-		wes_window_hold(w->window, op, height, o);
+		if (!wes_window_hold(w->window, op, height, o))
+		{
+			/* an earlier block of the run wrote the transaction: rule 4 names it */
+			wes_writer_check_chain_txids(w);
+			elog(ERROR, "outpoint %s is held twice by the writer", wes_outpoint_text(op));
+		}
 		return;
 	}
 	wes_writer_output_row(outputs, wes_writer_row(outputs), PointerGetDatum(op), height, o,

@@ -79,16 +79,18 @@ wes_window_find(WesWindow *win, const WesOutpoint *op)
 
 /*
  * Hold output o, made at height, instead of writing it: the decoded fields
- * only, which point into its block's bytes (alive until the call ends)
+ * only, which point into its block's bytes (alive until the call ends).
+ * False, holding nothing, when the window holds op already: an earlier block
+ * of the run made it, so its transaction is written twice (rule 4).
  */
-void
+bool
 wes_window_hold(WesWindow *win, const WesOutpoint *op, int64 height, const wes_output *o)
 {
 	bool		found;
 	WesPendingOutput *p = hash_search(win->outputs, op->data, HASH_ENTER, &found);
 
 	if (found)
-		elog(ERROR, "outpoint %s is held twice by the writer", wes_outpoint_text(op));
+		return false;
 	p->height = height;
 	p->out = *o;
 	p->spent_height = -1;
@@ -98,6 +100,7 @@ wes_window_hold(WesWindow *win, const WesOutpoint *op, int64 height, const wes_o
 		win->order = repalloc_huge(win->order, win->cap * sizeof(WesPendingOutput *));
 	}
 	win->order[win->n++] = p;
+	return true;
 }
 
 /* Set the spend mark of a held output */

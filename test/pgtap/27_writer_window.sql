@@ -8,7 +8,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(17);
+SELECT plan(20);
 \ir lib/chain_state_helpers.sql
 \ir lib/wes_state.sql
 \ir lib/blocks.sql
@@ -86,6 +86,24 @@ SELECT is(pg_temp.after(pg_temp.vector_blocks(0, 11), false,
 						format('SELECT pg_temp.try_block(%L)', (SELECT spend FROM bad))),
 		  pg_temp.try_run(pg_temp.vector_blocks(0, 11) || (SELECT spend FROM bad)),
 		  'which is what wes_write_block says when the spend is stored');
+
+-- A transaction of an earlier block of the run written again (its outputs held in the
+-- window): rule 4, WE005 naming the block that has it, as one call per block says; also
+-- when its state root is wrong too (rule 4 comes before rule 6)
+CREATE TEMP TABLE rep AS SELECT pg_temp.tx(ARRAY[]::bytea[], ARRAY[pg_temp.output()], '\x07'::bytea) AS t0;
+ALTER TABLE rep ADD g bytea, ADD b1 bytea, ADD b1_root bytea;
+UPDATE rep SET g = pg_temp.with_writer_state_root(pg_temp.block(0, pg_temp.zeros(32), ARRAY[t0]));
+UPDATE rep SET b1 = pg_temp.block(1, wes_block_hash(g)::bytea, ARRAY[t0]),
+			   b1_root = pg_temp.block(1, wes_block_hash(g)::bytea, ARRAY[t0], NULL, decode(repeat('ab', 32), 'hex'));
+SELECT matches(pg_temp.try_run(ARRAY[g, b1]),
+			   format('^WE005: transaction %s \(transaction 0 of block 1\) already exists DETAIL: It was written in the block at height 0\.$',
+					  encode(pg_temp.txid(t0), 'hex')),
+			   'a run whose second block repeats a transaction of its first: WE005 naming the first')
+FROM rep;
+SELECT is(pg_temp.try_run(ARRAY[g, b1_root]), pg_temp.try_run(ARRAY[g, b1]),
+		  'and the same when that block''s state root is wrong as well') FROM rep;
+SELECT is(pg_temp.after(ARRAY[g], false, format('SELECT pg_temp.try_block(%L)', b1)), pg_temp.try_run(ARRAY[g, b1]),
+		  'which is what wes_write_block says with the first block stored') FROM rep;
 
 -- A rejected run leaves nothing: not a held row, not a stored one
 SAVEPOINT rejected;
