@@ -326,9 +326,11 @@ BEGIN ATOMIC
 		(SELECT jsonb_agg(to_jsonb(t) ORDER BY t.tx_index)
 		 FROM wes_api.transactions t WHERE t.block_height = b.height), '[]'::jsonb))
 	FROM wes_api.blocks b
-	WHERE b.height = block.block_height OR b.hash = block.block_hash;
+	WHERE (b.height = block.block_height OR b.hash = block.block_hash)
+	  AND (block.block_height IS NULL OR b.height = block.block_height)
+	  AND (block.block_hash IS NULL OR b.hash = block.block_hash);
 END;
-COMMENT ON FUNCTION wes_api.block(bigint, wes_hash) IS 'a block by height or by hash, as one JSON object with its transactions in block order (NULL when there is no such block)';
+COMMENT ON FUNCTION wes_api.block(bigint, wes_hash) IS 'a block by height or by hash (given both, the block must have both), as one JSON object with its transactions in block order (NULL when there is no such block)';
 
 -- Keyset pagination, newest first: pass the last row's (block_height, tx_index) to get the
 -- next page.  Cost: one pass over the address's outputs created or spent up to the cursor
@@ -414,6 +416,9 @@ AS $$
 DECLARE
 	result bytea;
 BEGIN
+	IF "offset" IS NULL THEN
+		RETURN NULL;
+	END IF;
 	IF "offset" < 0 OR length < 0 THEN
 		RAISE EXCEPTION 'resource range must not be negative (offset %, length %)', "offset", length
 			USING ERRCODE = 'invalid_parameter_value';
@@ -429,7 +434,7 @@ BEGIN
 	RETURN result;
 END
 $$;
-COMMENT ON FUNCTION wes_api.resource_read(wes_hash, bigint, bigint) IS 'length bytes of a resource''s content from offset (0-based; NULL length: to the end), reading only the storage chunks needed; NULL when the content is not stored';
+COMMENT ON FUNCTION wes_api.resource_read(wes_hash, bigint, bigint) IS 'length bytes of a resource''s content from offset (0-based; NULL length: to the end), reading only the storage chunks needed; NULL when the content is not stored or offset is NULL';
 
 -- ---- the functions of sql-api.md, in the extension's schema ----
 
@@ -448,6 +453,17 @@ BEGIN ATOMIC
 	SELECT l.* FROM wes_api.utxo_lookup(wes_utxo_lookup.op, NULL) l;
 END;
 COMMENT ON FUNCTION wes_utxo_lookup(wes_outpoint) IS 'zero or one row of wes_api.outputs: the output, spent or not, with its spender';
+
+-- An untyped literal or parameter ('<txid>:<index>', as psql and many drivers send a
+-- string) fits both the form above and the array form equally, which PostgreSQL reports
+-- as ambiguous (42725); a text argument is preferred for it, so this form takes it
+CREATE FUNCTION wes_utxo_lookup(op text)
+RETURNS SETOF wes_api.outputs
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT l.* FROM wes_api.utxo_lookup(wes_utxo_lookup.op::wes_outpoint, NULL) l;
+END;
+COMMENT ON FUNCTION wes_utxo_lookup(text) IS 'wes_utxo_lookup(wes_outpoint) of an outpoint given as text or as an untyped literal or parameter (''<txid>:<index>'')';
 
 CREATE FUNCTION wes_utxo_lookup(op wes_outpoint, at_height bigint)
 RETURNS SETOF wes_api.outputs

@@ -5,7 +5,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(19);
+SELECT plan(23);
 
 \ir lib/plans_and_bytes.sql
 
@@ -76,6 +76,21 @@ DROP INDEX wes.outputs_outpoint_hash;
 SELECT matches(pg_temp.plan_of('EXECUTE one(''' || (SELECT outpoint FROM written ORDER BY outpoint LIMIT 1) || ''')'),
 			   pg_temp.index_re('outputs_pkey'), 'without it, wes_utxo_lookup(op) probes the primary key');
 SELECT is(pg_temp.mismatches('written'), 0::bigint, 'with the same rows');
+
+-- An outpoint as text: an untyped literal, a parameter sent untyped (as many drivers
+-- send strings), text and varchar all reach the lookup, through the primary key
+CREATE TEMP TABLE first_op AS SELECT outpoint FROM written ORDER BY outpoint LIMIT 1;
+SELECT results_eq(format('SELECT * FROM wes_utxo_lookup(%L)', (SELECT outpoint::text FROM first_op)),
+				  format('SELECT * FROM wes_utxo_lookup(%L::wes_outpoint)', (SELECT outpoint FROM first_op)),
+				  'an untyped literal is looked up (it was ambiguous with the array form)');
+PREPARE untyped AS SELECT * FROM wes_utxo_lookup($1);
+SELECT results_eq(format('EXECUTE untyped(%L)', (SELECT outpoint::text FROM first_op)),
+				  format('SELECT * FROM wes_utxo_lookup(%L::wes_outpoint)', (SELECT outpoint FROM first_op)),
+				  'and so is an untyped parameter');
+SELECT matches(pg_temp.plan_of(format('SELECT * FROM wes_utxo_lookup(%L::varchar)', (SELECT outpoint::text FROM first_op))),
+			   pg_temp.index_re('outputs_pkey'), 'a varchar outpoint is looked up through the primary key');
+SELECT throws_ok($$SELECT * FROM wes_utxo_lookup('not an outpoint')$$, '22P02',
+				 'invalid input syntax for type wes_outpoint: "not an outpoint"', 'bad text is 22P02, as for the type');
 
 -- wes.kind_name: the codec's names; NULL for anything else (not wrapped into 0 .. 255)
 SELECT is((SELECT array_agg(wes.kind_name(k::smallint) ORDER BY k) FROM generate_series(-1, 3) k),

@@ -10,7 +10,9 @@
 SELECT jsonb_pretty(wes_api.block(0));
 SELECT wes_api.block(block_hash => (SELECT hash FROM wes_api.blocks WHERE height = 7)) = wes_api.block(7) AS same_by_hash,
 	   jsonb_array_length(wes_api.block(7)->'transactions') AS transactions,
-	   wes_api.block(99) IS NULL AS no_block_99;
+	   wes_api.block(99) IS NULL AS no_block_99,
+	   wes_api.block(7, (SELECT hash FROM wes_api.blocks WHERE height = 7)) = wes_api.block(7) AS height_and_its_hash,
+	   wes_api.block(6, (SELECT hash FROM wes_api.blocks WHERE height = 7)) IS NULL AS height_and_another_hash_is_null;
 
 -- The address that received most outputs: its transactions newest first, three a page;
 -- the next page starts after the last row of the one before
@@ -66,4 +68,5 @@ SELECT wes_write_resource(decode(:'content', 'hex')) = :'res'::wes_hash AS store
 SELECT length(wes_resource_read(:'res')) AS size,
 	   wes_resource_read(:'res', 10, 8) = substring(decode(:'content', 'hex') FROM 11 FOR 8) AS range_10_8,
 	   wes_resource_read(:'res', 100, 1000) = substring(decode(:'content', 'hex') FROM 101) AS range_past_the_end,
-	   wes_resource_read(repeat('1', 64)::wes_hash) IS NULL AS unknown_is_null;
+	   wes_resource_read(repeat('1', 64)::wes_hash) IS NULL AS unknown_is_null,
+	   wes_resource_read(:'res', NULL, 8) IS NULL AS null_offset_is_null;
