@@ -127,7 +127,8 @@ COMMENT ON COLUMN wes_api.utxo_changes.outpoint IS 'the output added or removed'
 GRANT SELECT ON wes_api.utxo_changes TO wes_reader;
 
 -- Whether the journal serves the change from the end of block from_height to the end of
--- to_height: 22023 for a range that is not one; WE006 when either end is a state this
+-- to_height: 22004 for a NULL height (an unset height must not read as "no change");
+-- 22023 for a range that is not one; WE006 when either end is a state this
 -- database does not hold (wes.as_of_held: above the tip, below the snapshot it starts
 -- from), or beyond the journal's reach
 CREATE FUNCTION wes.utxo_delta_served(from_height bigint, to_height bigint) RETURNS boolean
@@ -137,6 +138,10 @@ AS $$
 DECLARE
 	journal_from bigint;
 BEGIN
+	IF from_height IS NULL OR to_height IS NULL THEN
+		RAISE EXCEPTION 'a UTXO delta needs both heights (given % to %)',
+			coalesce(from_height::text, 'NULL'), coalesce(to_height::text, 'NULL') USING ERRCODE = 'null_value_not_allowed';
+	END IF;
 	IF from_height < -1 OR from_height > to_height THEN
 		RAISE EXCEPTION 'a UTXO delta goes from a height of -1 or more to one at least as high (given % to %)',
 			from_height, to_height USING ERRCODE = 'invalid_parameter_value';

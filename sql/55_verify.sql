@@ -311,7 +311,8 @@ COMMENT ON FUNCTION wes_verify(bigint, bigint) IS
 	'(to_height NULL or at least the tip), also the current state: chain_state, state_commitment (LtHash of a full '
 	'scan of the unspent outputs against chain_state and the tip''s state_root), utxo_count, spend_marks (each '
 	'output''s against its spend input), utxos (against outputs minus spends), balances, snapshots (each against '
-	'its accumulator and its block), resources (stored content against its SHA-256 and size), and amcheck (bt_index_check on every B-tree index of schema wes: the '
+	'its accumulator and its block), snapshot_outputs (on a chain started from a snapshot: the outputs it brought, '
+	'spent since or not, against its accumulator), resources (stored content against its SHA-256 and size), and amcheck (bt_index_check on every B-tree index of schema wes: the '
 	'structure of each index; with wes_persist.verify_heapallindexed = on also that every row has its index '
 	'entries, several times slower; a finding when the extension amcheck is missing). Read-only, on one '
 	'snapshot; a NOTICE every 10 s reports progress. height is NULL for findings about no particular block';

@@ -20,6 +20,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 
 #include "verify.h"
 #include "wes_snapshot.h"
@@ -61,6 +62,7 @@ wes_action(WesActions *a, const char *action, const char *fmt,...)
 static void
 repair_begin(FunctionCallInfo fcinfo, WesVerifyRange *r)
 {
+	wes_snapshot_import_refuse(get_func_name(fcinfo->flinfo->fn_oid));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	wes_spi_set_read_only(false);
@@ -149,6 +151,30 @@ rebuild_indexes(const WesVerifyRange *r)
 	return n;
 }
 
+/* What to do about the outputs a snapshot brought, which no raw transaction holds */
+static int
+snapshot_outputs_hint(const WesVerifyRange *r)
+{
+	return errhint("This chain starts from a snapshot at height " INT64_FORMAT ": the outputs it brought are "
+				   "in no raw transaction, only in wes.outputs. Import the snapshot file again into an "
+				   "empty database and write the blocks after it.", r->base - 1);
+}
+
+/* Refuse to repair anything when the outputs a snapshot brought are not its set (verify_state.c) */
+static void
+refuse_snapshot_outputs(const WesVerifyRange *r, const WesFindings *f)
+{
+	static const char *const checks[] = {"snapshot_outputs", NULL};
+
+	if (wes_findings_have(f, checks))
+		ereport(ERROR,
+				(errcode(ERRCODE_WES_ROOT_MISMATCH),
+				 errmsg("the outputs below height " INT64_FORMAT " do not commit to the snapshot this chain starts from",
+						r->base),
+				 errdetail("Nothing was changed: no raw transaction holds them."),
+				 snapshot_outputs_hint(r)));
+}
+
 /* The UTXO set replayed from the raw transactions, the accumulator recomputed; root into root */
 static void
 replay_state(const WesVerifyRange *r, uint8 root[WES_HASH_LEN])
@@ -170,10 +196,7 @@ replay_state(const WesVerifyRange *r, uint8 root[WES_HASH_LEN])
 				 errmsg("the replayed UTXO set commits to %s, the tip block's state_root is %s",
 						wes_hex_encode(root, WES_HASH_LEN), wes_hex_encode(header_root, WES_HASH_LEN)),
 				 errdetail("Nothing was changed: the stored raw transactions do not give the tip's state."),
-				 r->base > 0 ?
-				 errhint("This chain starts from a snapshot at height " INT64_FORMAT ": the outputs it brought are "
-						 "in no raw transaction, only in wes.outputs. Import the snapshot file again into an "
-						 "empty database and write the blocks after it.", r->base - 1) : 0));
+				 r->base > 0 ? snapshot_outputs_hint(r) : 0));
 	SET_VARSIZE(acc_bytes, VARHDRSZ + WES_LTHASH_BYTES);
 	wes_lthash_to_bytes(&sum.acc, (uint8 *) VARDATA(acc_bytes));
 	SET_VARSIZE(root_bytes, VARHDRSZ + WES_HASH_LEN);
@@ -265,6 +288,7 @@ apply_fixes(const WesVerifyRange *r, const WesFindings *f, WesActions *a)
 {
 	uint8		root[WES_HASH_LEN];
 
+	refuse_snapshot_outputs(r, f);
 	if (wes_findings_have(f, amcheck_checks))
 		repair_indexes(r, f, a);
 	if (wes_findings_have(f, header_checks))

@@ -378,6 +378,7 @@ wes_rollback_to(PG_FUNCTION_ARGS)
 	RollbackTarget target;
 	int64		undone;
 
+	wes_snapshot_import_refuse("wes_rollback_to");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	wes_writer_lock_tip(w);

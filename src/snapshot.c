@@ -142,6 +142,7 @@ wes_snapshot_create(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "wes_snapshot_create must return a row");
+	wes_snapshot_import_refuse("wes_snapshot_create");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	wes_writer_lock_tip(w);

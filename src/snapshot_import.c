@@ -93,6 +93,17 @@ check_empty(bool at_finish)
 				 errhint("Import into a database where wes_persist was just created.")));
 }
 
+void
+wes_snapshot_import_refuse(const char *what)
+{
+	if (current != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s cannot run while a snapshot import is in progress in this transaction", what),
+				 errdetail("The import checks the records it is sent, not what another write would leave of them."),
+				 errhint("Call wes_snapshot_import_finish() first, or roll the transaction back.")));
+}
+
 /* Lock the tip, check the chain is empty, and set up this transaction's import */
 static WesSnapImport *
 import_begin(void)

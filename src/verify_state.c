@@ -88,22 +88,71 @@ utxo_row(HeapTuple row, TupleDesc desc, void *arg)
 }
 
 /*
- * The sum of the UTXO set (the outputs without a spend mark) by its own
- * scan; when f is not NULL, every row whose columns disagree with its
- * encoding is a finding.
+ * The sum of the wes.outputs rows that match where (which uses $1, an int8,
+ * when arg is not NULL) by a scan of their own; when f is not NULL, every row
+ * whose columns disagree with its encoding is a finding.
  */
-void
-wes_utxo_scan(WesFindings *f, WesUtxoSum *sum)
+static void
+sum_outputs(WesFindings *f, WesUtxoSum *sum, const char *where, const int64 *arg)
 {
-	Portal		portal = SPI_cursor_open_with_args(NULL, "SELECT outpoint, owner, kind, ref, amount, "
-												   "wes.output_encoding(kind, owner, amount, ref, lock, data) "
-												   "FROM wes.outputs WHERE spent_height IS NULL", 0, NULL, NULL, NULL,
-												   wes_spi_is_read_only(), 0);
+	Oid			type = INT8OID;
+	Datum		value = arg != NULL ? Int64GetDatum(*arg) : (Datum) 0;
+	Portal		portal = SPI_cursor_open_with_args(NULL, psprintf("SELECT outpoint, owner, kind, ref, amount, "
+																  "wes.output_encoding(kind, owner, amount, ref, lock, data) "
+																  "FROM wes.outputs WHERE %s", where),
+												   arg != NULL ? 1 : 0, &type, &value, NULL, wes_spi_is_read_only(), 0);
 	UtxoWalk	w = {f, sum};
 
 	wes_utxo_sum_init(sum);
 	wes_spi_walk(portal, FETCH_ROWS, utxo_row, &w);
 	SPI_cursor_close(portal);
+}
+
+/* The sum of the UTXO set (the outputs without a spend mark) by its own scan */
+void
+wes_utxo_scan(WesFindings *f, WesUtxoSum *sum)
+{
+	sum_outputs(f, sum, "spent_height IS NULL", NULL);
+}
+
+/*
+ * The outputs a snapshot file brought (below chain_state.base_height) against
+ * the snapshot they came as, whose wes.snapshots row retention keeps: spent
+ * since or not, they must number its utxo_count and sum to its accumulator.
+ * No raw transaction holds them, and the state commitment covers only those
+ * still unspent, so this is the one check of those a later block spent (a
+ * rollback below that block puts them back).
+ */
+static void
+check_snapshot_outputs(WesFindings *f, const WesVerifyRange *r)
+{
+	int64		h = r->base - 1;
+	uint8		stored[WES_LTHASH_BYTES];
+	uint8		summed[WES_LTHASH_BYTES];
+	uint8		root[WES_HASH_LEN];
+	int64		count;
+	bool		isnull;
+	bytea	   *acc;
+	WesUtxoSum	sum;
+
+	if (r->base <= 0 || wes_spi_read("SELECT accumulator, utxo_count FROM wes.snapshots WHERE height = $1",
+									 1, &h, NULL) != 1)
+		return;
+	acc = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (VARSIZE_ANY_EXHDR(acc) != WES_LTHASH_BYTES)
+		return;					/* the snapshots check reports it */
+	memcpy(stored, VARDATA_ANY(acc), WES_LTHASH_BYTES);
+	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	SPI_freetuptable(SPI_tuptable);
+	sum_outputs(NULL, &sum, "height < $1", &r->base);
+	wes_lthash_to_bytes(&sum.acc, summed);
+	if (sum.count == count && memcmp(summed, stored, WES_LTHASH_BYTES) == 0)
+		return;
+	wes_lthash_root(&sum.acc, root);
+	wes_finding(f, "snapshot_outputs", h,
+				"the " INT64_FORMAT " outputs below height " INT64_FORMAT " (spent since or not) commit to %s, "
+				"not to the snapshot this chain starts from (" INT64_FORMAT " outputs): one of them was changed, "
+				"added or deleted since the import", sum.count, r->base, wes_hex_encode(root, WES_HASH_LEN), count);
 }
 
 /* The state_root of the tip block's stored header (false when the tip has no block row) */
@@ -229,6 +278,7 @@ wes_verify_state(WesFindings *f, const WesVerifyRange *r)
 		sum = &own;
 	}
 	check_utxo_set(f, r, &sum->outpoints);
+	check_snapshot_outputs(f, r);
 	wes_lthash_root(&sum->acc, root);
 	wes_spi_read("SELECT accumulator, state_root, utxo_count FROM wes.chain_state", 0, NULL, NULL);
 	row = SPI_tuptable->vals[0];

@@ -129,7 +129,7 @@ _PG_init(void)
 							NULL, &wes_snapshot_interval, 1000, 0, INT_MAX,
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("wes_persist.snapshot_retention",
-							"Automatic snapshots kept; older ones are deleted (0 keeps all).",
+							"Snapshots kept, automatic and manual; older ones are deleted, never the one the chain started from (0 keeps all).",
 							NULL, &wes_snapshot_retention, 10, 0, INT_MAX,
 							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("wes_persist.verify_heapallindexed",

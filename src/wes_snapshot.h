@@ -41,6 +41,13 @@ extern bytea *wes_output_encoding_from_columns(int16 kind, const WesAddress *own
 											   const WesHash *ref, const bytea *lock,
 											   const bytea *data);
 
+/*
+ * Refuse what, a write that would change the chain, while a snapshot import of
+ * this transaction is not finished (55000): the import checks the records it
+ * was sent, not what another write left of them
+ */
+extern void wes_snapshot_import_refuse(const char *what);
+
 /* Insert a snapshot of the tip (chain-state row locked, none on an empty chain), then apply retention */
 extern void wes_snapshot_take(bool automatic);
 

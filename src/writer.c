@@ -26,6 +26,7 @@
 #include "utils/memutils.h"
 
 #include "wes_persist.h"
+#include "wes_snapshot.h"
 #include "writer.h"
 
 /* How many blocks of a run the thread may decode ahead of the one being written */
@@ -138,6 +139,7 @@ write_block(const uint8 *buf, size_t len, WesWindow *window, wes_decode_ahead *a
 	MemoryContextSwitchTo(blockcxt);
 	w = palloc0(sizeof(WesBlockWork));
 
+	wes_snapshot_import_refuse("wes_write_block");
 	decode_block(w, buf, len, ahead, index);	/* decode, hash (or the thread did) */
 
 	if (SPI_connect() != SPI_OK_CONNECT)

@@ -7,7 +7,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(81);
+SELECT plan(93);
 \ir lib/chain_state_helpers.sql
 
 CREATE FUNCTION pg_temp.le32(x bigint) RETURNS bytea
@@ -209,6 +209,25 @@ SELECT lives_ok($$SELECT wes_snapshot_import_begin(), wes_snapshot_import_append
 SELECT throws_ok('SELECT * FROM wes_snapshot_import_finish()', '22P03', NULL, 'a file cut short is refused at the finish (22P03)');
 ROLLBACK TO SAVEPOINT chunks;
 SELECT is((SELECT count(*) FROM wes.outputs), 0::bigint, '... and nothing was left');
+-- While the transaction's import is not finished, nothing else may write the chain under
+-- it: the finish checks the records it was sent, not what another write left of them
+-- (wes_rebuild_indexes, say, deleted the outputs appended so far)
+SELECT lives_ok($$SELECT wes_snapshot_import_begin(), wes_snapshot_import_append((SELECT substr(file, 1, length(file) / 2) FROM after WHERE height = 6))$$,
+				'half a file goes in');
+SELECT throws_ok(format('SELECT %s', call), '55000',
+				 format('%s cannot run while a snapshot import is in progress in this transaction', name),
+				 format('%s is refused while it is in progress (55000)', name))
+FROM (VALUES ('wes_write_block((SELECT raw FROM vblocks WHERE height = 0))', 'wes_write_block'),
+			 ('wes_write_blocks(pg_temp.vector_blocks(0, 1))', 'wes_write_block'),
+			 ('wes_rollback_to(-1)', 'wes_rollback_to'),
+			 ('wes_snapshot_create()', 'wes_snapshot_create'),
+			 ('wes_rebuild_indexes()', 'wes_rebuild_indexes'),
+			 ('count(*) FROM wes_repair()', 'wes_repair')) AS c(call, name);
+SELECT lives_ok($$SELECT wes_snapshot_import_append((SELECT substr(file, length(file) / 2 + 1) FROM after WHERE height = 6))$$,
+				'the rest of the file goes in');
+SELECT is((SELECT utxo_count FROM wes_snapshot_import_finish()), (SELECT count(*) FROM wes.outputs),
+		  'the import finishes with every record in wes.outputs');
+ROLLBACK TO SAVEPOINT chunks;
 
 SELECT results_eq($$SELECT height, block_hash::text, state_root::text FROM wes_snapshot_import((SELECT file FROM after WHERE height = 6))$$,
 				  'SELECT height, hash, state_root FROM vblocks WHERE height = 6',
@@ -243,13 +262,6 @@ SELECT lives_ok($$SELECT * FROM wes_utxo_lookup((SELECT outpoint FROM wes.output
 				'a lookup without a height is served');
 -- Repair on a chain from a snapshot: what the raw blocks after it hold is rebuilt; the
 -- outputs the file brought are in no raw block, and the error says what to do instead
-SAVEPOINT repair_on_import;
-UPDATE wes.outputs SET spent_by = NULL, spent_height = NULL
-WHERE outpoint = (SELECT outpoint FROM wes.outputs WHERE spent_height > 6 ORDER BY outpoint LIMIT 1);
-SELECT ok((SELECT count(*) FROM wes_repair() WHERE action <> 'unrepaired') > 0, 'a spend mark a block after the snapshot set, removed: wes_repair acts');
-SELECT is((SELECT count(*) FROM wes_verify()), 0::bigint, '... and wes_verify finds nothing after');
-UPDATE wes.outputs SET amount = amount + 1
-WHERE outpoint = (SELECT outpoint FROM wes.outputs WHERE height <= 6 AND spent_height IS NULL ORDER BY outpoint LIMIT 1);
 CREATE FUNCTION pg_temp.repair_error() RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
 	st text;
@@ -261,11 +273,32 @@ EXCEPTION WHEN OTHERS THEN
 	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, hint = PG_EXCEPTION_HINT;
 	RETURN st || ': ' || hint;
 END $$;
+SAVEPOINT repair_on_import;
+UPDATE wes.outputs SET spent_by = NULL, spent_height = NULL
+WHERE outpoint = (SELECT outpoint FROM wes.outputs WHERE spent_height > 6 ORDER BY outpoint LIMIT 1);
+SELECT ok((SELECT count(*) FROM wes_repair() WHERE action <> 'unrepaired') > 0, 'a spend mark a block after the snapshot set, removed: wes_repair acts');
+SELECT is((SELECT count(*) FROM wes_verify()), 0::bigint, '... and wes_verify finds nothing after');
+UPDATE wes.outputs SET amount = amount + 1
+WHERE outpoint = (SELECT outpoint FROM wes.outputs WHERE height <= 6 AND spent_height IS NULL ORDER BY outpoint LIMIT 1);
 SELECT is(pg_temp.repair_error(),
 		  'WE003: This chain starts from a snapshot at height 6: the outputs it brought are in no raw transaction, '
 		  'only in wes.outputs. Import the snapshot file again into an empty database and write the blocks after it.',
 		  'an output the snapshot brought, altered: wes_repair fails (WE003) and says why, and what to do');
 ROLLBACK TO SAVEPOINT repair_on_import;
+-- One the snapshot brought that a later block spent, altered: it is out of the UTXO set, so
+-- only the snapshot it came in can tell (the row wes.snapshots keeps of it)
+SAVEPOINT spent_import;
+SELECT cmp_ok((SELECT count(*) FROM wes.outputs WHERE height <= 6 AND spent_height > 6), '>', 0::bigint,
+			  'blocks after the snapshot spent outputs it brought');
+UPDATE wes.outputs SET amount = amount + 1
+WHERE outpoint = (SELECT outpoint FROM wes.outputs WHERE height <= 6 AND spent_height > 6 ORDER BY outpoint LIMIT 1);
+SELECT results_eq('SELECT check_name, height FROM wes_verify()', $$VALUES ('snapshot_outputs', 6::bigint)$$,
+				  'such an output altered: wes_verify finds the outputs below the base no longer the snapshot''s set');
+SELECT is(pg_temp.repair_error(),
+		  'WE003: This chain starts from a snapshot at height 6: the outputs it brought are in no raw transaction, '
+		  'only in wes.outputs. Import the snapshot file again into an empty database and write the blocks after it.',
+		  '... and wes_repair fails (WE003), changing nothing, and says what to do');
+ROLLBACK TO SAVEPOINT spent_import;
 SELECT results_eq('SELECT height, hash::text, state_root::text FROM wes.chain_state',
 				  $$SELECT (j#>>'{tip,height}')::bigint, j#>>'{tip,hash}', j#>>'{tip,state_root}' FROM v$$,
 				  'the tip and state root are the vectors''');

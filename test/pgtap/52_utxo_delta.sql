@@ -6,7 +6,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(27);
+SELECT plan(29);
 \ir lib/chain_state_helpers.sql
 
 SELECT is(wes_write_blocks(pg_temp.vector_blocks(0, 11)), 12::bigint, 'the vectors'' chain is written');
@@ -62,6 +62,10 @@ SELECT throws_ok('SELECT * FROM wes_api.utxo_delta(9, 3)', '22023',
 				 'a UTXO delta goes from a height of -1 or more to one at least as high (given 9 to 3)',
 				 'a range that runs backwards is 22023');
 SELECT throws_ok('SELECT * FROM wes_api.utxo_delta(-2, 3)', '22023', NULL, '... and one from below -1');
+SELECT throws_ok('SELECT * FROM wes_api.utxo_delta(3, NULL)', '22004', 'a UTXO delta needs both heights (given 3 to NULL)',
+				 'a NULL height is 22004, not an empty delta');
+SELECT throws_ok('SELECT * FROM wes_api.utxo_delta(NULL, 3)', '22004', 'a UTXO delta needs both heights (given NULL to 3)',
+				 '... at either end');
 SELECT throws_ok('SELECT * FROM wes_api.utxo_delta(3, 12)', 'WE006', 'the state at height 12 is not known here: the tip is at 11',
 				 'a range past the tip is WE006');
 
