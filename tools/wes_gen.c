@@ -42,7 +42,8 @@
 typedef struct gen_opts
 {
 	uint64_t	blocks;
-	uint64_t	txs;			/* when set, overrides blocks */
+	uint64_t	txs;			/* when have_txs, overrides blocks */
+	bool		have_txs;		/* -t given (0 included: a file with no block) */
 	uint32_t	tpb;			/* transactions per block */
 	uint32_t	inputs;
 	uint32_t	outputs;
@@ -60,6 +61,7 @@ typedef struct gen_opts
 	uint64_t	timestamp_ms;
 	const char *out;
 	const char *state_in;
+	bool		start_given;	/* --start-height, --prev-hash or --accumulator */
 	const char *state_out;
 	const char *utxos_out;
 	const char *tip_out;
@@ -366,7 +368,8 @@ gen_block(gen *g, uint32_t n_tx, bf_writer *w)
 	wes_header	h;
 	wes_buf		hb = {hdr, 0, sizeof(hdr), &wes_malloc_allocator, false};
 	const void *parts[4];
-	size_t		lens[4];
+	size_t		lens[4],
+				size;
 
 	g->txs.len = g->rcpts.len = 0;
 	for (uint32_t t = 0; t < n_tx; t++)
@@ -404,6 +407,13 @@ gen_block(gen *g, uint32_t n_tx, bf_writer *w)
 	parts[1] = ntx, lens[1] = sizeof(ntx);
 	parts[2] = g->txs.data, lens[2] = g->txs.len;
 	parts[3] = g->rcpts.data, lens[3] = g->rcpts.len;
+	size = lens[0] + lens[1] + lens[2] + lens[3];
+	/* bf_write_parts refuses a record over the bound without an errno: name the cause here */
+	if (size > WES_BLOCKFILE_MAX_BLOCK)
+		die("%s: the block at height %llu is %zu bytes, over the limit of %u a block file record may "
+			"hold (wes-load accepts no more): write fewer transactions per block (-b) or smaller ones "
+			"(-i, -u, --unlock-bytes)", w->name, (unsigned long long) g->height, size,
+			WES_BLOCKFILE_MAX_BLOCK);
 	if (!bf_write_parts(w, parts, lens, 4))
 		die("%s: write failed at height %llu: %s", w->name, (unsigned long long) g->height, strerror(errno));
 	wes_hash(hdr, sizeof(hdr), g->prev);
@@ -521,7 +531,8 @@ usage(FILE *f)
 			"Write a valid random WES chain as a block file (docs/block-file.md).\n\n"
 			"Size and shape:\n"
 			"  -n, --blocks N          blocks to write (default 10)\n"
-			"  -t, --txs N             transactions to write (overrides --blocks; the last block may be short)\n"
+			"  -t, --txs N             transactions to write (overrides --blocks; the last block may be short;\n"
+			"                          0 writes a file with no block, as -n 0 does)\n"
 			"  -b, --txs-per-block N   transactions per block (default 100)\n"
 			"  -i, --inputs N          inputs per transaction (default 2)\n"
 			"  -u, --outputs N         outputs per transaction (default 2, at least 1)\n"
@@ -604,7 +615,7 @@ set_option(gen_opts *o, int c, const char *arg, bool *have_target)
 	switch (c)
 	{
 		case 'n': o->blocks = parse_u64("blocks", arg, UINT32_MAX); break;
-		case 't': o->txs = parse_u64("txs", arg, UINT64_C(1) << 40); break;
+		case 't': o->txs = parse_u64("txs", arg, UINT64_C(1) << 40); o->have_txs = true; break;
 		case 'b': o->tpb = (uint32_t) parse_u64("txs-per-block", arg, 1000000); break;
 		case 'i': o->inputs = (uint32_t) parse_u64("inputs", arg, 10000); break;
 		case 'u': o->outputs = (uint32_t) parse_u64("outputs", arg, 10000); break;
@@ -617,9 +628,9 @@ set_option(gen_opts *o, int c, const char *arg, bool *have_target)
 		case OPT_UNLOCK: o->unlock_bytes = (uint32_t) parse_u64("unlock-bytes", arg, MAX_UNLOCK); break;
 		case 's': o->seed = arg; break;
 		case OPT_TIMESTAMP: o->timestamp_ms = parse_u64("timestamp", arg, UINT64_MAX / 2); break;
-		case OPT_START: o->start_height = parse_u64("start-height", arg, INT64_MAX / 2); break;
-		case OPT_PREV: parse_hex("prev-hash", arg, o->prev_hash, WES_HASH_LEN); break;
-		case OPT_ACC: o->accumulator_hex = arg; break;
+		case OPT_START: o->start_height = parse_u64("start-height", arg, INT64_MAX / 2); o->start_given = true; break;
+		case OPT_PREV: parse_hex("prev-hash", arg, o->prev_hash, WES_HASH_LEN); o->start_given = true; break;
+		case OPT_ACC: o->accumulator_hex = arg; o->start_given = true; break;
 		case OPT_STATE_IN: o->state_in = arg; break;
 		case 'o': o->out = arg; break;
 		case OPT_STATE_OUT: o->state_out = arg; break;
@@ -661,8 +672,8 @@ parse_options(gen_opts *o, int argc, char **argv)
 		o->utxo_target = 2 * (uint64_t) o->tpb * o->inputs;
 	if (o->resource_share + o->state_share > 1)
 		die_usage("--resource-share and --state-share add up to more than 1");
-	if (o->state_in && (o->start_height || o->accumulator_hex))
-		die_usage("--state-in already gives the start: drop --start-height and --accumulator");
+	if (o->state_in && o->start_given)
+		die_usage("--state-in already gives the start: drop --start-height, --prev-hash and --accumulator");
 }
 
 /* Set up derived tables, buffers and the starting point */
@@ -725,13 +736,13 @@ main(int argc, char **argv)
 		die("libsodium failed to initialise");
 	parse_options(&g->o, argc, argv);
 	gen_init(g);
-	blocks = g->o.txs ? (g->o.txs + g->o.tpb - 1) / g->o.tpb : g->o.blocks;
+	blocks = g->o.have_txs ? (g->o.txs + g->o.tpb - 1) / g->o.tpb : g->o.blocks;
 	if (!bf_create(&w, g->o.out))
 		die("%s: %s", g->o.out, strerror(errno));
 	t0 = now_seconds();
 	for (uint64_t i = 0; i < blocks; i++)
 	{
-		uint64_t	left = g->o.txs ? g->o.txs - g->n_txs : g->o.tpb;
+		uint64_t	left = g->o.have_txs ? g->o.txs - g->n_txs : g->o.tpb;
 
 		gen_block(g, (uint32_t) (left < g->o.tpb ? left : g->o.tpb), &w);
 	}

@@ -12,10 +12,12 @@
  * its spend mark.  A block counts as loaded when its sync point comes back
  * without an error.  On restart the loader waits for any wes-load session
  * still writing (one whose client was killed commits what it received), reads
- * the database's tip and skips the blocks of the file at or below it.  The
- * first rejected block stops the run: its SQLSTATE and message are printed
- * and the exit status is 1.  SIGINT or SIGTERM stop it cleanly: nothing more
- * is sent, the calls sent are waited for, and the exit status is 3.
+ * the database's tip and skips the blocks of the file at or below it, each
+ * once its hash is found equal to the database's block's at its height (a
+ * file of another chain stops the run with status 1).  The first rejected
+ * block stops the run: its SQLSTATE and message are printed and the exit
+ * status is 1.  SIGINT or SIGTERM stop it cleanly: nothing more is sent, the
+ * calls sent are waited for, and the exit status is 3.
  *
  * --check reads the file without a database and checks every rule the writer
  * checks (chain_check.c), for files made by other programs.
@@ -25,6 +27,8 @@
 #include <getopt.h>
 #include <libpq-fe.h>
 #include <signal.h>
+#include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +47,7 @@
 #define ARRAY_HEADER 20			/* ndim, flags, element type, length, lower bound */
 #define DEFAULT_BATCH_BYTES (256u << 20)
 #define MAX_BATCH_BYTES 1000000000	/* PostgreSQL takes at most 1 GB - 1 in one parameter */
+#define SKIP_RUN	1024		/* skipped blocks whose hashes one query compares */
 
 typedef struct load_opts
 {
@@ -82,7 +87,10 @@ typedef struct loader
 	size_t		run_len,
 				run_cap;
 	int64_t		tip;			/* database tip when the run started (-1: empty) */
-	int64_t		last_height;	/* last height read from the file */
+	uint8_t		(*skip_hash)[WES_HASH_LEN];	/* skipped blocks not yet compared */
+	int64_t		skip_first;		/* the height of skip_hash[0] */
+	uint32_t	skip_n;
+	bool		held;			/* the reader's buffer holds a record read but not yet sent */
 	int64_t		done_height;	/* last height committed */
 	uint64_t	skipped;
 	uint64_t	blocks,
@@ -129,37 +137,26 @@ catch_stop_signals(void)
 
 /* ---- the database side ---- */
 
-/* The tip height: wes_chain_tip() when it exists, else the chain_state table; -1 when empty */
-static int64_t
-read_tip(PGconn *conn)
+/*
+ * The tip's height, -1 on an empty chain.  A database without the extension
+ * is named as such: the tip query would only say that a relation is missing.
+ */
+static void
+read_tip(loader *l)
 {
-	static const char *const queries[] = {
-		"SELECT height FROM wes_chain_tip()",
-		"SELECT height FROM wes.chain_state",
-	};
+	PGresult   *res = PQexec(l->conn, "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'wes_persist')");
 
-	for (int i = 0; i < 2; i++)
-	{
-		PGresult   *res = PQexec(conn, queries[i]);
-		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		int64_t		tip = -1;
-
-		if (PQresultStatus(res) == PGRES_TUPLES_OK)
-		{
-			if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
-				tip = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-			PQclear(res);
-			return tip;
-		}
-		/* 42883: no such function (older schema), so fall back to the table */
-		if (i == 0 && state != NULL && strcmp(state, "42883") == 0)
-		{
-			PQclear(res);
-			continue;
-		}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		die("cannot look for the extension: %s", PQresultErrorMessage(res));
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+		die("the extension wes_persist is not installed in database \"%s\" (CREATE EXTENSION wes_persist)",
+			PQdb(l->conn));
+	PQclear(res);
+	res = PQexec(l->conn, "SELECT height FROM wes_api.tip");	/* no row on an empty chain */
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		die("cannot read the chain tip: %s", PQresultErrorMessage(res));
-	}
-	return -1;
+	l->tip = PQntuples(res) > 0 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : -1;
+	PQclear(res);
 }
 
 /*
@@ -199,21 +196,28 @@ wait_for_other_loaders(PGconn *conn)
 	}
 }
 
-/* Connect, wait for other loaders, read the tip, prepare the statement and enter pipeline mode */
+/* Connect, wait for other loaders, read the tip */
 static void
 db_open(loader *l)
 {
 	const char *keys[] = {"dbname", "application_name", NULL};
 	const char *vals[] = {l->o.conninfo, "wes-load", NULL};
-	Oid			one[1] = {BYTEAOID};
-	Oid			run[1] = {BYTEAARRAYOID};
-	PGresult   *res;
 
 	l->conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(l->conn) != CONNECTION_OK)
 		die("cannot connect: %s", PQerrorMessage(l->conn));
 	wait_for_other_loaders(l->conn);
-	l->tip = read_tip(l->conn);
+	read_tip(l);
+}
+
+/* Prepare the write statement and enter pipeline mode */
+static void
+db_start_pipeline(loader *l)
+{
+	Oid			one[1] = {BYTEAOID};
+	Oid			run[1] = {BYTEAARRAYOID};
+	PGresult   *res;
+
 	res = l->o.batch == 1 ? PQprepare(l->conn, STMT_ONE, "SELECT wes_write_block($1::bytea)", 1, one)
 		: PQprepare(l->conn, STMT_RUN, "SELECT wes_write_blocks($1::bytea[])", 1, run);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
@@ -346,6 +350,19 @@ error_height(const pending *p, const PGresult *res)
 	return p->height;
 }
 
+/* Stop the run, keeping the message to print once the results sent are in */
+static bool __attribute__((format(printf, 2, 3)))
+fail_run(loader *l, const char *fmt,...)
+{
+	va_list		ap;
+
+	l->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(l->error, sizeof(l->error), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
 /* Remember the first rejection: height, SQLSTATE, message and detail */
 static void
 note_error(loader *l, int64_t height, const PGresult *res)
@@ -354,12 +371,10 @@ note_error(loader *l, int64_t height, const PGresult *res)
 	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
 
-	if (l->failed)
-		return;
-	l->failed = true;
-	snprintf(l->error, sizeof(l->error), "block at height %lld rejected: SQLSTATE %s: %s%s%s",
-			 (long long) height, state ? state : "?????",
-			 msg ? msg : PQresultErrorMessage(res), detail ? "\nDETAIL: " : "", detail ? detail : "");
+	if (!l->failed)
+		fail_run(l, "block at height %lld rejected: SQLSTATE %s: %s%s%s", (long long) height,
+				 state ? state : "?????", msg ? msg : PQresultErrorMessage(res),
+				 detail ? "\nDETAIL: " : "", detail ? detail : "");
 }
 
 /* A block's results are in: count it; a sync point's: commit its transaction unless it failed */
@@ -482,58 +497,120 @@ stop_sending(loader *l)
 	l->run_len = ARRAY_HEADER;
 }
 
+/*
+ * The next record (the one held back, if any) and its height, which the reader
+ * found one above the last.  Heights are u64 in the file, bigint in the
+ * database: one above INT64_MAX is refused, not cast to a negative height that
+ * would pass for one at or below the tip.  False at the end (l->eof), on a
+ * damaged file (l->failed), and on a read a signal interrupted.
+ */
+static bool
+next_record(loader *l, int64_t *height)
+{
+	bf_result	rr = l->held ? BF_BLOCK : bf_next(&l->r);
+
+	l->held = false;
+	if (rr == BF_END)
+		l->eof = true;
+	else if (rr == BF_ERROR && !stop_signal)	/* else a read the signal interrupted */
+		fail_run(l, "%s", l->r.error);
+	if (rr != BF_BLOCK)
+		return false;
+	if (l->r.height > (uint64_t) INT64_MAX)
+		return fail_run(l, "%s: record %llu has height %llu, above %lld, the largest height a database holds",
+						l->o.file, (unsigned long long) l->r.index - 1, (unsigned long long) l->r.height,
+						(long long) INT64_MAX);
+	*height = (int64_t) l->r.height;
+	return true;
+}
+
+/*
+ * Compare the skipped blocks of skip_hash with the database's at their heights,
+ * in one query: a file of another chain would otherwise load "successfully",
+ * writing nothing.  A chain started from a snapshot holds no block below its
+ * base (wes_api.tip.base_height): those are skipped unchecked, but for base - 1,
+ * the snapshot's height, whose hash is the tip's until a block is written on
+ * it.  The block at the base has a row; when it is the next to write, the
+ * server checks its prev_hash against the snapshot's hash.
+ */
+static void
+compare_skipped(loader *l)
+{
+	char		lo[24],
+				hi[24],
+				hex[2 * WES_HASH_LEN + 1];
+	const char *params[2] = {lo, hi};
+	PGresult   *res;
+
+	snprintf(lo, sizeof(lo), "%lld", (long long) l->skip_first);
+	snprintf(hi, sizeof(hi), "%lld", (long long) l->skip_first + l->skip_n - 1);
+	res = PQexecParams(l->conn, "SELECT height, hash FROM wes_api.blocks WHERE height BETWEEN $1 AND $2 "
+					   "UNION SELECT height, hash FROM wes_api.tip WHERE height BETWEEN $1 AND $2 ORDER BY 1",
+					   2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		die("cannot read the hashes of the database's blocks %s..%s: %s", lo, hi, PQresultErrorMessage(res));
+	for (int i = 0; i < PQntuples(res) && !l->failed; i++)
+	{
+		int64_t		height = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+
+		sodium_bin2hex(hex, sizeof(hex), l->skip_hash[height - l->skip_first], WES_HASH_LEN);
+		if (strcmp(hex, PQgetvalue(res, i, 1)) != 0)
+			fail_run(l, "%s: the block at height %lld has hash %s, but the database's block at that height "
+					 "has hash %s: the file is not of this database's chain", l->o.file, (long long) height,
+					 hex, PQgetvalue(res, i, 1));
+	}
+	PQclear(res);
+	l->skip_n = 0;
+}
+
+/*
+ * Skip the records at or below the database's tip, comparing their hashes
+ * with the database's SKIP_RUN at a time.  Runs before pipeline mode, so that
+ * a query can wait for its result; the first record above the tip is held in
+ * the reader's buffer for fill() to send.
+ */
+static void
+skip_loaded(loader *l)
+{
+	int64_t		height;
+
+	l->skip_hash = xmalloc(SKIP_RUN * WES_HASH_LEN);
+	while (!stop_signal && !l->failed && next_record(l, &height))
+	{
+		if (height > l->tip)
+		{
+			l->held = true;
+			break;
+		}
+		if (l->skip_n == 0)
+			l->skip_first = height;
+		wes_hash(l->r.buf, WES_HEADER_LEN, l->skip_hash[l->skip_n++]);
+		l->skipped++;
+		l->base_offset = l->r.offset;
+		if (l->skip_n == SKIP_RUN)
+			compare_skipped(l);
+	}
+	if (l->skip_n > 0 && !l->failed)
+		compare_skipped(l);
+}
+
 /* Read and send blocks until depth blocks are in flight (read, not yet answered) */
 static void
 fill(loader *l)
 {
+	int64_t		height;
+
 	while (!l->eof && !l->failed && !stop_signal && l->in_flight < l->o.depth)
 	{
-		bf_result	rr;
-		int64_t		height;
-
 		if (l->total_bytes == 0)	/* not a regular file: the read may wait */
 			flush_all(l);
-		rr = bf_next(&l->r);
-
-		if (rr == BF_END)
-			l->eof = true;
-		else if (rr == BF_ERROR && !stop_signal)	/* else a read the signal interrupted */
-		{
-			l->failed = true;
-			snprintf(l->error, sizeof(l->error), "%s", l->r.error);
-		}
-		if (rr != BF_BLOCK)
+		if (!next_record(l, &height))
 			break;
-		height = (int64_t) wes_get_u64(l->r.buf + WES_OFF_HEIGHT);
-		if (l->last_height >= 0 && height != l->last_height + 1)
-		{
-			l->failed = true;
-			snprintf(l->error, sizeof(l->error), "%s: record %llu has height %lld, expected %lld",
-					 l->o.file, (unsigned long long) l->r.index - 1, (long long) height,
-					 (long long) l->last_height + 1);
-			break;
-		}
-		l->last_height = height;
-		if (height <= l->tip)
-		{
-			l->skipped++;
-			l->base_offset = l->r.offset;
-			continue;
-		}
 		send_block(l, height, wes_get_u32(l->r.buf + WES_HEADER_LEN));
 	}
 	/* Nothing more comes: close the open transaction so that its results arrive */
 	if (l->eof || l->failed)
 		send_sync(l);
-}
-
-/* Format seconds as h:mm:ss */
-static void
-fmt_duration(char *out, size_t len, double secs)
-{
-	long		s = (long) (secs + 0.5);
-
-	snprintf(out, len, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
 }
 
 /* The progress line: in place on a terminal, one line every few seconds otherwise */
@@ -578,6 +655,8 @@ load(loader *l)
 	l->total_bytes = bf_size(&l->r);
 	l->base_offset = l->r.offset;
 	l->t0 = l->last_progress = now_seconds();
+	skip_loaded(l);
+	db_start_pipeline(l);
 	for (;;)
 	{
 		if (stop_signal && !l->stopped)
@@ -613,55 +692,43 @@ load(loader *l)
 	return 0;
 }
 
-/* --check: every rule, no database */
-static int
-check(loader *l)
-{
-	chain_check *c = cc_new();
-	char		err[512];
-	bf_result	rr;
-	double		t0 = now_seconds();
-
-	while ((rr = bf_next(&l->r)) == BF_BLOCK)
-		if (!cc_block(c, l->r.buf, l->r.len, err, sizeof(err)))
-		{
-			fprintf(stderr, "wes-load: %s: record %llu: %s\n", l->o.file,
-					(unsigned long long) l->r.index - 1, err);
-			return 1;
-		}
-	if (rr == BF_ERROR)
-	{
-		fprintf(stderr, "wes-load: %s\n", l->r.error);
-		return 1;
-	}
-	if (!l->o.quiet)
-		cc_report(c, stdout, now_seconds() - t0);
-	cc_free(c);
-	return 0;
-}
-
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 			"Usage: wes-load [OPTION]... FILE\n"
 			"Load a block file (docs/block-file.md; \"-\" reads stdin) into a database through\n"
-			"wes_write_blocks, resuming after the database's tip.\n\n"
+			"wes_write_blocks, resuming after the database's tip.  A block of the file at or below the\n"
+			"tip is skipped when its hash is that of the database's block at its height, and stops the\n"
+			"run otherwise (a chain started from a snapshot has no block below it to compare).\n\n"
 			"  -d, --dbname CONNINFO   database name or connection string (default: libpq's PG* variables)\n"
 			"  -b, --batch N           blocks per transaction, sent in one wes_write_blocks call (default 16)\n"
 			"      --batch-bytes BYTES end a transaction early rather than let its blocks pass this size\n"
 			"                          (default 268435456, at most 1000000000)\n"
 			"  -p, --depth N           blocks in flight in the pipeline, at least --batch (default: twice --batch)\n"
-			"      --max-block BYTES   refuse records longer than this (default and at most 268435456)\n"
+			"      --max-block BYTES   refuse records longer than this (160, the smallest block, to 268435456,\n"
+			"                          the default)\n"
 			"      --interval SECS     seconds between progress lines when stderr is not a terminal (default 5)\n"
 			"      --check             no database: check every rule of the wire format on the file\n"
 			"                          (the file must start at genesis) and print its tip and state root\n"
 			"  -q, --quiet             no progress, no summary\n"
 			"  -h, --help              this help\n\n"
 			"Exit status: 0 when every block was loaded, 1 when a block was rejected (its SQLSTATE\n"
-			"and message are printed) or the file is damaged, 2 on a usage error, 3 when stopped by\n"
-			"SIGINT or SIGTERM (the blocks already sent are committed first; a second signal ends it\n"
-			"at once).\n");
+			"and message are printed), the file is damaged or is not of the database's chain, 2 on a\n"
+			"usage error, 3 when stopped by SIGINT or SIGTERM (the blocks already sent are committed\n"
+			"first; a second signal ends it at once).\n");
+}
+
+/* --max-block: at most the file format's bound, and at least the smallest block, lest every record be refused */
+static uint32_t
+parse_max_block(const char *s)
+{
+	uint64_t	v = parse_u64("max-block", s, WES_BLOCKFILE_MAX_BLOCK);
+
+	if (v < WES_BLOCKFILE_MIN_BLOCK)
+		die_usage("--max-block must be at least %u, the smallest block (a header and n_tx), not \"%s\"",
+				  WES_BLOCKFILE_MIN_BLOCK, s);
+	return (uint32_t) v;
 }
 
 /* Parse the command line into o */
@@ -697,7 +764,7 @@ parse_options(load_opts *o, int argc, char **argv)
 			case 'b': o->batch = (uint32_t) parse_u64("batch", optarg, 1000000); break;
 			case 'p': o->depth = (uint32_t) parse_u64("depth", optarg, 100000); break;
 			case 'B': o->batch_bytes = (uint32_t) parse_u64("batch-bytes", optarg, MAX_BATCH_BYTES); break;
-			case 'M': o->max_block = (uint32_t) parse_u64("max-block", optarg, WES_BLOCKFILE_MAX_BLOCK); break;
+			case 'M': o->max_block = parse_max_block(optarg); break;
 			case 'I': o->interval = (double) parse_u64("interval", optarg, 86400); break;
 			case 'C': o->check = true; break;
 			case 'q': o->quiet = true; break;
@@ -725,7 +792,6 @@ main(int argc, char **argv)
 	loader	   *l = xmalloc(sizeof(loader));
 
 	memset(l, 0, sizeof(*l));
-	l->last_height = -1;
 	l->run_len = ARRAY_HEADER;
 	if (wes_codec_init() != 0)
 		die("libsodium failed to initialise");
@@ -733,5 +799,5 @@ main(int argc, char **argv)
 	catch_stop_signals();
 	if (!bf_open(&l->r, l->o.file, l->o.max_block))
 		die("%s", l->r.error);
-	return l->o.check ? check(l) : load(l);
+	return l->o.check ? cc_check_file(&l->r, l->o.quiet) : load(l);
 }

@@ -10,15 +10,18 @@
  *	          offline and prints its header and txid_count as name=value lines
  *
  * The export streams: libpq's single-row mode hands over one chunk at a time,
- * and the file appears under its name only once complete.
+ * and the file appears under its name only once complete: it is written as
+ * FILE.part, which any failure removes.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <libpq-fe.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tool_util.h"
 #include "wes_codec.h"
@@ -51,7 +54,7 @@ usage(FILE *f)
 			"  -H, --height H          export the retained snapshot at height H (default: the tip)\n"
 			"  -o, --output FILE       file to write (export)\n"
 			"  -i, --input FILE        file to read (import, check)\n"
-			"  -c, --chunk BYTES       import: bytes sent a call (1 to 256 MiB, default 8 MiB)\n"
+			"  -c, --chunk BYTES       import: bytes sent a call (1 byte to 256 MiB, default 8 MiB)\n"
 			"  -q, --quiet             no summary on stderr\n"
 			"  -h, --help              this help\n");
 }
@@ -82,72 +85,112 @@ print_header(FILE *f, const uint8_t *h)
 	fprintf(f, "utxo_count=%llu\n", (unsigned long long) wes_get_u64(h + 20 + 2 * WES_HASH_LEN));
 }
 
+/*
+ * The file as the export writes it.  The checksum covers every byte but the
+ * last 32, which are the checksum itself, and the server cuts its chunks where
+ * it likes (the one before the checksum may hold only txid_count, 8 bytes), so
+ * the last 32 bytes seen so far wait in tail and go through the hash only when
+ * later bytes push them out.
+ */
+typedef struct export_file
+{
+	FILE	   *f;
+	crypto_generichash_state hs;
+	uint8_t		tail[WES_HASH_LEN];
+	size_t		tail_len;
+	uint8_t		header[HEADER_LEN];
+	size_t		total;
+} export_file;
+
+/* FILE.part while the export writes it, for remove_part; NULL once renamed */
+static char *part_path;
+
+/* At exit: a failed export leaves no FILE.part behind */
+static void
+remove_part(void)
+{
+	if (part_path != NULL)
+		unlink(part_path);
+}
+
+/* SIGINT or SIGTERM: an interrupted export leaves none either, then the signal ends the process */
+static void
+remove_part_on_signal(int signo)
+{
+	remove_part();
+	signal(signo, SIG_DFL);
+	raise(signo);
+}
+
+/* One chunk of the export, of any size: into the file, the header and the checksum */
+static void
+take_chunk(export_file *x, const uint8_t *p, size_t n)
+{
+	size_t		out = x->tail_len + n > WES_HASH_LEN ? x->tail_len + n - WES_HASH_LEN : 0;
+	size_t		from_tail = out < x->tail_len ? out : x->tail_len;
+
+	if (fwrite(p, 1, n, x->f) != n)
+		die("cannot write %s: %s", part_path, strerror(errno));
+	if (x->total < HEADER_LEN)
+		memcpy(x->header + x->total, p, n < HEADER_LEN - x->total ? n : HEADER_LEN - x->total);
+	x->total += n;
+	/* the first out bytes of tail || p leave the window: hash them, keep the rest */
+	crypto_generichash_update(&x->hs, x->tail, from_tail);
+	crypto_generichash_update(&x->hs, p, out - from_tail);
+	memmove(x->tail, x->tail + from_tail, x->tail_len - from_tail);
+	x->tail_len -= from_tail;
+	memcpy(x->tail + x->tail_len, p + (out - from_tail), n - (out - from_tail));
+	x->tail_len += n - (out - from_tail);
+}
+
 /* export: the chunks of wes_snapshot_export, in order, into FILE.part, checked, then renamed */
 static void
 run_export(const snap_opts *o)
 {
 	PGconn	   *conn = connect_db(o->conninfo);
-	char	   *part = xmalloc(strlen(o->file) + 6);
 	const char *params[1] = {o->height};
 	Oid			types[1] = {INT8OID};
-	crypto_generichash_state hs;
-	uint8_t		tail[WES_HASH_LEN + 1],
-				sum[WES_HASH_LEN],
-				header[HEADER_LEN];
-	size_t		total = 0,
-				tail_len = 0;
-	FILE	   *f;
+	export_file x = {0};
+	uint8_t		sum[WES_HASH_LEN];
 	PGresult   *res;
+	char	   *done;
 	double		t0 = now_seconds();
 
-	sprintf(part, "%s.part", o->file);
-	if ((f = fopen(part, "wb")) == NULL)
-		die("cannot create %s: %s", part, strerror(errno));
+	part_path = xmalloc(strlen(o->file) + 6);
+	sprintf(part_path, "%s.part", o->file);
+	if ((x.f = fopen(part_path, "wb")) == NULL)
+		die("cannot create %s: %s", part_path, strerror(errno));
+	atexit(remove_part);
+	signal(SIGINT, remove_part_on_signal);
+	signal(SIGTERM, remove_part_on_signal);
 	if (!PQsendQueryParams(conn, "SELECT c FROM wes_snapshot_export($1) c", 1, types, params, NULL, NULL, 1)
 		|| !PQsetSingleRowMode(conn))
 		die("cannot start the export: %s", PQerrorMessage(conn));
-	crypto_generichash_init(&hs, NULL, 0, WES_HASH_LEN);
+	crypto_generichash_init(&x.hs, NULL, 0, WES_HASH_LEN);
 	while ((res = PQgetResult(conn)) != NULL)
 	{
 		if (PQresultStatus(res) == PGRES_SINGLE_TUPLE)
-		{
-			const uint8_t *p = (const uint8_t *) PQgetvalue(res, 0, 0);
-			size_t		n = PQgetlength(res, 0, 0);
-
-			if (fwrite(p, 1, n, f) != n)
-				die("cannot write %s: %s", part, strerror(errno));
-			if (total < HEADER_LEN)
-				memcpy(header + total, p, n < HEADER_LEN - total ? n : HEADER_LEN - total);
-			/* everything but the last 32 bytes goes through the checksum */
-			if (n >= WES_HASH_LEN)
-			{
-				crypto_generichash_update(&hs, tail, tail_len);
-				crypto_generichash_update(&hs, p, n - WES_HASH_LEN);
-				memcpy(tail, p + n - WES_HASH_LEN, WES_HASH_LEN);
-				tail_len = WES_HASH_LEN;
-			}
-			else
-				die("unexpected chunk of %zu bytes", n);
-			total += n;
-		}
+			take_chunk(&x, (const uint8_t *) PQgetvalue(res, 0, 0), PQgetlength(res, 0, 0));
 		else if (PQresultStatus(res) != PGRES_TUPLES_OK)
 			die("export failed: %s %s", PQresultErrorField(res, PG_DIAG_SQLSTATE), PQresultErrorMessage(res));
 		PQclear(res);
 	}
-	if (fclose(f) != 0)
-		die("cannot write %s: %s", part, strerror(errno));
-	crypto_generichash_final(&hs, sum, WES_HASH_LEN);
-	if (total < HEADER_LEN + WES_HASH_LEN || memcmp(sum, tail, WES_HASH_LEN) != 0)
+	if (fclose(x.f) != 0)
+		die("cannot write %s: %s", part_path, strerror(errno));
+	crypto_generichash_final(&x.hs, sum, WES_HASH_LEN);
+	if (x.total < HEADER_LEN + WES_HASH_LEN || memcmp(sum, x.tail, WES_HASH_LEN) != 0)
 		die("the exported file does not match its checksum");
-	if (rename(part, o->file) != 0)
-		die("cannot rename %s: %s", part, strerror(errno));
+	if (rename(part_path, o->file) != 0)
+		die("cannot rename %s: %s", part_path, strerror(errno));
+	done = part_path;
+	part_path = NULL;			/* the file is complete: nothing to remove, even on a signal now */
+	free(done);
 	if (!o->quiet)
 	{
-		print_header(stderr, header);
-		fprintf(stderr, "bytes=%zu\nseconds=%.3f\n", total, now_seconds() - t0);
+		print_header(stderr, x.header);
+		fprintf(stderr, "bytes=%zu\nseconds=%.3f\n", x.total, now_seconds() - t0);
 	}
 	PQfinish(conn);
-	free(part);
 }
 
 /* The whole file in memory */
@@ -284,32 +327,28 @@ main(int argc, char **argv)
 		switch (c)
 		{
 			case 'd': o.conninfo = optarg; break;
-			case 'H': parse_u64("--height", optarg, INT64_MAX); o.height = optarg; break;
+			case 'H': parse_u64("height", optarg, INT64_MAX); o.height = optarg; break;
 			case 'o': o.file = optarg; break;
 			case 'i': o.file = optarg; break;
-			case 'c': o.chunk = parse_u64("--chunk", optarg, 256 << 20); break;
+			case 'c': o.chunk = parse_u64_range("chunk", optarg, 1, 256 << 20); break;
 			case 'q': o.quiet = 1; break;
 			case 'h': usage(stdout); return 0;
 			default: usage(stderr); return 2;
 		}
-	if (optind != argc - 1 || o.file == NULL || o.chunk == 0)
-	{
-		usage(stderr);
-		return 2;
-	}
+	if (optind != argc - 1)
+		die_usage("give one command: export, import or check (see --help)");
 	o.command = argv[optind];
+	if (strcmp(o.command, "export") != 0 && strcmp(o.command, "import") != 0 && strcmp(o.command, "check") != 0)
+		die_usage("unknown command \"%s\": export, import or check (see --help)", o.command);
+	if (o.file == NULL)
+		die_usage("%s needs %s FILE (see --help)", o.command, strcmp(o.command, "export") == 0 ? "-o" : "-i");
 	if (wes_codec_init() < 0)
 		die("cannot initialise libsodium");
 	if (strcmp(o.command, "export") == 0)
 		run_export(&o);
 	else if (strcmp(o.command, "import") == 0)
 		run_import(&o);
-	else if (strcmp(o.command, "check") == 0)
-		run_check(&o);
 	else
-	{
-		usage(stderr);
-		return 2;
-	}
+		run_check(&o);
 	return 0;
 }

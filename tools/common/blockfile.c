@@ -34,6 +34,7 @@ bf_open(bf_reader *r, const char *name, uint32_t max_block)
 {
 	uint8_t		magic[WES_BLOCKFILE_MAGIC_LEN];
 	size_t		got;
+	struct stat st;
 
 	memset(r, 0, sizeof(*r));
 	r->name = name;
@@ -42,6 +43,12 @@ bf_open(bf_reader *r, const char *name, uint32_t max_block)
 	if (r->f == NULL)
 	{
 		snprintf(r->error, sizeof(r->error), "%s: %s", name, strerror(errno));
+		return false;
+	}
+	/* fopen opens a directory for reading; only the first read fails */
+	if (fstat(fileno(r->f), &st) == 0 && S_ISDIR(st.st_mode))
+	{
+		snprintf(r->error, sizeof(r->error), "%s: is a directory, not a block file", name);
 		return false;
 	}
 	got = read_full(r->f, magic, sizeof(magic));
@@ -83,6 +90,27 @@ reserve(bf_reader *r, uint32_t len)
 	}
 	r->buf = nb;
 	r->cap = len;
+	return true;
+}
+
+/*
+ * The height of the record just read: one above the previous record's, as the
+ * format requires, compared as the u64 it is (no height follows 2^64 - 1)
+ */
+static bool
+next_height(bf_reader *r)
+{
+	uint64_t	h = wes_get_u64(r->buf + WES_OFF_HEIGHT);
+
+	if (r->index > 0 && (r->height == UINT64_MAX || h != r->height + 1))
+	{
+		snprintf(r->error, sizeof(r->error),
+				 "%s: record %llu at byte offset %llu has height %llu, expected %llu",
+				 r->name, (unsigned long long) r->index, (unsigned long long) r->offset,
+				 (unsigned long long) h, (unsigned long long) r->height + 1);
+		return false;
+	}
+	r->height = h;
 	return true;
 }
 
@@ -136,6 +164,8 @@ bf_next(bf_reader *r)
 				 r->name, (unsigned long long) r->index, (unsigned long long) r->offset, len, got);
 		return BF_ERROR;
 	}
+	if (!next_height(r))
+		return BF_ERROR;
 	r->len = len;
 	r->offset += 4 + (uint64_t) len;
 	r->index++;

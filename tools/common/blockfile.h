@@ -38,13 +38,14 @@ typedef struct bf_reader
 	uint32_t	max_block;
 	uint64_t	offset;			/* bytes consumed so far */
 	uint64_t	index;			/* records read so far */
+	uint64_t	height;			/* the current block's height */
 	bool		ended;
 	char		error[256];
 } bf_reader;
 
 /* Open name ("-" is stdin) and check the magic; false with r->error set on failure */
 extern bool bf_open(bf_reader *r, const char *name, uint32_t max_block);
-/* Read the next record into r->buf/r->len */
+/* Read the next record into r->buf/r->len; from the second on, its height must be one above the last */
 extern bf_result bf_next(bf_reader *r);
 /* Total size of the file when it is a regular file, else 0 */
 extern uint64_t bf_size(const bf_reader *r);

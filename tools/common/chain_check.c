@@ -37,6 +37,7 @@ struct chain_check
 {
 	table		utxos;			/* outpoint -> output encoding */
 	table		txids;			/* every txid of the chain (no values) */
+	table		named;			/* the outpoints the current transaction's inputs name */
 	wes_lthash	acc;
 	int64_t		height;			/* of the tip; -1 when empty */
 	uint8_t		tip[WES_HASH_LEN];
@@ -166,15 +167,68 @@ check_roots(const wes_block *b, char *err, size_t errlen)
 	return true;
 }
 
-/* Whether inputs j < i of tx name the same outpoint as input i (pairwise: counts are small) */
+/*
+ * Whether an earlier input of the transaction named key; if not, key is noted.
+ * One probe of a table per input, so a transaction may have any number of
+ * inputs: the decoder has bounded the count by the bytes present, and the
+ * table grows with it.
+ */
 static bool
-repeated_input(const wes_tx *tx, uint32_t i)
+named_before(chain_check *c, const uint8_t *key)
 {
-	for (uint32_t j = 0; j < i; j++)
-		if (tx->inputs[j].index == tx->inputs[i].index &&
-			memcmp(tx->inputs[j].txid, tx->inputs[i].txid, WES_HASH_LEN) == 0)
-			return true;
+	if (c->named.e != NULL && c->named.e[table_find(&c->named, key)].used)
+		return true;
+	table_insert(&c->named, key, NULL, 0);
 	return false;
+}
+
+/* Empty the table of named outpoints for the next transaction: n of tx's inputs went in */
+static void
+forget_named(chain_check *c, const wes_tx *tx, uint32_t n)
+{
+	uint8_t		key[KEY_LEN];
+
+	for (uint32_t i = 0; i < n; i++)
+	{
+		size_t		slot;
+
+		outpoint_key(key, tx->inputs[i].txid, tx->inputs[i].index);
+		slot = table_find(&c->named, key);
+		if (c->named.e[slot].used)	/* an outpoint named twice went in once */
+			table_delete(&c->named, slot);
+	}
+}
+
+/* Rule 5 for the inputs of transaction t, then their spends out of the set */
+static bool
+apply_inputs(chain_check *c, const wes_tx *tx, uint32_t t, char *err, size_t errlen)
+{
+	uint8_t		key[KEY_LEN];
+	char		hex[2 * WES_HASH_LEN + 1];
+	uint32_t	i;
+	bool		ok = true;
+
+	for (i = 0; ok && i < tx->n_inputs; i++)
+	{
+		const wes_input *in = &tx->inputs[i];
+		bool		twice;
+		size_t		slot;
+
+		outpoint_key(key, in->txid, in->index);
+		twice = named_before(c, key);
+		slot = c->utxos.e ? table_find(&c->utxos, key) : 0;
+		if (twice || c->utxos.e == NULL || !c->utxos.e[slot].used)
+			ok = fail(err, errlen, "transactions[%u].inputs[%u]: outpoint %s:%u %s", t, i,
+					  sodium_bin2hex(hex, sizeof(hex), in->txid, WES_HASH_LEN), in->index,
+					  twice ? "is named twice" : "does not exist or is spent");
+		else if (in->flags == WES_INPUT_SPEND)
+		{
+			wes_lthash_remove(&c->acc, in->txid, in->index, c->utxos.e[slot].val, c->utxos.e[slot].len);
+			table_delete(&c->utxos, slot);
+		}
+	}
+	forget_named(c, tx, i);
+	return ok;
 }
 
 /* Rules 4 and 5 for transaction t, then its effect on the set */
@@ -189,25 +243,8 @@ apply_tx(chain_check *c, const wes_tx *tx, uint32_t t, char *err, size_t errlen)
 		return fail(err, errlen, "transactions[%u]: txid %s already exists", t,
 					sodium_bin2hex(hex, sizeof(hex), tx->txid, WES_HASH_LEN));
 	table_insert(&c->txids, key, NULL, 0);
-	if (tx->n_inputs > 4096)
-		return fail(err, errlen, "transactions[%u]: %u inputs, more than this check handles", t, tx->n_inputs);
-	for (uint32_t i = 0; i < tx->n_inputs; i++)
-	{
-		const wes_input *in = &tx->inputs[i];
-		size_t		slot;
-
-		outpoint_key(key, in->txid, in->index);
-		slot = c->utxos.e ? table_find(&c->utxos, key) : 0;
-		if (repeated_input(tx, i) || c->utxos.e == NULL || !c->utxos.e[slot].used)
-			return fail(err, errlen, "transactions[%u].inputs[%u]: outpoint %s:%u %s", t, i,
-						sodium_bin2hex(hex, sizeof(hex), in->txid, WES_HASH_LEN), in->index,
-						repeated_input(tx, i) ? "is named twice" : "does not exist or is spent");
-		if (in->flags == WES_INPUT_SPEND)
-		{
-			wes_lthash_remove(&c->acc, in->txid, in->index, c->utxos.e[slot].val, c->utxos.e[slot].len);
-			table_delete(&c->utxos, slot);
-		}
-	}
+	if (!apply_inputs(c, tx, t, err, errlen))
+		return false;
 	for (uint32_t i = 0; i < tx->n_outputs; i++)
 	{
 		const wes_bytes *enc = &tx->outputs[i].encoding;
@@ -291,5 +328,32 @@ cc_free(chain_check *c)
 			free(c->utxos.e[i].val);
 	free(c->utxos.e);
 	free(c->txids.e);
+	free(c->named.e);
 	free(c);
+}
+
+/* wes-load --check: every record of r through a new checker, which reports the tip unless quiet */
+int
+cc_check_file(bf_reader *r, bool quiet)
+{
+	chain_check *c = cc_new();
+	char		err[512];
+	bf_result	rr;
+	double		t0 = now_seconds();
+
+	while ((rr = bf_next(r)) == BF_BLOCK)
+		if (!cc_block(c, r->buf, r->len, err, sizeof(err)))
+		{
+			fprintf(stderr, "wes-load: %s: record %llu: %s\n", r->name, (unsigned long long) r->index - 1, err);
+			return 1;
+		}
+	if (rr == BF_ERROR)
+	{
+		fprintf(stderr, "wes-load: %s\n", r->error);
+		return 1;
+	}
+	if (!quiet)
+		cc_report(c, stdout, now_seconds() - t0);
+	cc_free(c);
+	return 0;
 }

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "blockfile.h"
+
 typedef struct chain_check chain_check;
 
 /* A checker whose chain is empty: the first block must be genesis */
@@ -23,5 +25,7 @@ extern bool cc_block(chain_check *c, const uint8_t *block, size_t len, char *err
 /* Print height, hash, state_root, utxo_count, blocks, txs as name=value lines */
 extern void cc_report(const chain_check *c, FILE *f, double seconds);
 extern void cc_free(chain_check *c);
+/* wes-load --check: every record of r; 0 when all pass, else 1 with the first problem on stderr */
+extern int	cc_check_file(bf_reader *r, bool quiet);
 
 #endif							/* WES_CHAIN_CHECK_H */

@@ -6,21 +6,29 @@
  */
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "prng.h"
+#include "tool_util.h"
 #include "wes_codec.h"
 
 static const uint8_t zeros[4096];
 
-/* Key the keystream with H("wes-gen seed " || seed) */
+/*
+ * Key the keystream with H("wes-gen seed " || seed), over every byte of the
+ * seed: two seeds that differ anywhere give different chains
+ */
 void
 prng_init(prng *p, const char *seed)
 {
-	char		label[512];
+	static const char prefix[] = "wes-gen seed ";
+	size_t		len = strlen(prefix) + strlen(seed);
+	char	   *label = xmalloc(len + 1);
 
-	snprintf(label, sizeof(label), "wes-gen seed %s", seed);
-	wes_hash((const uint8_t *) label, strlen(label), p->key);
+	snprintf(label, len + 1, "%s%s", prefix, seed);
+	wes_hash((const uint8_t *) label, len, p->key);
+	free(label);
 	memset(p->nonce, 0, sizeof(p->nonce));
 	p->counter = 0;
 	p->pos = sizeof(p->buf);

@@ -76,14 +76,21 @@ check_buf(const wes_buf *b)
 uint64_t
 parse_u64(const char *name, const char *s, uint64_t max)
 {
+	return parse_u64_range(name, s, 0, max);
+}
+
+/* Decimal integer in min..max, or a usage error naming the option and both bounds */
+uint64_t
+parse_u64_range(const char *name, const char *s, uint64_t min, uint64_t max)
+{
 	char	   *end;
 	unsigned long long v;
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (*s == '\0' || *s == '-' || *end != '\0' || errno != 0 || v > max)
-		die_usage("--%s must be an integer between 0 and %llu, not \"%s\"", name,
-			(unsigned long long) max, s);
+	if (*s == '\0' || *s == '-' || *end != '\0' || errno != 0 || v < min || v > max)
+		die_usage("--%s must be an integer between %llu and %llu, not \"%s\"", name,
+			(unsigned long long) min, (unsigned long long) max, s);
 	return v;
 }
 
@@ -126,4 +133,13 @@ now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Seconds as h:mm:ss */
+void
+fmt_duration(char *out, size_t len, double secs)
+{
+	long		s = (long) (secs + 0.5);
+
+	snprintf(out, len, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
 }
