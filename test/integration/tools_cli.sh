@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# TAP: the command-line tools at their edges, one or more checks for each defect an
-# audit of wes-load, wes-gen and wes-snapshot found.
+# TAP: the command-line tools at their edges: wes-load, wes-gen and wes-snapshot on
+# inputs that once gave a wrong result, a wrong status or a misleading message.
 # - wes-load compares the blocks it skips (at or below the tip) with the database's:
 #   a file of another chain is refused with both hashes and status 1, past one
 #   query's run of heights too; on a chain from a snapshot, heights below its base
