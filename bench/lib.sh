@@ -106,3 +106,61 @@ timed_script() {
 	since "$t0"
 	wait "$watch"
 }
+
+# lookup_tables DB BATCH: the floors of the lookup parts in DB, built from its wes.outputs.
+# lookup_plain is a copy of wes.outputs (every column, the spend mark too) with the
+# outpoint as a bytea primary key; lookup_plain_full holds the whole answer of
+# wes_utxo_lookup (the columns of wes_api.outputs, txid and output_index stored rather
+# than derived) under the same kind of key; lookup_ops 100k random outpoints of
+# wes.outputs, numbered from 1, in both types; lookup_batches those in arrays of BATCH.
+lookup_tables() {
+	sql -d "$1" <<SQL
+VACUUM ANALYZE wes.outputs;
+VACUUM ANALYZE wes.inputs;
+DROP TABLE IF EXISTS lookup_plain, lookup_plain_full, lookup_ops, lookup_batches;
+CREATE TABLE lookup_plain AS
+	SELECT outpoint::bytea AS outpoint, height, kind, owner::bytea AS owner, amount, ref::bytea AS ref, lock, data,
+		   spent_by::bytea AS spent_by, spent_height
+	FROM wes.outputs;
+ALTER TABLE lookup_plain ADD PRIMARY KEY (outpoint);
+CREATE TABLE lookup_plain_full AS
+	SELECT outpoint::bytea AS outpoint, txid::bytea AS txid, output_index, kind, owner::bytea AS owner, amount,
+		   ref::bytea AS ref, lock, data, created_height, spent_by::bytea AS spent_by, spent_height
+	FROM wes_api.outputs;
+ALTER TABLE lookup_plain_full ADD PRIMARY KEY (outpoint);
+CREATE TABLE lookup_ops AS
+	SELECT (row_number() OVER ())::integer AS id, outpoint AS op, outpoint::bytea AS k
+	FROM (SELECT outpoint FROM wes.outputs ORDER BY random() LIMIT 100000) s;
+ALTER TABLE lookup_ops ADD PRIMARY KEY (id);
+CREATE TABLE lookup_batches AS
+	SELECT b AS id, array_agg(op) AS ops, array_agg(k) AS keys
+	FROM (SELECT (id - 1) / $2 AS b, op, k FROM lookup_ops) s GROUP BY b;
+VACUUM ANALYZE lookup_plain;
+VACUUM ANALYZE lookup_plain_full;
+VACUUM ANALYZE lookup_ops;
+VACUUM ANALYZE lookup_batches;
+SQL
+}
+
+# lookup_scripts DIR: the pgbench scripts of one lookup each in DIR, a random row of
+# lookup_ops (variable n: its row count) looked up by the join, so each is one statement:
+# wes (wes_utxo_lookup), plain (lookup_plain), plain_full (lookup_plain_full) and
+# wes_raw (wes.outputs by its key, its own ten columns, none derived)
+lookup_scripts() {
+	cat >"$1/wes.sql" <<'EOS'
+\set id random(1, :n)
+SELECT l.* FROM lookup_ops o, wes_utxo_lookup(o.op) l WHERE o.id = :id;
+EOS
+	cat >"$1/plain.sql" <<'EOS'
+\set id random(1, :n)
+SELECT p.* FROM lookup_ops o JOIN lookup_plain p ON p.outpoint = o.k WHERE o.id = :id;
+EOS
+	cat >"$1/plain_full.sql" <<'EOS'
+\set id random(1, :n)
+SELECT p.* FROM lookup_ops o JOIN lookup_plain_full p ON p.outpoint = o.k WHERE o.id = :id;
+EOS
+	cat >"$1/wes_raw.sql" <<'EOS'
+\set id random(1, :n)
+SELECT p.* FROM lookup_ops o JOIN wes.outputs p ON p.outpoint = o.op WHERE o.id = :id;
+EOS
+}

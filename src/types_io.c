@@ -233,7 +233,7 @@ wes_outpoint_out(PG_FUNCTION_ARGS)
 	char	   *p = out + 2 * WES_HASH_LEN;
 
 	/* written in place: psprintf's format parsing was a quarter of this function's time */
-	sodium_bin2hex(out, 2 * WES_HASH_LEN + 1, op->data, WES_HASH_LEN);
+	wes_hex_write(out, op->data, WES_HASH_LEN);
 	*p++ = ':';
 	p += pg_ultoa_n(wes_outpoint_get_index(op), p);
 	*p = '\0';

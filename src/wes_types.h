@@ -77,6 +77,7 @@ extern WesAddress *wes_address_from_bytes(const uint8 *bytes);
 extern WesOutpoint *wes_outpoint_make(const uint8 *txid, uint32 index);
 
 /* Lower-case hex of n bytes into a palloc'd string, and back (libsodium) */
+extern void wes_hex_write(char *out, const uint8 *bytes, size_t n);
 extern char *wes_hex_encode(const uint8 *bytes, size_t n);
 extern bool wes_hex_decode(const char *hex, size_t hexlen, uint8 *out, size_t len);
 

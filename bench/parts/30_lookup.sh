@@ -58,10 +58,7 @@ if [ "$(sql -d postgres -c "SELECT count(*) FROM pg_database WHERE datname = 'we
 else
 	DB=wes_lookup
 	chain="$WORK/chain-$TXS.wes"
-	if [ ! -s "$chain" ]; then
-		tools/wes-gen -q -b 1000 -i 2 -u 2 -t "$TXS" -s bench -o "$chain.part" --tip-out "$WORK/chain-$TXS.tip"
-		mv "$chain.part" "$chain"
-	fi
+	gen_file "$chain" -t "$TXS" -s bench --tip-out "$WORK/chain-$TXS.tip"
 	fresh_db "$DB"
 	tools/wes-load -q -d "dbname=$DB" "$chain"
 	echo "chain: $(basename "$chain") (in the bench's work folder) loaded into $DB"
@@ -70,32 +67,7 @@ echo "rows: $(sql -d "$DB" -c "SELECT 'outputs ' || (SELECT count(*) FROM wes.ou
 	(SELECT count(*) FROM wes.inputs WHERE NOT reference) || ', utxos ' || (SELECT count(*) FROM wes_api.utxos)")"
 
 # ---- the floor table and the outpoints to look up ----
-sql -d "$DB" <<SQL
-VACUUM ANALYZE wes.outputs;
-VACUUM ANALYZE wes.inputs;
-DROP TABLE IF EXISTS lookup_plain, lookup_plain_full, lookup_ops, lookup_batches;
-CREATE TABLE lookup_plain AS
-	SELECT outpoint::bytea AS outpoint, height, kind, owner::bytea AS owner, amount, ref::bytea AS ref, lock, data,
-		   spent_by::bytea AS spent_by, spent_height
-	FROM wes.outputs;
-ALTER TABLE lookup_plain ADD PRIMARY KEY (outpoint);
-CREATE TABLE lookup_plain_full AS
-	SELECT outpoint::bytea AS outpoint, txid::bytea AS txid, output_index, kind, owner::bytea AS owner, amount,
-		   ref::bytea AS ref, lock, data, created_height, spent_by::bytea AS spent_by, spent_height
-	FROM wes_api.outputs;
-ALTER TABLE lookup_plain_full ADD PRIMARY KEY (outpoint);
-CREATE TABLE lookup_ops AS
-	SELECT (row_number() OVER ())::integer AS id, outpoint AS op, outpoint::bytea AS k
-	FROM (SELECT outpoint FROM wes.outputs ORDER BY random() LIMIT 100000) s;
-ALTER TABLE lookup_ops ADD PRIMARY KEY (id);
-CREATE TABLE lookup_batches AS
-	SELECT b AS id, array_agg(op) AS ops, array_agg(k) AS keys
-	FROM (SELECT (id - 1) / $BATCH AS b, op, k FROM lookup_ops) s GROUP BY b;
-VACUUM ANALYZE lookup_plain;
-VACUUM ANALYZE lookup_plain_full;
-VACUUM ANALYZE lookup_ops;
-VACUUM ANALYZE lookup_batches;
-SQL
+lookup_tables "$DB" "$BATCH"
 # The pages a lookup lands on at random (lookup_plain is packed by one build)
 echo "footprint: $(sql -d "$DB" -c "SELECT string_agg(format('%s %s', r::text, pg_size_pretty(pg_relation_size(r))), ', ' ORDER BY o)
 	FROM unnest('{wes.outputs, wes.outputs_pkey, lookup_plain, lookup_plain_pkey}'::regclass[]) WITH ORDINALITY AS t(r, o)")"
@@ -107,22 +79,7 @@ NB=$(sql -d "$DB" -c "SELECT count(*) FROM lookup_batches WHERE cardinality(ops)
 
 S=$(mktemp -d)
 trap 'rm -rf "$S"' EXIT
-cat >"$S/wes.sql" <<'EOS'
-\set id random(1, :n)
-SELECT l.* FROM lookup_ops o, wes_utxo_lookup(o.op) l WHERE o.id = :id;
-EOS
-cat >"$S/plain.sql" <<'EOS'
-\set id random(1, :n)
-SELECT p.* FROM lookup_ops o JOIN lookup_plain p ON p.outpoint = o.k WHERE o.id = :id;
-EOS
-cat >"$S/plain_full.sql" <<'EOS'
-\set id random(1, :n)
-SELECT p.* FROM lookup_ops o JOIN lookup_plain_full p ON p.outpoint = o.k WHERE o.id = :id;
-EOS
-cat >"$S/wes_raw.sql" <<'EOS'
-\set id random(1, :n)
-SELECT p.* FROM lookup_ops o JOIN wes.outputs p ON p.outpoint = o.op WHERE o.id = :id;
-EOS
+lookup_scripts "$S"
 cat >"$S/wes_param.sql" <<'EOS'
 \set id random(1, :n)
 SELECT op FROM lookup_ops WHERE id = :id \gset
