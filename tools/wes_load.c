@@ -723,12 +723,7 @@ usage(FILE *f)
 static uint32_t
 parse_max_block(const char *s)
 {
-	uint64_t	v = parse_u64("max-block", s, WES_BLOCKFILE_MAX_BLOCK);
-
-	if (v < WES_BLOCKFILE_MIN_BLOCK)
-		die_usage("--max-block must be at least %u, the smallest block (a header and n_tx), not \"%s\"",
-				  WES_BLOCKFILE_MIN_BLOCK, s);
-	return (uint32_t) v;
+	return (uint32_t) parse_u64_range("max-block", s, WES_BLOCKFILE_MIN_BLOCK, WES_BLOCKFILE_MAX_BLOCK);
 }
 
 /* Parse the command line into o */

@@ -131,7 +131,7 @@ diff -q "$W/check.tip" "$W/chain.tip" >/dev/null
 ok $? "wes-load --check prints the generator's tip, state root and counts" || diff "$W/check.tip" "$W/chain.tip" | sed 's/^/# /'
 # --max-block lowers the file format's bound on a record (256 MiB), never raises it
 "$LOAD" --check --max-block 268435457 "$W/chain.blk" >/dev/null 2>"$W/maxblock.log"
-is "$? $(grep -c -- '--max-block must be an integer between 0 and 268435456' "$W/maxblock.log")" "2 1" \
+is "$? $(grep -c -- '--max-block must be an integer between 160 and 268435456' "$W/maxblock.log")" "2 1" \
 	"wes-load refuses a --max-block above 256 MiB, as a usage error (status 2, as --help says)"
 "$LOAD" --check --batch 0 "$W/chain.blk" >/dev/null 2>"$W/usage.log"
 is "$? $(grep -c -- '--batch must be at least 1' "$W/usage.log")" "2 1" "wes-load --batch 0 is a usage error"

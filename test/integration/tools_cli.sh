@@ -207,9 +207,9 @@ usage_error 'wes-snapshot: --chunk must be an integer between 1 and 268435456, n
 ok $? "wes-snapshot -c above 256 MiB names --chunk once, with its bounds"
 usage_error 'wes-snapshot: import needs -i FILE' "$WES_SNAPSHOT" import
 ok $? "wes-snapshot import without -i says what is missing"
-usage_error 'wes-load: --max-block must be at least 160, the smallest block' "$WES_LOAD" --check --max-block 0 "$W/a.blk"
+usage_error 'wes-load: --max-block must be an integer between 160 and 268435456, not' "$WES_LOAD" --check --max-block 0 "$W/a.blk"
 ok $? "wes-load --max-block 0 is a usage error"
-usage_error 'wes-load: --max-block must be at least 160, the smallest block' "$WES_LOAD" --check --max-block 100 "$W/a.blk"
+usage_error 'wes-load: --max-block must be an integer between 160 and 268435456, not' "$WES_LOAD" --check --max-block 100 "$W/a.blk"
 ok $? "wes-load --max-block 100, below the smallest block, is a usage error"
 "$WES_LOAD" --check --max-block 160 "$W/a.blk" >/dev/null 2>"$W/check.err"
 is "$? $(grep -c 'has length [0-9]*, outside 160..160' "$W/check.err")" "1 1" "wes-load --max-block 160 is taken"

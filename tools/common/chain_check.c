@@ -340,20 +340,20 @@ cc_check_file(bf_reader *r, bool quiet)
 	char		err[512];
 	bf_result	rr;
 	double		t0 = now_seconds();
+	int			status = 1;
 
-	while ((rr = bf_next(r)) == BF_BLOCK)
-		if (!cc_block(c, r->buf, r->len, err, sizeof(err)))
-		{
-			fprintf(stderr, "wes-load: %s: record %llu: %s\n", r->name, (unsigned long long) r->index - 1, err);
-			return 1;
-		}
-	if (rr == BF_ERROR)
-	{
+	while ((rr = bf_next(r)) == BF_BLOCK && cc_block(c, r->buf, r->len, err, sizeof(err)))
+		;
+	if (rr == BF_BLOCK)
+		fprintf(stderr, "wes-load: %s: record %llu: %s\n", r->name, (unsigned long long) r->index - 1, err);
+	else if (rr == BF_ERROR)
 		fprintf(stderr, "wes-load: %s\n", r->error);
-		return 1;
+	else
+	{
+		if (!quiet)
+			cc_report(c, stdout, now_seconds() - t0);
+		status = 0;
 	}
-	if (!quiet)
-		cc_report(c, stdout, now_seconds() - t0);
 	cc_free(c);
-	return 0;
+	return status;
 }
