@@ -51,21 +51,17 @@
 
 #include "types_internal.h"
 
-/* Is node a call of nspname.name with nargs arguments? */
+/*
+ * Is node a call of the function fn?  By OID, never by name: an overload of the
+ * same name on another type (which any role with CREATE on the extension's schema
+ * can add) is another function, and rewriting it would give its argument the
+ * type of ours
+ */
 static bool
-is_call_of(Node *node, const char *nspname, const char *name, int nargs)
+is_call_of(Node *node, Oid fn)
 {
-	FuncExpr   *f = (FuncExpr *) node;
-	char	   *fname;
-	char	   *fnsp;
-
-	if (!IsA(node, FuncExpr) || list_length(f->args) != nargs || f->funcretset)
-		return false;
-	fname = get_func_name(f->funcid);
-	if (fname == NULL || strcmp(fname, name) != 0)
-		return false;
-	fnsp = get_namespace_name(get_func_namespace(f->funcid));
-	return fnsp != NULL && strcmp(fnsp, nspname) == 0;
+	return OidIsValid(fn) && IsA(node, FuncExpr) && ((FuncExpr *) node)->funcid == fn &&
+		!((FuncExpr *) node)->funcretset;
 }
 
 /*
@@ -85,12 +81,11 @@ is_pseudo_constant(Node *expr)
 }
 
 /*
- * Split the equality eq into a call of nspname.name (nargs arguments) on one
- * side and a value constant within the query, not NULL, on the other.
+ * Split the equality eq into a call of the function fn on one side and a value
+ * constant within the query, not NULL, on the other.
  */
 static bool
-split_equality(FuncExpr *eq, const char *nspname, const char *name, int nargs,
-			   FuncExpr **call, Node **value)
+split_equality(FuncExpr *eq, Oid fn, FuncExpr **call, Node **value)
 {
 	Node	   *left, *right;
 
@@ -98,9 +93,9 @@ split_equality(FuncExpr *eq, const char *nspname, const char *name, int nargs,
 		return false;
 	left = linitial(eq->args);
 	right = lsecond(eq->args);
-	if (is_call_of(left, nspname, name, nargs))
+	if (is_call_of(left, fn))
 		*call = (FuncExpr *) left, *value = right;
-	else if (is_call_of(right, nspname, name, nargs))
+	else if (is_call_of(right, fn))
 		*call = (FuncExpr *) right, *value = left;
 	else
 		return false;
@@ -110,19 +105,31 @@ split_equality(FuncExpr *eq, const char *nspname, const char *name, int nargs,
 }
 
 /*
- * The function nspname.name(argtypes), or InvalidOid.  Found in the catalog
- * directly: the rewritten query is planned with the reader's rights, and a
- * reader has no USAGE on schema wes (nor needs it to call a function by OID).
+ * The function name(argtypes) of namespace nsp, or InvalidOid.  Found in the
+ * catalog directly: the rewritten query is planned with the reader's rights, and
+ * a reader has no USAGE on schema wes (nor needs it to call a function by OID).
  */
 static Oid
-function_oid(const char *nspname, const char *name, int nargs, Oid *argtypes)
+function_oid(Oid nsp, const char *name, int nargs, const Oid *argtypes)
 {
-	Oid			nsp = get_namespace_oid(nspname, true);
-
 	if (!OidIsValid(nsp))
 		return InvalidOid;
 	return GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid, CStringGetDatum(name),
 						   PointerGetDatum(buildoidvector(argtypes, nargs)), ObjectIdGetDatum(nsp));
+}
+
+/* The type of the first argument of the function fn (the operand type of an = of ours) */
+static Oid
+first_argument_type(Oid fn)
+{
+	Oid		   *argtypes;
+	int			nargs;
+	Oid			type;
+
+	get_func_signature(fn, &argtypes, &nargs);
+	type = nargs > 0 ? argtypes[0] : InvalidOid;
+	pfree(argtypes);
+	return type;
 }
 
 /* The operator of a B-tree strategy on type, from its default operator class */
@@ -157,16 +164,16 @@ prefix_bound_function(Oid keytype, const char *which)
 {
 	HeapTuple	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(keytype));
 	char		name[2 * NAMEDATALEN];
-	char	   *nspname;
+	Oid			nsp;
 	Oid			argtype = TEXTOID;
 	Oid			fn;
 
 	if (!HeapTupleIsValid(tp))
 		return InvalidOid;
 	snprintf(name, sizeof(name), "%s_prefix_%s", NameStr(((Form_pg_type) GETSTRUCT(tp))->typname), which);
-	nspname = get_namespace_name(((Form_pg_type) GETSTRUCT(tp))->typnamespace);
+	nsp = ((Form_pg_type) GETSTRUCT(tp))->typnamespace;
 	ReleaseSysCache(tp);
-	fn = nspname ? function_oid(nspname, name, 1, &argtype) : InvalidOid;
+	fn = function_oid(nsp, name, 1, &argtype);
 	return OidIsValid(fn) && get_func_rettype(fn) == keytype ? fn : InvalidOid;
 }
 
@@ -249,10 +256,10 @@ prefix_index_condition(SupportRequestIndexCondition *req)
 
 /*
  * The bound wes_outpoint(txid, index): a Const when txid is one, else a call
- * of wes_outpoint(wes_hash, bigint) in nspname.  NULL if it cannot be found.
+ * of wes_outpoint(wes_hash, bigint) of namespace nsp.  NULL if it cannot be found.
  */
 static Expr *
-outpoint_bound(Node *txid, Oid optype, const char *nspname, uint32 index)
+outpoint_bound(Node *txid, Oid optype, Oid nsp, uint32 index)
 {
 	Oid			argtypes[2] = {exprType(txid), INT8OID};
 	Oid			make;
@@ -264,7 +271,7 @@ outpoint_bound(Node *txid, Oid optype, const char *nspname, uint32 index)
 		return (Expr *) makeConst(optype, -1, InvalidOid, WES_OUTPOINT_LEN,
 								  PointerGetDatum(wes_outpoint_make(h->data, index)), false, false);
 	}
-	make = function_oid(nspname, "wes_outpoint", 2, argtypes);
+	make = function_oid(nsp, "wes_outpoint", 2, argtypes);
 	if (!OidIsValid(make))
 		return NULL;
 	return (Expr *) makeFuncExpr(make, optype,
@@ -273,26 +280,32 @@ outpoint_bound(Node *txid, Oid optype, const char *nspname, uint32 index)
 								 InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
 }
 
+/*
+ * wes_outpoint_txid(op) = txid, both functions ours: those of the namespace of
+ * this = on wes_hash, found by their signatures
+ */
 static Node *
 txid_equality_simplify(SupportRequestSimplify *req)
 {
-	char	   *nspname = get_namespace_name(get_func_namespace(req->fcall->funcid));
+	Oid			nsp = get_func_namespace(req->fcall->funcid);
+	Oid			optype = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("wes_outpoint"),
+										 ObjectIdGetDatum(nsp));
 	FuncExpr   *call;
 	Node	   *txid, *op;
-	Oid			optype, ge, le;
+	Oid			ge, le;
 	Expr	   *lo, *hi;
 
-	if (nspname == NULL || !split_equality(req->fcall, nspname, "wes_outpoint_txid", 1, &call, &txid))
+	if (!OidIsValid(optype) ||
+		!split_equality(req->fcall, function_oid(nsp, "wes_outpoint_txid", 1, &optype), &call, &txid))
 		return NULL;
 	op = linitial(call->args);
 	/* op stands in both bounds: drawn twice, a volatile op could pass with two values */
 	if (contain_volatile_functions(op) || expression_returns_set(op))
 		return NULL;
-	optype = exprType(op);
 	ge = btree_operator(optype, BTGreaterEqualStrategyNumber);
 	le = btree_operator(optype, BTLessEqualStrategyNumber);
-	lo = outpoint_bound(txid, optype, nspname, 0);
-	hi = outpoint_bound(copyObject(txid), optype, nspname, PG_UINT32_MAX);
+	lo = outpoint_bound(txid, optype, nsp, 0);
+	hi = outpoint_bound(copyObject(txid), optype, nsp, PG_UINT32_MAX);
 	if (!OidIsValid(ge) || !OidIsValid(le) || lo == NULL || hi == NULL)
 		return NULL;
 	return (Node *) make_andclause(list_make2(
@@ -314,26 +327,28 @@ equals_call(Node *col, Oid fn, Node *x)
 						 InvalidOid, InvalidOid);
 }
 
+/* wes.input_outpoint(op, height, tx_index, reference) = x, on the wes_outpoint of this = */
 static Node *
 input_equality_simplify(SupportRequestSimplify *req)
 {
+	Oid			optype = first_argument_type(req->fcall->funcid);
+	Oid			argtypes[4] = {optype, INT8OID, INT4OID, BOOLOID};
+	Oid			wes = get_namespace_oid("wes", true);
 	FuncExpr   *call;
 	Node	   *x, *op, *height, *tx_index, *reference;
-	Oid			optype, eqop, spend_height, spend_tx_index;
+	Oid			eqop, spend_height, spend_tx_index;
 
-	if (!split_equality(req->fcall, "wes", "input_outpoint", 4, &call, &x))
+	if (!split_equality(req->fcall, function_oid(wes, "input_outpoint", 4, argtypes), &call, &x))
 		return NULL;
 	op = linitial(call->args);
 	height = lsecond(call->args);
 	tx_index = lthird(call->args);
 	reference = lfourth(call->args);
-	optype = exprType(op);
-	if (exprType(height) != INT8OID || exprType(tx_index) != INT4OID ||
-		exprType(reference) != BOOLOID || exprType(x) != optype)
+	if (exprType(op) != optype || exprType(x) != optype)
 		return NULL;
 	eqop = btree_operator(optype, BTEqualStrategyNumber);
-	spend_height = function_oid("wes", "spend_height", 1, &optype);
-	spend_tx_index = function_oid("wes", "spend_tx_index", 1, &optype);
+	spend_height = function_oid(wes, "spend_height", 1, &optype);
+	spend_tx_index = function_oid(wes, "spend_tx_index", 1, &optype);
 	if (!OidIsValid(eqop) || !OidIsValid(spend_height) || !OidIsValid(spend_tx_index))
 		return NULL;
 	return (Node *) make_andclause(list_make2(

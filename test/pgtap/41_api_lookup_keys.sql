@@ -10,7 +10,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(56);
+SELECT plan(58);
 
 \ir lib/plans_and_bytes.sql
 \ir lib/synthetic_chain.sql
@@ -217,6 +217,19 @@ SELECT is((SELECT count(*) FROM wes.inputs i
 		  0::bigint, 'every outpoint an input names: its inputs found by outpoint, as many as there are');
 SELECT is((SELECT array_agg(b.height) FROM wes_api.blocks b, k WHERE b.prev_hash = k.block_hash), ARRAY[201::bigint],
 		  'blocks by prev_hash: the child');
+
+
+-- ---- only the extension's own functions are rewritten ----
+-- An overload of wes_outpoint_txid on another type, which any role with CREATE on the
+-- extension's schema may add, is another function: rewritten by its name, its bytea
+-- argument met 36 bytes labelled bytea (here a 1-byte header: an empty bytea; other
+-- bytes crash the server or read any TOAST value), and the comparison gave false
+CREATE FUNCTION public.wes_outpoint_txid(bytea) RETURNS wes_hash LANGUAGE plpgsql VOLATILE
+AS $$BEGIN RETURN NULL; END$$;
+SELECT is(public.wes_outpoint_txid('\x00'::bytea) = ('03' || repeat('0', 62))::wes_hash, NULL,
+		  'an overload of wes_outpoint_txid(bytea) = h is left as written: the overload is called (NULL)');
+SELECT matches(pg_temp.plan_of($$SELECT 1 FROM edge WHERE public.wes_outpoint_txid(op::bytea) = ('03' || repeat('0', 62))::wes_hash$$),
+			   'Filter: \(wes_outpoint_txid\(\(op\)::bytea\) = ', 'and in a plan, it stays a call of the overload');
 
 SELECT * FROM finish();
 ROLLBACK;
