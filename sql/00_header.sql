@@ -17,5 +17,10 @@ BEGIN
 	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'wes_writer') THEN
 		CREATE ROLE wes_writer NOLOGIN;
 	END IF;
+	-- a writer reads the tip it writes on (wes-load does): wes_writer is a wes_reader
+	IF NOT EXISTS (SELECT FROM pg_auth_members m
+				   WHERE m.roleid = 'wes_reader'::regrole AND m.member = 'wes_writer'::regrole) THEN
+		GRANT wes_reader TO wes_writer;
+	END IF;
 END
 $$;

@@ -6,7 +6,7 @@
 
 CREATE FUNCTION wes_write_block(block bytea) RETURNS wes_hash
 	AS 'MODULE_PATHNAME', 'wes_write_block'
-	LANGUAGE C STRICT VOLATILE SECURITY DEFINER
+	LANGUAGE C CALLED ON NULL INPUT VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION wes_write_block(bytea) IS
 	'validate one block in wire format (every rule, in order) and write everything it implies; returns its hash. '
@@ -15,7 +15,7 @@ COMMENT ON FUNCTION wes_write_block(bytea) IS
 
 CREATE FUNCTION wes_write_blocks(blocks bytea[]) RETURNS bigint
 	AS 'MODULE_PATHNAME', 'wes_write_blocks'
-	LANGUAGE C STRICT VOLATILE SECURITY DEFINER
+	LANGUAGE C CALLED ON NULL INPUT VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION wes_write_blocks(bytea[]) IS
 	'write a run of consecutive blocks in array order, each as wes_write_block does; returns how many. '

@@ -21,7 +21,7 @@ COMMENT ON FUNCTION wes_block_from_jsonb(jsonb) IS
 
 CREATE FUNCTION wes_write_block(block jsonb) RETURNS wes_hash
 	AS 'MODULE_PATHNAME', 'wes_write_block_jsonb'
-	LANGUAGE C STRICT VOLATILE SECURITY DEFINER
+	LANGUAGE C CALLED ON NULL INPUT VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION wes_write_block(jsonb) IS
 	'validate and write one block given in JSON form (docs/json-form.md), as wes_write_block(bytea) does with its bytes; returns its hash. '

@@ -407,11 +407,14 @@ COMMENT ON COLUMN wes_api.resource_content.content IS 'the content (stored uncom
 GRANT SELECT ON wes_api.resource_content TO wes_reader;
 
 -- substring() of an EXTERNAL (uncompressed, out-of-line) value fetches only the TOAST
--- chunks that cover the range.  substring(bytea) takes integer positions; content is
+-- chunks that cover the range.  PL/pgSQL resolves its operators when it first runs, so
+-- its search_path is pinned: pg_catalog first, then the schema of wes_hash's =, never
+-- an object a caller's search_path puts before them.  substring(bytea) takes integer positions; content is
 -- below 1 GB, so bigint offsets and lengths are clamped to integer range
 CREATE FUNCTION wes_api.resource_read(content_hash wes_hash, "offset" bigint DEFAULT 0, length bigint DEFAULT NULL)
 RETURNS bytea
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 DECLARE
 	result bytea;
@@ -517,13 +520,30 @@ REVOKE EXECUTE ON FUNCTION pg_catalog.lo_create(oid), pg_catalog.lo_creat(intege
 -- ---- logical replication ----
 
 -- Selective replicas subscribe to wes_publication (every table of wes).  Publications are
--- per database and outlive DROP EXTENSION, so an existing one is extended, not recreated.
+-- per database and outlive DROP EXTENSION, so an existing one is extended, not recreated;
+-- but only one a superuser owns that publishes every kind of change.  One that another
+-- role made first (any role with CREATE on the database may) stays that role's to alter:
+-- it could drop the tables or the updates a replica needs, and replicas would go stale.
 DO $$
+DECLARE
+	p pg_publication;
 BEGIN
-	IF NOT EXISTS (SELECT FROM pg_publication WHERE pubname = 'wes_publication') THEN
+	SELECT * INTO p FROM pg_publication WHERE pubname = 'wes_publication';
+	IF NOT FOUND THEN
 		CREATE PUBLICATION wes_publication FOR TABLES IN SCHEMA wes;
-	ELSIF NOT EXISTS (SELECT FROM pg_publication_namespace pn JOIN pg_publication p ON p.oid = pn.pnpubid
-					  WHERE p.pubname = 'wes_publication' AND pn.pnnspid = 'wes'::regnamespace) THEN
+		RETURN;
+	END IF;
+	IF NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.oid = p.pubowner) THEN
+		RAISE EXCEPTION 'publication wes_publication exists and belongs to %, who is not a superuser', p.pubowner::regrole
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'Drop it, or give it to a superuser (ALTER PUBLICATION wes_publication OWNER TO ...), then create the extension.';
+	END IF;
+	IF NOT (p.pubinsert AND p.pubupdate AND p.pubdelete AND p.pubtruncate) THEN
+		RAISE EXCEPTION 'publication wes_publication exists and does not publish every kind of change'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'ALTER PUBLICATION wes_publication SET (publish = ''insert, update, delete, truncate''), or drop it, then create the extension.';
+	END IF;
+	IF NOT EXISTS (SELECT FROM pg_publication_namespace pn WHERE pn.pnpubid = p.oid AND pn.pnnspid = 'wes'::regnamespace) THEN
 		ALTER PUBLICATION wes_publication ADD TABLES IN SCHEMA wes;
 	END IF;
 END

@@ -15,7 +15,7 @@ COMMENT ON FUNCTION wes.output_encoding(smallint, wes_address, bigint, wes_hash,
 
 CREATE FUNCTION wes_rollback_to(height bigint) RETURNS bigint
 	AS 'MODULE_PATHNAME', 'wes_rollback_to'
-	LANGUAGE C STRICT VOLATILE SECURITY DEFINER
+	LANGUAGE C CALLED ON NULL INPUT VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	SET enable_seqscan = off
 	SET jit = off;
@@ -37,7 +37,7 @@ COMMENT ON FUNCTION wes_snapshot_create() IS
 CREATE FUNCTION wes_snapshot_import(file bytea)
 RETURNS TABLE (height bigint, block_hash wes_hash, state_root wes_hash, utxo_count bigint)
 	AS 'MODULE_PATHNAME', 'wes_snapshot_import'
-	LANGUAGE C STRICT VOLATILE SECURITY DEFINER
+	LANGUAGE C CALLED ON NULL INPUT VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION wes_snapshot_import(bytea) IS
 	'start an empty chain from a snapshot file (docs/snapshot-format.md) given whole, up to 1 GB (larger files go in chunks: '
@@ -56,7 +56,7 @@ COMMENT ON FUNCTION wes_snapshot_import_begin() IS
 
 CREATE FUNCTION wes_snapshot_import_append(chunk bytea) RETURNS bigint
 	AS 'MODULE_PATHNAME', 'wes_snapshot_import_append'
-	LANGUAGE C STRICT VOLATILE SECURITY DEFINER
+	LANGUAGE C CALLED ON NULL INPUT VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION wes_snapshot_import_append(bytea) IS
 	'the next bytes of the snapshot file whose import wes_snapshot_import_begin began (chunks may be cut anywhere); '
@@ -187,3 +187,6 @@ END;
 COMMENT ON FUNCTION wes_api.utxo_delta(bigint, bigint) IS 'the net change of the UTXO set from the end of block from_height (-1: the empty set) to the end of block to_height: the outputs added and those removed, by outpoint; WE006 beyond the journal''s reach (wes_persist.journal_depth)';
 REVOKE EXECUTE ON FUNCTION wes_api.utxo_delta(bigint, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION wes_api.utxo_delta(bigint, bigint) TO wes_reader;
+-- SECURITY DEFINER: only the reader's utxo_delta calls it
+REVOKE EXECUTE ON FUNCTION wes.utxo_delta_served(bigint, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION wes.utxo_delta_served(bigint, bigint) TO wes_reader;

@@ -449,5 +449,5 @@ GRANT EXECUTE ON FUNCTION wes_repair() TO wes_writer;
 REVOKE EXECUTE ON FUNCTION wes.tx_outputs(bytea), wes.tx_inputs(bytea), wes.receipt_fields(bytea),
 	wes.verify_outputs(bigint, bigint), wes.verify_inputs(bigint, bigint), wes.verify_spend_inputs(bigint, bigint),
 	wes.verify_spend_inputs_by_key(bigint, bigint), wes.verify_spends(bigint, bigint, boolean),
-	wes.verify_utxo_rows(), wes.verify_utxos(), wes.rebuild_rows(bigint), wes.rebuild_utxos(),
+	wes.verify_utxo_rows(), wes.verify_utxos(), wes.verify_stored(), wes.rebuild_rows(bigint), wes.rebuild_utxos(),
 	wes.set_state(bytea, bytea, bigint) FROM PUBLIC;

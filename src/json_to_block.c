@@ -567,8 +567,10 @@ wes_block_from_jsonb(PG_FUNCTION_ARGS)
 Datum
 wes_write_block_jsonb(PG_FUNCTION_ARGS)
 {
-	bytea	   *block = wes_block_jsonb_to_bytes(PG_GETARG_JSONB_P(0));
+	bytea	   *block;
 
+	wes_require_arg(fcinfo, 0, "block");
+	block = wes_block_jsonb_to_bytes(PG_GETARG_JSONB_P(0));
 	PG_RETURN_WESHASH_P(wes_write_block_bytes((const uint8 *) VARDATA(block),
 											  VARSIZE(block) - VARHDRSZ));
 }

@@ -372,12 +372,14 @@ store_target(const WesBlockWork *w, const RollbackTarget *t)
 Datum
 wes_rollback_to(PG_FUNCTION_ARGS)
 {
-	int64		h = PG_GETARG_INT64(0);
+	int64		h;
 	char	   *schema = wes_function_schema(fcinfo);
 	WesBlockWork *w = palloc0(sizeof(WesBlockWork));
 	RollbackTarget target;
 	int64		undone;
 
+	wes_require_arg(fcinfo, 0, "height");
+	h = PG_GETARG_INT64(0);
 	wes_snapshot_import_refuse("wes_rollback_to");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

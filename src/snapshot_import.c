@@ -211,16 +211,16 @@ check_whole_file(WesSnapImport *s, const uint8 *buf, size_t len)
 Datum
 wes_snapshot_import(PG_FUNCTION_ARGS)
 {
-	bytea	   *file = PG_GETARG_BYTEA_PP(0);
-	const uint8 *buf = (const uint8 *) VARDATA_ANY(file);
-	size_t		len = VARSIZE_ANY_EXHDR(file);
+	bytea	   *file;
 	WesSnapImport *s;
 
+	wes_require_arg(fcinfo, 0, "file");
+	file = PG_GETARG_BYTEA_PP(0);
 	if (current != NULL)
 		(void) import_current();	/* refuses: one import a transaction */
 	s = import_begin();
-	check_whole_file(s, buf, len);
-	wes_snap_feed(s, buf, len);
+	check_whole_file(s, (const uint8 *) VARDATA_ANY(file), VARSIZE_ANY_EXHDR(file));
+	wes_snap_feed(s, (const uint8 *) VARDATA_ANY(file), VARSIZE_ANY_EXHDR(file));
 	PG_RETURN_DATUM(import_finish(s, fcinfo));
 }
 
@@ -242,8 +242,12 @@ wes_snapshot_import_begin(PG_FUNCTION_ARGS)
 Datum
 wes_snapshot_import_append(PG_FUNCTION_ARGS)
 {
-	bytea	   *chunk = PG_GETARG_BYTEA_PP(0);
-	WesSnapImport *s = import_current();
+	bytea	   *chunk;
+	WesSnapImport *s;
+
+	wes_require_arg(fcinfo, 0, "chunk");
+	chunk = PG_GETARG_BYTEA_PP(0);
+	s = import_current();
 
 	wes_snap_feed(s, (const uint8 *) VARDATA_ANY(chunk), VARSIZE_ANY_EXHDR(chunk));
 	s->broken = false;

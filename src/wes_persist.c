@@ -10,6 +10,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "wes_persist.h"
@@ -63,6 +64,15 @@ wes_hex_encode(const uint8 *bytes, size_t n)
 
 	wes_hex_write(out, bytes, n);
 	return out;
+}
+
+void
+wes_require_arg(FunctionCallInfo fcinfo, int n, const char *argname)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s: %s must not be null", get_func_name(fcinfo->flinfo->fn_oid), argname)));
 }
 
 /* Decode exactly len bytes from hexlen hex digits (either case); false on anything else */

@@ -6,6 +6,8 @@
 #ifndef WES_PERSIST_H
 #define WES_PERSIST_H
 
+#include "fmgr.h"
+
 /* Module start-up (wes_persist.c) */
 extern void _PG_init(void);
 
@@ -26,6 +28,13 @@ extern bool wes_recent_buffers_on;
  */
 struct WesHash;
 extern struct WesHash *wes_write_block_bytes(const uint8 *buf, size_t len);
+
+/*
+ * The argument n of a function that changes the chain, which must not be NULL
+ * (those functions are not STRICT, so that a NULL is refused, not ignored):
+ * ERROR 22004 naming the function and the argument
+ */
+extern void wes_require_arg(FunctionCallInfo fcinfo, int n, const char *argname);
 
 /*
  * snapshot.c: called by the writer after it stored a block, inside its SPI

@@ -180,8 +180,10 @@ wes_write_block_bytes(const uint8 *buf, size_t len)
 Datum
 wes_write_block(PG_FUNCTION_ARGS)
 {
-	bytea	   *block = PG_GETARG_BYTEA_PP(0);
+	bytea	   *block;
 
+	wes_require_arg(fcinfo, 0, "block");
+	block = PG_GETARG_BYTEA_PP(0);
 	PG_RETURN_WESHASH_P(wes_write_block_bytes((const uint8 *) VARDATA_ANY(block),
 											  VARSIZE_ANY_EXHDR(block)));
 }
@@ -261,12 +263,14 @@ write_run(const uint8 **bufs, const size_t *lens, BlocksErrorContext *ctx, wes_d
 Datum
 wes_write_blocks(PG_FUNCTION_ARGS)
 {
-	ArrayType  *blocks = PG_GETARG_ARRAYTYPE_P(0);
 	const uint8 **bufs;
 	size_t	   *lens;
-	BlocksErrorContext ctx = {0, run_buffers(blocks, &bufs, &lens)};
+	BlocksErrorContext ctx = {0, 0};
 	ErrorContextCallback cb = {error_context_stack, blocks_error_callback, &ctx};
-	wes_decode_ahead *ahead = NULL;
+	wes_decode_ahead *volatile ahead = NULL;	/* set before PG_TRY, read in PG_FINALLY */
+
+	wes_require_arg(fcinfo, 0, "blocks");
+	ctx.count = run_buffers(PG_GETARG_ARRAYTYPE_P(0), &bufs, &lens);
 
 	guard_threads();
 	if (wes_decode_thread && ctx.count > 1)

@@ -4,7 +4,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(41);
+SELECT plan(44);
 \ir lib/wes_state.sql
 
 \set chain `cat $WES_VECTORS/chain.json`
@@ -83,6 +83,13 @@ SELECT matches(pg_temp.context_of(format('SELECT wes_write_blocks(ARRAY[%L::byte
 			   'block 2 of 2 in the array', 'wes_write_blocks: the error''s context names the array element');
 SELECT throws_ok(format('SELECT wes_write_blocks(ARRAY[%L::bytea, NULL])', (SELECT raw FROM empty12)),
 				 '22004', 'block 2 of the array is null', 'wes_write_blocks: a NULL element is 22004');
+-- A NULL argument is refused, not taken for nothing to do (STRICT returned NULL)
+SELECT throws_ok('SELECT wes_write_block(NULL::bytea)', '22004', 'wes_write_block: block must not be null',
+				 'wes_write_block(NULL) is 22004');
+SELECT throws_ok('SELECT wes_write_block(NULL::jsonb)', '22004', 'wes_write_block: block must not be null',
+				 'wes_write_block(NULL::jsonb) is 22004');
+SELECT throws_ok('SELECT wes_write_blocks(NULL)', '22004', 'wes_write_blocks: blocks must not be null',
+				 'wes_write_blocks(NULL) is 22004');
 SELECT is(pg_temp.wes_state(), (SELECT s FROM before), 'nothing of the refused runs was written');
 
 -- The rejections left nothing behind that stops the next valid block, written as wes_writer

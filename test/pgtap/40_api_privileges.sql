@@ -3,7 +3,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(43);
+SELECT plan(54);
 
 \ir lib/synthetic_chain.sql
 SELECT pg_temp.synthetic_chain(20, 10, 0.5);
@@ -99,6 +99,53 @@ SELECT is((SELECT count(*) FROM pg_proc p WHERE p.proname IN ('wes_write_block',
 		   AND has_function_privilege(p.oid, 'EXECUTE')), 0::bigint,
 		  'wes_reader may execute none of the write functions');
 RESET ROLE;
+
+-- ---- the extension's functions: what a caller cannot reach or redirect ----
+CREATE TEMP VIEW ext_functions AS
+SELECT p.oid, p.oid::regprocedure::text AS name, p.prosecdef, p.proconfig FROM pg_proc p
+JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'wes_persist';
+SELECT is((SELECT array_agg(name ORDER BY name) FROM ext_functions
+		   WHERE prosecdef AND has_function_privilege('public', oid, 'EXECUTE')),
+		  NULL, 'no SECURITY DEFINER function of the extension is executable by PUBLIC');
+SELECT is((SELECT array_agg(name ORDER BY name) FROM ext_functions
+		   WHERE prosecdef AND NOT coalesce(proconfig, '{}') && ARRAY['search_path=pg_catalog, pg_temp']),
+		  NULL, 'every SECURITY DEFINER function of the extension pins search_path = pg_catalog, pg_temp');
+SELECT ok((SELECT proconfig FROM ext_functions WHERE name LIKE 'wes_api.resource_read(%')
+		  @> ARRAY[format('search_path=pg_catalog, %s, pg_temp', (SELECT quote_ident(extnamespace::regnamespace::text)
+																  FROM pg_extension WHERE extname = 'wes_persist'))],
+		  'wes_api.resource_read (PL/pgSQL, operators resolved as it runs) pins its search_path');
+
+-- ---- a writer reads the tip it writes on ----
+SELECT ok(pg_has_role('wes_writer', 'wes_reader', 'USAGE'), 'wes_writer is a member of wes_reader');
+SET LOCAL ROLE wes_writer;
+SELECT lives_ok('SELECT height FROM wes_api.tip', 'wes_writer reads wes_api.tip (wes-load does)');
+RESET ROLE;
+
+-- ---- wes_publication: CREATE EXTENSION extends one a superuser owns, and no other ----
+-- (last: the extension is dropped and created again, which the test's ROLLBACK undoes;
+-- a savepoint would roll back pgTAP's count of these tests too)
+SET LOCAL client_min_messages = warning;
+DROP EXTENSION wes_persist CASCADE;
+CREATE ROLE wes_test_publisher;
+ALTER PUBLICATION wes_publication OWNER TO wes_test_publisher;
+SELECT throws_ok('CREATE EXTENSION wes_persist', '42501',
+				 'publication wes_publication exists and belongs to wes_test_publisher, who is not a superuser',
+				 'CREATE EXTENSION refuses a wes_publication another role owns (that role could unpublish the tables)');
+ALTER PUBLICATION wes_publication OWNER TO CURRENT_USER;
+ALTER PUBLICATION wes_publication SET (publish = 'insert');
+SELECT throws_ok('CREATE EXTENSION wes_persist', '55000',
+				 'publication wes_publication exists and does not publish every kind of change',
+				 '... and one that does not publish updates and deletes (replicas would miss spends and rollbacks)');
+ALTER PUBLICATION wes_publication SET (publish = 'insert, update, delete, truncate');
+SELECT lives_ok('CREATE EXTENSION wes_persist', '... and extends one a superuser owns that publishes every change');
+SELECT is((SELECT count(*) FROM pg_publication_tables WHERE pubname = 'wes_publication'),
+		  (SELECT count(*) FROM pg_tables WHERE schemaname = 'wes'), '... with every table of wes');
+DROP EXTENSION wes_persist CASCADE;
+DROP PUBLICATION wes_publication;
+SELECT lives_ok('CREATE EXTENSION wes_persist', 'without one, CREATE EXTENSION makes it');
+SELECT is((SELECT pubowner::regrole::text FROM pg_publication WHERE pubname = 'wes_publication'), current_user::text,
+		  '... owned by the role that created the extension');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -5,7 +5,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(72);
+SELECT plan(73);
 \ir lib/chain_state_helpers.sql
 
 -- Write the chain block by block, keeping the digest of every table after each height
@@ -43,6 +43,8 @@ SELECT is(pg_temp.state_digest(), (SELECT d FROM digests WHERE height = 11), '..
 -- Requests that cannot be served
 SELECT throws_ok('SELECT wes_rollback_to(12)', 'WE006', NULL, 'rollback above the tip is WE006');
 SELECT throws_ok('SELECT wes_rollback_to(-2)', 'WE006', NULL, 'rollback below the empty chain is WE006');
+SELECT throws_ok('SELECT wes_rollback_to(NULL)', '22004', 'wes_rollback_to: height must not be null',
+				 'rollback to NULL is 22004 (a height a query did not find is not the tip)');
 
 -- A different block after a rollback: an empty block 10 on top of block 9
 SELECT is(wes_rollback_to(9), 2::bigint, 'rollback to 9 undoes 2 blocks');

@@ -7,7 +7,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(93);
+SELECT plan(95);
 \ir lib/chain_state_helpers.sql
 
 CREATE FUNCTION pg_temp.le32(x bigint) RETURNS bytea
@@ -115,6 +115,8 @@ SELECT is((SELECT accumulator FROM wes.snapshots WHERE height = 9), (SELECT acc 
 SELECT throws_ok($$SELECT wes_snapshot_import((SELECT file FROM after WHERE height = 6))$$, 'WE006', NULL,
 				 'import into a chain that has blocks is WE006');
 SELECT is(wes_rollback_to(-1), 12::bigint, 'rollback to the empty chain');
+SELECT throws_ok('SELECT wes_snapshot_import(NULL)', '22004', 'wes_snapshot_import: file must not be null',
+				 'a NULL file is 22004, not an import of nothing');
 SELECT throws_ok($$SELECT wes_snapshot_import((SELECT overlay(file placing '\xff' from 200) FROM after WHERE height = 6))$$,
 				 '22P03', NULL, 'a flipped byte fails the checksum (22P03)');
 SELECT throws_ok($$SELECT wes_snapshot_import((SELECT substr(file, 1, length(file) - 1) FROM after WHERE height = 6))$$,
@@ -175,6 +177,8 @@ SAVEPOINT chunks;
 SELECT throws_ok($$SELECT wes_snapshot_import_append('\x00')$$, '55000', NULL, 'no chunk before wes_snapshot_import_begin (55000)');
 SELECT lives_ok('SELECT wes_snapshot_import_begin()', 'an import in chunks begins');
 SELECT throws_ok('SELECT wes_snapshot_import_begin()', '55000', NULL, '... once a transaction (55000)');
+SELECT throws_ok('SELECT wes_snapshot_import_append(NULL)', '22004', 'wes_snapshot_import_append: chunk must not be null',
+				 'a NULL chunk is 22004, not a chunk of nothing');
 SELECT is((SELECT pg_temp.le64(pg_temp.append_in_chunks(file, 37)) FROM after WHERE height = 6),
 		  (SELECT substr(file, 85, 8) FROM after WHERE height = 6),
 		  'the file goes in chunks of 37 bytes; every record of the header''s count is read');
