@@ -14,6 +14,7 @@
 # - wes-gen names an oversize block, uses every byte of a seed, and writes nothing
 #   for -t 0.
 # - option and message details of the three tools.
+# - wes-load as a login role that holds only wes_writer (it reads the tip first).
 # Cluster on WES_TEST_PORT+16.
 set -uo pipefail
 
@@ -24,7 +25,7 @@ WES_SNAPSHOT=$INTEG_ROOT/tools/wes-snapshot
 integ_workdir
 W=$INTEG_WORK
 
-plan 34
+plan 35
 
 # Chain a: heights 0..29; a2 and a3 continue it to 39, each its own way; b is another chain
 GEN=("$WES_GEN" -q -b 20 --addresses 50)
@@ -236,6 +237,11 @@ new_db pipe >/dev/null || bail "CREATE EXTENSION failed"
 # shellcheck disable=SC2002  # a pipe, not a file, on wes-load's stdin
 cat "$W/a.blk" | "$WES_LOAD" -q -d "$(conninfo "$PORT" pipe)" - && cat "$W/a.blk" | "$WES_LOAD" -q -d "$(conninfo "$PORT" pipe)" -
 is "$? $(tip_of pipe)" "0 29" "through a pipe, a chain loads, and loads again with every block skipped"
+new_db writer >/dev/null || bail "CREATE EXTENSION failed"
+q "$PORT" writer "DROP ROLE IF EXISTS wes_test_loader" "CREATE ROLE wes_test_loader LOGIN IN ROLE wes_writer" >/dev/null
+"$WES_LOAD" -q -d "host=/tmp port=$PORT user=wes_test_loader dbname=writer" "$W/a.blk" 2>"$W/load.err"
+is "$? $(tip_of writer)" "0 29" "a login role with only wes_writer loads a chain (a writer reads the tip)" || sed 's/^/# /' "$W/load.err"
+q "$PORT" writer "DROP ROLE wes_test_loader" >/dev/null
 is "$(q "$PORT" one "CREATE EXTENSION amcheck" "SELECT count(*) FROM wes_verify()")" 0 \
 	"wes_verify() finds nothing in the database the refused files met"
 
