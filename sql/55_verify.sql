@@ -244,7 +244,11 @@ COMMENT ON FUNCTION wes.verify_utxos() IS
 -- What the chain state, the snapshots and the stored resource content claim, against
 -- what they come from: no block below chain_state.base_height; each snapshot's
 -- state_root is H(its accumulator) and, where its block is stored, that block's hash
--- and state_root; no id of wes.prior_txids (transactions before the snapshot the chain
+-- and state_root; each snapshot above the base counts the UTXO set at its height: the
+-- tip's count, less the outputs created above it, plus the outputs spent above it (one
+-- scan of each table from the oldest such snapshot up, by the BRIN index of
+-- wes.outputs and the key of wes.inputs; the base snapshot is snapshot_outputs's); no
+-- id of wes.prior_txids (transactions before the snapshot the chain
 -- starts from) written again, and none on a chain not started from one; each content
 -- is the bytes its SHA-256 names, of the size it says.
 -- The content is read whole, so this costs what the stored content weighs.  None of
@@ -269,6 +273,30 @@ BEGIN ATOMIC
 	WHERE wes_digest(n.accumulator) <> n.state_root
 	   OR (b.height IS NOT NULL AND (b.hash, b.state_root) IS DISTINCT FROM (n.block_hash, n.state_root))
 	UNION ALL
+	SELECT 'snapshots', n.height,
+		   format('the snapshot at height %s counts %s unspent outputs, but the tip''s %s, less the %s outputs '
+				  'created above it, plus the %s spent above it, give %s', n.height, n.utxo_count, s.utxo_count,
+				  coalesce(c.created, 0), coalesce(c.spent, 0), s.utxo_count - coalesce(c.created, 0) + coalesce(c.spent, 0))
+	FROM wes.snapshots n
+	CROSS JOIN wes.chain_state s
+	LEFT JOIN (
+		SELECT m.height, sum(t.created) AS created, sum(t.spent) AS spent
+		FROM wes.snapshots m
+		JOIN (SELECT o.height, count(*) AS created, 0::bigint AS spent
+			  FROM wes.outputs o, (SELECT min(m2.height) AS h FROM wes.snapshots m2, wes.chain_state s2
+								   WHERE m2.height >= s2.base_height) lo
+			  WHERE o.height > lo.h
+			  GROUP BY o.height
+			  UNION ALL
+			  SELECT i.height, 0, count(*)
+			  FROM wes.inputs i, (SELECT min(m2.height) AS h FROM wes.snapshots m2, wes.chain_state s2
+								  WHERE m2.height >= s2.base_height) lo
+			  WHERE i.height > lo.h AND NOT i.reference
+			  GROUP BY i.height) t ON t.height > m.height
+		GROUP BY m.height) c ON c.height = n.height
+	WHERE n.height >= s.base_height AND n.height <= s.height
+	  AND n.utxo_count <> s.utxo_count - coalesce(c.created, 0) + coalesce(c.spent, 0)
+	UNION ALL
 	SELECT 'prior_txids', t.block_height,
 		   format('transaction %s is in wes.prior_txids, as written before the snapshot this chain starts from, '
 				  'and in the block at height %s', p.txid, t.block_height)
@@ -291,7 +319,7 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION wes.verify_stored() IS
 	'findings of wes_verify: chain_state.base_height above a stored block, snapshots that disagree with their '
-	'accumulator or their block, ids of wes.prior_txids written again or on a chain not started from a snapshot, '
+	'accumulator, their block or the count of the UTXO set at their height, ids of wes.prior_txids written again or on a chain not started from a snapshot, '
 	'resource content that is not what its SHA-256 and size say';
 
 -- ---- wes_verify ---------------------------------------------------------------
@@ -311,7 +339,7 @@ COMMENT ON FUNCTION wes_verify(bigint, bigint) IS
 	'(to_height NULL or at least the tip), also the current state: chain_state, state_commitment (LtHash of a full '
 	'scan of the unspent outputs against chain_state and the tip''s state_root), utxo_count, spend_marks (each '
 	'output''s against its spend input), utxos (against outputs minus spends), balances, snapshots (each against '
-	'its accumulator and its block), snapshot_outputs (on a chain started from a snapshot: the outputs it brought, '
+	'its accumulator, its block and, above the base, the count of the UTXO set at its height), snapshot_outputs (on a chain started from a snapshot: the outputs it brought, '
 	'spent since or not, against its accumulator), resources (stored content against its SHA-256 and size), and amcheck (bt_index_check on every B-tree index of schema wes: the '
 	'structure of each index; with wes_persist.verify_heapallindexed = on also that every row has its index '
 	'entries, several times slower; a finding when the extension amcheck is missing). Read-only, on one '

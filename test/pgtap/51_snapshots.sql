@@ -7,7 +7,7 @@
 \ir lib/session.sql
 
 BEGIN;
-SELECT plan(95);
+SELECT plan(98);
 \ir lib/chain_state_helpers.sql
 
 CREATE FUNCTION pg_temp.le32(x bigint) RETURNS bytea
@@ -52,6 +52,16 @@ SELECT is((SELECT count(*) FROM wes.snapshots WHERE utxo_count <> pg_temp.utxo_c
 SELECT is((SELECT count(*) FROM wes.snapshots s JOIN after a USING (height) WHERE s.accumulator <> a.acc), 0::bigint,
 		  'each holds the accumulator the chain had at its height');
 SELECT ok((SELECT bool_and(automatic) FROM wes.snapshots), 'all are marked automatic');
+-- wes_verify recounts them from the tip's count and the rows above each
+SELECT is((SELECT count(*) FROM wes_verify() WHERE check_name = 'snapshots'), 0::bigint,
+		  'wes_verify finds the snapshots'' counts right');
+UPDATE wes.snapshots SET utxo_count = utxo_count + 1 WHERE height = 6;
+SELECT results_eq($$SELECT check_name, height FROM wes_verify() WHERE check_name = 'snapshots'$$,
+				  $$VALUES ('snapshots', 6::bigint)$$, 'a snapshot''s count one off is a finding at its height');
+SELECT matches((SELECT detail FROM wes_verify() WHERE check_name = 'snapshots'),
+			   '^the snapshot at height 6 counts ([0-9]+) unspent outputs, but .* give ' ||
+			   (SELECT utxo_count - 1 FROM wes.snapshots WHERE height = 6) || '$', '... naming both counts');
+UPDATE wes.snapshots SET utxo_count = utxo_count - 1 WHERE height = 6;
 
 -- On demand, and retention
 SELECT results_eq('SELECT height, block_hash::text, state_root::text, utxo_count FROM wes_snapshot_create()',
